@@ -1,0 +1,169 @@
+/* Types of a loaded Steer configuration (the libconfig schema, see
+ * docs/configuration.md). A struct steer_conf is built once by conf_load_*()
+ * on the control thread (malloc is allowed there), validated whole, and then
+ * only read. Every element keeps the line it came from so later stages (the
+ * rule compiler) can still report `file:line: what`.
+ *
+ * Addresses are IPv4 in host byte order; ports in host byte order.
+ */
+#ifndef STEER_CONF_T_H
+#define STEER_CONF_T_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define CONF_NAME_MAX 64          /* names: [A-Za-z0-9._-]{1,63} */
+#define CONF_MAX_MATCHERS 8       /* header/baggage matchers per intercept */
+
+struct conf_timeouts {
+	uint32_t syn_ms;          /* half-open flow lifetime */
+	uint32_t header_ms;       /* request header must be complete by then (408) */
+	uint32_t connect_ms;      /* backend/tunnel connect attempt */
+	uint32_t idle_s;          /* spliced flow idle timeout */
+	uint32_t linger_ms;       /* after both FINs / RST */
+};
+
+struct conf_dataplane {
+	char **eal;               /* EAL arguments, NULL-terminated, n_eal long */
+	unsigned n_eal;
+	unsigned workers;         /* polling lcores, 1..64 */
+	uint32_t max_flows;       /* per worker */
+	uint32_t header_max;      /* request header bytes before 431 */
+	struct conf_timeouts timeouts;
+	bool idle_backoff;        /* sleep after empty polls (on for demo/tests) */
+	uint32_t idle_backoff_max_us;
+};
+
+struct conf_port {
+	char name[CONF_NAME_MAX];
+	char device[CONF_NAME_MAX]; /* DPDK device name, e.g. net_af_packet0 */
+	uint32_t ip;
+	uint8_t plen;
+	int line;
+};
+
+struct conf_route {
+	uint32_t prefix;
+	uint8_t plen;
+	uint32_t via;
+	int line;
+};
+
+/* A listener route picks a service by Host and/or path. All given fields
+ * must hold; the first matching route wins, else default_service. */
+struct conf_lroute {
+	char *host;               /* exact, lowercased, no port; or NULL */
+	char *host_suffix;        /* lowercased, e.g. ".example.test"; or NULL */
+	char *path_prefix;        /* or NULL */
+	unsigned service;         /* index into steer_conf.services */
+	int line;
+};
+
+struct conf_listener {
+	char name[CONF_NAME_MAX];
+	uint32_t ip;
+	uint16_t port;
+	unsigned default_service;
+	struct conf_lroute *routes;
+	unsigned n_routes;
+	int line;
+};
+
+struct conf_backend {
+	uint32_t ip;
+	uint16_t port;
+	uint32_t weight;          /* 1..1000, default 1 */
+	int line;
+};
+
+struct conf_service {
+	char name[CONF_NAME_MAX];
+	struct conf_backend *backends;
+	unsigned n_backends;      /* may be 0: requests then get 503 */
+	uint32_t maglev_size;     /* prime >= 100 * n_backends; default 65537 */
+	int line;
+};
+
+enum conf_tunnel_type { CONF_TUNNEL_DIRECT, CONF_TUNNEL_VXLAN };
+
+struct conf_tunnel {
+	char name[CONF_NAME_MAX];
+	enum conf_tunnel_type type;
+	uint32_t target_ip;       /* direct: gateway; vxlan: developer in overlay */
+	uint16_t target_port;
+	uint32_t remote;          /* vxlan: VTEP address */
+	uint32_t vni;             /* vxlan: 24-bit VNI */
+	uint32_t source;          /* vxlan: router's overlay address */
+	bool fail_open;           /* connect failure -> cluster (true) or 502 */
+	int line;
+};
+
+enum conf_match_kind {
+	CONF_MATCH_VALUE,         /* exact, case-sensitive value */
+	CONF_MATCH_PREFIX,
+	CONF_MATCH_REGEX,         /* Hyperscan syntax, unanchored unless anchored */
+	CONF_MATCH_PRESENT,
+};
+
+/* One header or baggage matcher of an intercept. Exactly one of name and
+ * baggage is set. */
+struct conf_matcher {
+	char *name;               /* header name, lowercased; or NULL */
+	char *baggage;            /* W3C baggage member key; or NULL */
+	enum conf_match_kind kind;
+	char *arg;                /* value / prefix / regex; NULL for present */
+	int line;
+};
+
+enum conf_path_kind {
+	CONF_PATH_NONE,
+	CONF_PATH_EQUAL,          /* query string stripped */
+	CONF_PATH_PREFIX,
+	CONF_PATH_REGEX,          /* query string stripped */
+};
+
+struct conf_intercept {
+	char name[CONF_NAME_MAX];
+	unsigned service;         /* index into steer_conf.services */
+	unsigned tunnel;          /* index into steer_conf.tunnels */
+	struct conf_matcher matchers[CONF_MAX_MATCHERS];
+	unsigned n_matchers;
+	enum conf_path_kind path_kind;
+	char *path;               /* NULL when path_kind == CONF_PATH_NONE */
+	int path_line;
+	char *preview;            /* preview token (a DNS label, lowercased) or NULL */
+	int line;
+};
+
+struct conf_previews {
+	char *domain;             /* lowercased; NULL: preview hosts disabled */
+	char *header;             /* lowercased; default x-telepresence-intercept-id */
+	int line;
+};
+
+struct conf_control {
+	char *socket;             /* default /run/steer/steer.sock */
+	char *group;              /* or NULL: socket mode 0600 */
+	char *metrics;            /* "ip:port", default 127.0.0.1:9870 */
+};
+
+struct steer_conf {
+	char *file;               /* name used in messages */
+	struct conf_dataplane dataplane;
+	struct conf_port *ports;
+	unsigned n_ports;
+	struct conf_route *routes;
+	unsigned n_routes;
+	struct conf_listener *listeners;
+	unsigned n_listeners;
+	struct conf_service *services;
+	unsigned n_services;
+	struct conf_tunnel *tunnels;
+	unsigned n_tunnels;
+	struct conf_intercept *intercepts;
+	unsigned n_intercepts;
+	struct conf_previews previews;
+	struct conf_control control;
+};
+
+#endif

@@ -1,0 +1,51 @@
+/* The rule engine: compile a configuration into an immutable ruleset, then
+ * decide where each request header goes. */
+#ifndef STEER_RULES_H
+#define STEER_RULES_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "conf-t.h"
+#include "http-t.h"
+#include "rules-t.h"
+
+struct ruleset;
+struct rs_scratch;
+
+/* Compile C into a ruleset: validates regexes (Hyperscan's message) and
+ * intercept conflicts, builds the Hyperscan database, the exact-value hash
+ * tables and each service's Maglev table. On success the ruleset takes
+ * ownership of C (freed by rs_free()). Returns NULL with errno set and ERR
+ * holding "file:line: what" on failure; C is then still the caller's.
+ * Control plane only: allocates and may take long (Hyperscan compile). */
+struct ruleset *rs_compile(struct steer_conf *c, char *err, size_t errlen);
+
+/* Free RS and the configuration it owns. NULL is fine. */
+void rs_free(struct ruleset *rs);
+
+/* The configuration RS was compiled from. */
+const struct steer_conf *rs_conf(const struct ruleset *rs);
+
+/* Per-thread scratch for rs_decide(): allocate one per worker at boot, and
+ * grow it for each new ruleset before publishing (pass the old one; it is
+ * reused or replaced). Returns NULL with errno set on failure. */
+struct rs_scratch *rs_scratch_alloc(const struct ruleset *rs,
+				    struct rs_scratch *old);
+void rs_scratch_free(struct rs_scratch *s);
+
+/* Listener index for a destination address, or -1. */
+int rs_listener_find(const struct ruleset *rs, uint32_t ip, uint16_t port);
+
+/* Decide where request REQ (complete, parsed) received on LISTENER goes.
+ * FLOW_HASH picks the Maglev slot for cluster backends. Fills D. Never
+ * allocates or blocks; cost does not grow with the number of exact-value
+ * intercepts. Returns 0, or -1 if S is too small for RS (a bug). */
+int rs_decide(const struct ruleset *rs, struct rs_scratch *s,
+	      unsigned listener, const struct http_req *req,
+	      uint32_t flow_hash, struct rs_decision *d);
+
+/* Maglev table of service SVC (size entries of backend indexes). */
+const uint16_t *rs_maglev(const struct ruleset *rs, unsigned svc,
+			  uint32_t *size);
+
+#endif

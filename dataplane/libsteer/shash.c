@@ -1,0 +1,1 @@
+#include "shash.h"
