@@ -12,13 +12,14 @@
 /* True if N is prime. */
 bool maglev_is_prime(uint32_t n);
 
-/* Smallest prime >= N. */
+/* Smallest prime >= N, or 0 when there is none in uint32 (N > 4294967291). */
 uint32_t maglev_next_prime(uint32_t n);
 
 /* Fill TABLE[0..SIZE) with backend indexes in [0, N). IDS are stable
  * identities of the backends (e.g. a hash of ip:port) so a backend keeps its
  * preferences when others come or go; WEIGHTS are >= 1 (NULL: all 1).
- * SIZE must be a prime >= N. Returns 0, or -EINVAL on bad arguments.
+ * SIZE must be a prime >= N. Returns 0, -EINVAL on bad arguments (TABLE is
+ * then untouched) or -ENOMEM.
  * Allocates temporary memory: control plane only. */
 int maglev_build(uint16_t *table, uint32_t size, const uint64_t *ids,
 		 const uint32_t *weights, unsigned n);
