@@ -1,0 +1,93 @@
+/* Every counter steerd keeps, per worker, summed on read. Each drop has a
+ * named reason here: a packet is never freed without one. */
+#ifndef STEER_COUNTERS_H
+#define STEER_COUNTERS_H
+
+#include <stdint.h>
+
+/* X(name, "why") */
+#define STEER_DROPS(X)                                                        \
+	X(eth_short, "frame shorter than its headers")                        \
+	X(eth_type, "ethertype other than IPv4/ARP")                          \
+	X(eth_dst, "unicast frame for another MAC")                           \
+	X(arp_bad, "malformed or non-IPv4 ARP")                               \
+	X(arp_ring_full, "control thread's ARP ring full")                    \
+	X(ip_short, "IPv4 header truncated")                                  \
+	X(ip_version, "IP version other than 4")                              \
+	X(ip_hdr_len, "IPv4 IHL below 5 or past the frame")                   \
+	X(ip_csum, "IPv4 header checksum wrong")                              \
+	X(ip_len, "IPv4 total length inconsistent with the frame")            \
+	X(ip_frag, "IPv4 fragment (not reassembled)")                         \
+	X(ip_options, "IPv4 options")                                         \
+	X(ip_not_local, "IPv4 destination is not one of ours")                \
+	X(ip_proto, "IP protocol other than TCP/UDP/ICMP")                    \
+	X(icmp_bad, "ICMP too short or bad checksum")                         \
+	X(icmp_other, "ICMP other than echo request")                         \
+	X(udp_other, "UDP not to the VXLAN port")                             \
+	X(vxlan_bad, "malformed VXLAN packet")                                \
+	X(vxlan_vni, "VXLAN VNI / VTEP of no tunnel")                         \
+	X(tcp_short, "TCP header truncated")                                  \
+	X(tcp_csum, "TCP checksum wrong")                                     \
+	X(tcp_no_listener, "TCP to a port nobody listens on (RST sent)")      \
+	X(tcp_no_flow, "TCP segment of no flow (RST sent)")                   \
+	X(tcp_bad_flags, "TCP flags invalid in this state")                   \
+	X(tcp_out_of_window, "TCP segment outside the window")                \
+	X(tcp_dup, "TCP data already acknowledged")                           \
+	X(tcp_ooo_limit, "out-of-order segment beyond the bound")             \
+	X(flow_table_full, "SYN refused: max_flows reached")                  \
+	X(hdr_buffers_full, "SYN refused: no header buffer")                  \
+	X(src_ports_full, "backend connect: no source port left")             \
+	X(handoff_full, "ring to the owning worker full")                     \
+	X(no_route, "no route to the destination")                            \
+	X(neigh_unresolved, "next hop MAC not resolved yet")                  \
+	X(mbuf_alloc, "no mbuf to build a packet")                            \
+	X(tx_full, "TX queue full")                                           \
+	X(syn_in_flow, "SYN on an established flow")                          \
+	X(fin_early, "client FIN before the backend connected (retransmitted later)") \
+	X(data_after_close, "client data after our own response")
+
+#define STEER_COUNTERS(X)                                                     \
+	X(rx_packets) X(rx_bytes) X(tx_packets) X(tx_bytes)                   \
+	X(flows_created) X(flows_active)                                      \
+	X(closed_fin) X(closed_rst_client) X(closed_rst_backend)              \
+	X(closed_idle) X(closed_syn_timeout) X(closed_http_error)             \
+	X(closed_connect_failed) X(closed_error)                              \
+	X(decisions_default) X(decisions_intercept) X(decisions_preview)      \
+	X(backend_connects) X(backend_retries) X(fail_opens)                  \
+	X(http_400) X(http_408) X(http_431) X(http_502) X(http_503)           \
+	X(retransmits) X(handoffs) X(arp_requests) X(arp_replies)             \
+	X(icmp_echo_replies) X(rst_sent)                                      \
+	X(busy_cycles) X(idle_cycles) X(polls)
+
+enum steer_drop {
+#define DROP_ENUM(n, s) DROP_##n,
+	STEER_DROPS(DROP_ENUM)
+#undef DROP_ENUM
+	DROP__COUNT
+};
+
+enum steer_counter {
+#define CNT_ENUM(n) CNT_##n,
+	STEER_COUNTERS(CNT_ENUM)
+#undef CNT_ENUM
+	CNT__COUNT
+};
+
+#define STEER_MAX_PORTS 8
+
+struct steer_stats {
+	uint64_t drop[DROP__COUNT];
+	uint64_t cnt[CNT__COUNT];
+	uint64_t port_rx[STEER_MAX_PORTS];
+	uint64_t port_tx[STEER_MAX_PORTS];
+	uint64_t port_rx_bytes[STEER_MAX_PORTS];
+	uint64_t port_tx_bytes[STEER_MAX_PORTS];
+	uint64_t *decisions;      /* per intercept, n_decisions long */
+	uint32_t n_decisions;
+};
+
+extern const char *const steer_drop_names[DROP__COUNT];
+extern const char *const steer_drop_why[DROP__COUNT];
+extern const char *const steer_counter_names[CNT__COUNT];
+
+#endif

@@ -1,0 +1,58 @@
+/* Incremental Internet checksum update, RFC 1624 equation 3:
+ * HC' = ~(~HC + ~m + m'). Values are taken raw from the packet (network
+ * order as stored): one's-complement sums do not depend on byte order as long
+ * as every word is taken the same way (RFC 1071 section 2(B)). */
+#ifndef STEER_CSUM_H
+#define STEER_CSUM_H
+
+#include <stdint.h>
+#include <string.h>
+
+static inline uint16_t csum_fold32(uint32_t s)
+{
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)s;
+}
+
+/* Replace a 16-bit word FROM by TO under the checksum at SUM (which may
+ * be unaligned or a packed member). */
+static inline void csum_replace2(void *sum, uint16_t from, uint16_t to)
+{
+	uint16_t v;
+	memcpy(&v, sum, 2);
+	uint32_t s = (uint16_t)~v;
+	s += (uint16_t)~from;
+	s += to;
+	v = (uint16_t)~csum_fold32(s);
+	memcpy(sum, &v, 2);
+}
+
+/* Replace a 32-bit field (two words) FROM by TO under checksum *SUM. */
+static inline void csum_replace4(void *sum, uint32_t from, uint32_t to)
+{
+	uint16_t v;
+	memcpy(&v, sum, 2);
+	uint32_t s = (uint16_t)~v;
+	s += (uint16_t)~(from & 0xffff);
+	s += (uint16_t)~(from >> 16);
+	s += to & 0xffff;
+	s += to >> 16;
+	v = (uint16_t)~csum_fold32(s);
+	memcpy(sum, &v, 2);
+}
+
+/* Load/store a 32-bit field that may be unaligned (TCP options). */
+static inline uint32_t load32(const void *p)
+{
+	uint32_t v;
+	memcpy(&v, p, 4);
+	return v;
+}
+
+static inline void store32(void *p, uint32_t v)
+{
+	memcpy(p, &v, 4);
+}
+
+#endif

@@ -1,0 +1,216 @@
+/* steerd's dataplane: the types every stage shares. One struct worker per
+ * polling lcore owns its flows, timers, pools and source ports; nothing in
+ * it is touched by another lcore except through the rings noted below. */
+#ifndef STEER_DP_H
+#define STEER_DP_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_byteorder.h>
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include "counters.h"
+#include "http-t.h"
+#include "rules.h"
+
+#define BURST 32
+#define MAX_WORKERS 64
+#define OOO_MAX 4                 /* out-of-order ranges kept per flow */
+#define INJECT_ROOM 512           /* bytes of injected header lines */
+#define SRC_PORT_FIRST 1024
+#define WHEEL_SLOTS 4096          /* 1 ms ticks: a 4 s horizon */
+#define VXLAN_PORT 4789           /* RFC 7348 section 5 */
+#define VXLAN_OVERHEAD 50         /* outer Ethernet + IPv4 + UDP + VXLAN */
+#define FLOW_NONE UINT32_MAX
+
+#ifndef likely
+#define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+#endif
+
+enum flow_state {
+	FS_FREE,
+	FS_SYN_RCVD,              /* SYN-ACK sent, waiting for the client's ACK */
+	FS_HEADER,                /* collecting the request header */
+	FS_CONNECT,               /* SYN sent to the target */
+	FS_SPLICE,                /* translating both directions */
+	FS_RESPOND,               /* our own response + FIN sent to the client */
+	FS_LINGER,                /* closed; absorbing stragglers */
+};
+
+/* One side's addressing as it appears on the wire (network byte order for
+ * addresses and ports, so rewriting is a copy). */
+struct flow_end {
+	uint32_t peer_ip;
+	uint32_t local_ip;
+	uint16_t peer_port;
+	uint16_t local_port;
+	struct rte_ether_addr peer_mac;  /* next hop (or inner target) MAC */
+	uint8_t port;                    /* conf port index it leaves by */
+	bool mac_known;
+};
+
+struct flow {
+	/* timer wheel links */
+	uint32_t tnext;
+	uint32_t tprev;
+	uint32_t tslot;
+	uint64_t deadline;        /* ms */
+	uint64_t last_active;     /* ms */
+
+	uint8_t state;
+	bool c_fin;               /* client sent FIN */
+	bool b_fin;               /* backend sent FIN */
+	bool sack_ok;             /* client offered SACK-permitted */
+	bool c_ws_ok;             /* client offered window scaling */
+	uint8_t c_wscale;         /* client's shift */
+	uint8_t b_wscale;         /* backend's shift */
+	uint8_t retries;
+	uint16_t c_mss;
+	uint16_t tries;           /* connect attempts */
+	int16_t status;           /* our response status, 0 none */
+
+	struct flow_end c;        /* client side: peer = client, local = listener */
+	struct flow_end b;        /* backend side: peer = target, local = us */
+	uint32_t c_isn;           /* client's ISN */
+	uint32_t r_isn;           /* our ISN towards the client */
+	uint32_t s_isn;           /* our ISN towards the backend */
+	uint32_t b_isn;           /* backend's ISN */
+	uint32_t c_wnd;           /* client's last raw window field */
+	uint32_t c_acked;         /* highest ack we sent/forwarded to the client */
+	uint32_t b_una;           /* backend acknowledged up to (backend space) */
+
+	/* header buffer */
+	char *hbuf;
+	uint32_t hlen;            /* contiguous client bytes (client offset) */
+	uint32_t hdr_end;         /* header length once complete, else 0 */
+	uint32_t inj_len;         /* bytes injected at hdr_end - 2 */
+	uint32_t ooo_start[OOO_MAX];
+	uint32_t ooo_end[OOO_MAX];
+	uint8_t n_ooo;
+	uint8_t parse_eol;        /* http_req resume state */
+	uint32_t parse_scanned;
+
+	/* decision */
+	uint16_t listener;
+	uint16_t service;
+	int32_t intercept;
+	int32_t tunnel;           /* -1: cluster backend */
+	int32_t backend;
+	uint64_t tried;           /* backends tried (bit per index < 64) */
+	uint32_t hash;
+
+	/* vxlan (tunnel >= 0 and vni_be != 0) */
+	uint32_t vni;
+	uint32_t vtep_ip;         /* network order */
+	struct rte_ether_addr vtep_mac;
+	bool vtep_mac_known;
+	bool vxlan;
+
+	/* translation, valid in FS_SPLICE */
+	uint32_t c2b;             /* add to client seq (past the buffer) */
+	uint32_t b2c;             /* add to backend seq */
+	uint32_t c_buf_end;       /* client seq just past the buffered bytes */
+	uint32_t b_sent;          /* buffer bytes sent to the backend */
+	uint32_t b_ack;           /* last ack we sent to the backend */
+	uint64_t conn_deadline;   /* ms: this connect attempt gives up */
+	uint16_t b_mss;
+	bool b_ws_ok;             /* backend agreed to window scaling */
+	uint32_t b_wnd;           /* backend's receive window, bytes */
+	uint16_t resp_len;        /* our response's length (FS_RESPOND) */
+	bool spliced;             /* LINGER after a splice: keep translating */
+	bool resp_acked;          /* the client acknowledged our response+FIN */
+	uint32_t c_snd;           /* client's highest seq seen (client space) */
+	uint32_t b_snd;           /* backend's highest seq seen (backend space) */
+} __rte_cache_aligned;
+
+struct port_info {
+	uint16_t port_id;         /* DPDK port id */
+	uint32_t ip;              /* network order */
+	uint32_t mask;            /* network order */
+	struct rte_ether_addr mac;
+	uint16_t mtu;
+};
+
+/* What every worker reads and the main lcore wrote before launch. */
+struct dp_shared {
+	struct port_info ports[STEER_MAX_PORTS];
+	unsigned n_ports;
+	unsigned n_workers;
+	uint16_t ports_per_worker; /* source port range size */
+	struct neigh_table *neigh;
+	struct rte_ring *ctrl_ring;  /* ARP frames and resolve requests -> main */
+	struct worker *workers[MAX_WORKERS];
+	const struct steer_conf *conf;  /* boot config: timeouts, sizes */
+	_Atomic(struct ruleset *) ruleset;
+	struct steer_stats ctrl_st;  /* the main lcore's own counters */
+	volatile bool quit;
+};
+
+struct tx_buf {
+	uint16_t n;
+	struct rte_mbuf *m[BURST];
+};
+
+struct worker {
+	unsigned id;
+	unsigned lcore;
+	uint16_t queue;           /* rx/tx queue on every port */
+	struct dp_shared *sh;
+	struct rte_mempool *pool; /* packets we build */
+	struct rte_mempool *hbufs;/* header buffers */
+	struct rte_ring *handoff; /* packets of our flows from other workers */
+	struct rte_ring *txr;     /* packets from the main lcore to send */
+	struct rs_scratch *scratch;
+	struct http_req req;      /* parse scratch */
+
+	/* flows */
+	struct rte_hash *ctable;  /* client 4-tuple -> flow index */
+	struct flow *flows;
+	uint32_t max_flows;
+	uint32_t *free_flows;     /* stack */
+	uint32_t n_free;
+	uint32_t *by_sport;       /* source port - sport_base -> flow */
+	uint16_t sport_base;
+	uint16_t sport_count;
+	uint16_t *sport_fifo;     /* FIFO: longest-unused first (TIME_WAIT) */
+	uint32_t sport_head, sport_n;
+
+	/* timers */
+	uint32_t wheel[WHEEL_SLOTS];
+	uint64_t wheel_now;       /* ms, last tick processed */
+	uint64_t now;             /* ms, this iteration */
+	uint64_t isn_base_tsc;
+
+	/* tx */
+	struct tx_buf tx[STEER_MAX_PORTS];
+	/* tests: capture instead of rte_eth_tx_burst */
+	struct rte_mbuf **capture;
+	unsigned n_capture, cap_capture;
+
+	/* recent neighbour resolve requests (neigh_want) */
+	uint64_t want_key[64];
+	uint64_t want_at[64];
+
+	/* idle back-off */
+	unsigned empty_polls;
+	unsigned backoff_us;
+
+	struct steer_stats st;
+} __rte_cache_aligned;
+
+/* Per-mbuf metadata for packets passed between lcores. */
+#define MBUF_ZONE(m) ((m)->hash.usr)   /* 0 underlay, tunnel + 1 overlay */
+
+static inline void count_drop(struct worker *w, enum steer_drop d,
+			      struct rte_mbuf *m)
+{
+	w->st.drop[d]++;
+	rte_pktmbuf_free(m);
+}
+
+#endif

@@ -1,0 +1,221 @@
+/* Per-worker flow bookkeeping: tables, pools, timer wheel. */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_hash.h>
+#include <rte_hash_crc.h>
+#include <rte_malloc.h>
+#include <rte_mempool.h>
+
+#include "flow.h"
+
+int flow_init(struct worker *w, uint32_t max_flows, uint32_t hbuf_size,
+	      uint32_t n_hbufs)
+{
+	char name[RTE_HASH_NAMESIZE];
+	struct rte_hash_parameters hp = {
+		.name = name,
+		.entries = max_flows < 8 ? 8 : max_flows,
+		.key_len = sizeof(struct flow_key),
+		.hash_func = rte_hash_crc,
+		.socket_id = (int)rte_socket_id(),
+	};
+
+	snprintf(name, sizeof(name), "flows%u", w->id);
+	w->ctable = rte_hash_create(&hp);
+	w->max_flows = max_flows;
+	w->flows = rte_zmalloc("flows", sizeof(struct flow) * max_flows,
+			       RTE_CACHE_LINE_SIZE);
+	w->free_flows = rte_malloc("free_flows", sizeof(uint32_t) * max_flows, 0);
+	w->sport_base = (uint16_t)(SRC_PORT_FIRST + w->id * w->sh->ports_per_worker);
+	w->sport_count = w->sh->ports_per_worker;
+	w->by_sport = rte_malloc("by_sport", sizeof(uint32_t) * w->sport_count, 0);
+	w->sport_fifo = rte_malloc("sport_fifo", sizeof(uint16_t) * w->sport_count, 0);
+	snprintf(name, sizeof(name), "hbufs%u", w->id);
+	w->hbufs = rte_mempool_create(name, n_hbufs, hbuf_size, 0, 0, NULL,
+				      NULL, NULL, NULL, (int)rte_socket_id(), 0);
+	if (w->ctable == NULL || w->flows == NULL || w->free_flows == NULL ||
+	    w->by_sport == NULL || w->sport_fifo == NULL || w->hbufs == NULL) {
+		flow_fini(w);
+		return -ENOMEM;
+	}
+	/* Hand out low indexes first: a lightly loaded worker touches few
+	 * cache lines. */
+	for (uint32_t i = 0; i < max_flows; i++)
+		w->free_flows[i] = max_flows - 1 - i;
+	w->n_free = max_flows;
+	for (uint32_t i = 0; i < w->sport_count; i++) {
+		w->by_sport[i] = FLOW_NONE;
+		w->sport_fifo[i] = (uint16_t)(w->sport_base + i);
+	}
+	w->sport_head = 0;
+	w->sport_n = w->sport_count;
+	for (unsigned i = 0; i < WHEEL_SLOTS; i++)
+		w->wheel[i] = FLOW_NONE;
+	return 0;
+}
+
+void flow_fini(struct worker *w)
+{
+	rte_hash_free(w->ctable);
+	rte_free(w->flows);
+	rte_free(w->free_flows);
+	rte_free(w->by_sport);
+	rte_free(w->sport_fifo);
+	rte_mempool_free(w->hbufs);
+	w->ctable = NULL;
+	w->flows = NULL;
+	w->free_flows = NULL;
+	w->by_sport = NULL;
+	w->sport_fifo = NULL;
+	w->hbufs = NULL;
+}
+
+struct flow *flow_lookup_client(struct worker *w, const struct flow_key *k)
+{
+	void *data;
+
+	if (rte_hash_lookup_data(w->ctable, k, &data) < 0)
+		return NULL;
+	return &w->flows[(uintptr_t)data];
+}
+
+struct flow *flow_create(struct worker *w, const struct flow_key *k)
+{
+	void *buf;
+
+	if (unlikely(w->n_free == 0)) {
+		w->st.drop[DROP_flow_table_full]++;
+		return NULL;
+	}
+	if (unlikely(rte_mempool_get(w->hbufs, &buf) != 0)) {
+		w->st.drop[DROP_hdr_buffers_full]++;
+		return NULL;
+	}
+	uint32_t i = w->free_flows[--w->n_free];
+	if (unlikely(rte_hash_add_key_data(w->ctable, k, (void *)(uintptr_t)i) < 0)) {
+		w->free_flows[w->n_free++] = i;
+		rte_mempool_put(w->hbufs, buf);
+		w->st.drop[DROP_flow_table_full]++;
+		return NULL;
+	}
+	struct flow *f = &w->flows[i];
+	memset(f, 0, sizeof(*f));
+	f->tnext = f->tprev = FLOW_NONE;
+	f->tslot = FLOW_NONE;
+	f->hbuf = buf;
+	f->intercept = -1;
+	f->tunnel = -1;
+	f->backend = -1;
+	f->c.peer_ip = k->c_ip;
+	f->c.local_ip = k->l_ip;
+	f->c.peer_port = k->c_port;
+	f->c.local_port = k->l_port;
+	f->last_active = w->now;
+	w->st.cnt[CNT_flows_created]++;
+	w->st.cnt[CNT_flows_active]++;
+	return f;
+}
+
+static void timer_unlink(struct worker *w, struct flow *f)
+{
+	if (f->tslot == FLOW_NONE)
+		return;
+	if (f->tprev != FLOW_NONE)
+		w->flows[f->tprev].tnext = f->tnext;
+	else
+		w->wheel[f->tslot] = f->tnext;
+	if (f->tnext != FLOW_NONE)
+		w->flows[f->tnext].tprev = f->tprev;
+	f->tslot = FLOW_NONE;
+	f->tnext = f->tprev = FLOW_NONE;
+}
+
+void flow_put_hbuf(struct worker *w, struct flow *f)
+{
+	if (f->hbuf) {
+		rte_mempool_put(w->hbufs, f->hbuf);
+		f->hbuf = NULL;
+	}
+}
+
+void flow_free(struct worker *w, struct flow *f)
+{
+	struct flow_key k = { .c_ip = f->c.peer_ip, .l_ip = f->c.local_ip,
+			      .c_port = f->c.peer_port, .l_port = f->c.local_port };
+
+	timer_unlink(w, f);
+	flow_put_hbuf(w, f);
+	flow_put_sport(w, f);
+	rte_hash_del_key(w->ctable, &k);
+	f->state = FS_FREE;
+	w->free_flows[w->n_free++] = flow_index(w, f);
+	w->st.cnt[CNT_flows_active]--;
+}
+
+bool flow_take_sport(struct worker *w, struct flow *f)
+{
+	if (unlikely(w->sport_n == 0)) {
+		w->st.drop[DROP_src_ports_full]++;
+		return false;
+	}
+	uint16_t p = w->sport_fifo[w->sport_head];
+	w->sport_head = (w->sport_head + 1) % w->sport_count;
+	w->sport_n--;
+	w->by_sport[p - w->sport_base] = flow_index(w, f);
+	f->b.local_port = rte_cpu_to_be_16(p);
+	return true;
+}
+
+void flow_put_sport(struct worker *w, struct flow *f)
+{
+	if (f->b.local_port == 0)
+		return;
+	uint16_t p = rte_be_to_cpu_16(f->b.local_port);
+	/* FIFO: the port reused last is the one free the longest, which
+	 * gives the backend's TIME_WAIT for it the most time to end. */
+	w->by_sport[p - w->sport_base] = FLOW_NONE;
+	w->sport_fifo[(w->sport_head + w->sport_n) % w->sport_count] = p;
+	w->sport_n++;
+	f->b.local_port = 0;
+}
+
+void flow_timer(struct worker *w, struct flow *f, uint64_t ms)
+{
+	timer_unlink(w, f);
+	f->deadline = w->now + ms;
+	/* A deadline never lands in the slot being processed now, or it
+	 * would wait a whole turn of the wheel. */
+	uint64_t tick = f->deadline > w->wheel_now ? f->deadline : w->wheel_now + 1;
+	uint32_t slot = (uint32_t)(tick % WHEEL_SLOTS);
+	uint32_t i = flow_index(w, f);
+
+	f->tslot = slot;
+	f->tprev = FLOW_NONE;
+	f->tnext = w->wheel[slot];
+	if (f->tnext != FLOW_NONE)
+		w->flows[f->tnext].tprev = i;
+	w->wheel[slot] = i;
+}
+
+void flow_timers_run(struct worker *w, void (*expire)(struct worker *, struct flow *))
+{
+	/* Bounded work per call: at most one turn of the wheel. */
+	uint64_t until = w->now;
+	if (until - w->wheel_now > WHEEL_SLOTS)
+		w->wheel_now = until - WHEEL_SLOTS;
+	while (w->wheel_now < until) {
+		w->wheel_now++;
+		uint32_t slot = (uint32_t)(w->wheel_now % WHEEL_SLOTS);
+		uint32_t i = w->wheel[slot];
+		while (i != FLOW_NONE) {
+			struct flow *f = &w->flows[i];
+			uint32_t next = f->tnext;
+			if (f->deadline <= w->now) {
+				timer_unlink(w, f);
+				expire(w, f);
+			}
+			i = next;
+		}
+	}
+}

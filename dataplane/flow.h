@@ -1,0 +1,67 @@
+/* A worker's flows: the client-tuple table, the source-port map for the
+ * backend side, the free lists and the timer wheel. All per worker; nothing
+ * here locks or allocates after flow_init(). */
+#ifndef STEER_FLOW_H
+#define STEER_FLOW_H
+
+#include "dp.h"
+
+struct flow_key {
+	uint32_t c_ip;            /* network order */
+	uint32_t l_ip;
+	uint16_t c_port;
+	uint16_t l_port;
+} __attribute__((packed));
+
+/* Boot: size the worker's tables (max_flows, source-port range, header
+ * buffers). Returns 0 or -errno. */
+int flow_init(struct worker *w, uint32_t max_flows, uint32_t hbuf_size,
+	      uint32_t n_hbufs);
+void flow_fini(struct worker *w);
+
+/* The flow of a client tuple, or NULL. */
+struct flow *flow_lookup_client(struct worker *w, const struct flow_key *k);
+
+/* The flow owning source port SPORT (host order), or NULL. */
+static inline struct flow *flow_by_sport(struct worker *w, uint16_t sport)
+{
+	uint32_t i = (uint32_t)(sport - w->sport_base);
+
+	if (i >= w->sport_count || w->by_sport[i] == FLOW_NONE)
+		return NULL;
+	return &w->flows[w->by_sport[i]];
+}
+
+/* Create a flow for client tuple K. NULL (drop counted) when the table or
+ * the header buffers are exhausted. */
+struct flow *flow_create(struct worker *w, const struct flow_key *k);
+
+/* Give F's entry, port and buffers back. */
+void flow_free(struct worker *w, struct flow *f);
+
+/* Take a source port for F's backend side (f->b.local_port). */
+bool flow_take_sport(struct worker *w, struct flow *f);
+/* Give F's source port back (e.g. before retrying another backend). */
+void flow_put_sport(struct worker *w, struct flow *f);
+
+/* Release F's header buffer once it is no longer needed. */
+void flow_put_hbuf(struct worker *w, struct flow *f);
+
+/* Arm F's one timer for NOW + MS (replaces any earlier deadline). */
+void flow_timer(struct worker *w, struct flow *f, uint64_t ms);
+
+/* Fire every timer due by NOW; EXPIRE is called for each flow. */
+void flow_timers_run(struct worker *w, void (*expire)(struct worker *, struct flow *));
+
+/* Which worker owns source port P (host order). */
+static inline unsigned sport_owner(const struct dp_shared *sh, uint16_t p)
+{
+	return (unsigned)(p - SRC_PORT_FIRST) / sh->ports_per_worker;
+}
+
+static inline uint32_t flow_index(const struct worker *w, const struct flow *f)
+{
+	return (uint32_t)(f - w->flows);
+}
+
+#endif

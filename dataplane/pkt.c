@@ -1,0 +1,280 @@
+/* Packets the router writes itself, TX buffering and VXLAN encapsulation. */
+#include <string.h>
+
+#include <rte_ethdev.h>
+#include <rte_udp.h>
+#include <rte_vxlan.h>
+
+#include "neigh.h"
+#include "pkt.h"
+
+void tcp_parse_opts(const struct rte_tcp_hdr *th, struct tcp_opts *o)
+{
+	const uint8_t *p = (const uint8_t *)(th + 1);
+	const uint8_t *end = (const uint8_t *)th + ((th->data_off >> 4) * 4);
+
+	o->mss = 0;
+	o->wscale = -1;
+	o->sack_ok = false;
+	while (p < end) {
+		uint8_t kind = p[0];
+		if (kind == 0)
+			break;
+		if (kind == 1) {
+			p++;
+			continue;
+		}
+		if (p + 1 >= end || p[1] < 2 || p + p[1] > end)
+			break;
+		switch (kind) {
+		case 2:
+			if (p[1] == 4)
+				o->mss = (uint16_t)(p[2] << 8 | p[3]);
+			break;
+		case 3:
+			/* RFC 7323 section 2.3: a shift above 14 is used as 14. */
+			if (p[1] == 3)
+				o->wscale = (int8_t)(p[2] > 14 ? 14 : p[2]);
+			break;
+		case 4:
+			o->sack_ok = true;
+			break;
+		}
+		p += p[1];
+	}
+}
+
+void tx_send(struct worker *w, unsigned port, struct rte_mbuf *m)
+{
+	struct tx_buf *b = &w->tx[port];
+
+	if (unlikely(b->n == BURST))
+		tx_flush(w);
+	w->st.port_tx[port]++;
+	w->st.port_tx_bytes[port] += rte_pktmbuf_pkt_len(m);
+	w->st.cnt[CNT_tx_packets]++;
+	w->st.cnt[CNT_tx_bytes] += rte_pktmbuf_pkt_len(m);
+	b->m[b->n++] = m;
+}
+
+void tx_flush(struct worker *w)
+{
+	for (unsigned p = 0; p < w->sh->n_ports; p++) {
+		struct tx_buf *b = &w->tx[p];
+		if (b->n == 0)
+			continue;
+		if (w->capture) {
+			for (unsigned i = 0; i < b->n; i++) {
+				b->m[i]->port = (uint16_t)p;
+				if (w->n_capture < w->cap_capture)
+					w->capture[w->n_capture++] = b->m[i];
+				else
+					count_drop(w, DROP_tx_full, b->m[i]);
+			}
+			b->n = 0;
+			continue;
+		}
+		uint16_t sent = rte_eth_tx_burst(w->sh->ports[p].port_id,
+						 w->queue, b->m, b->n);
+		for (uint16_t i = sent; i < b->n; i++)
+			count_drop(w, DROP_tx_full, b->m[i]);
+		b->n = 0;
+	}
+}
+
+void vxlan_overlay_mac(uint32_t vni, struct rte_ether_addr *mac)
+{
+	/* Locally administered (RFC 7042 section 2.1), one per VNI. */
+	mac->addr_bytes[0] = 0x02;
+	mac->addr_bytes[1] = 0x53;
+	mac->addr_bytes[2] = 0x54;
+	mac->addr_bytes[3] = (uint8_t)(vni >> 16);
+	mac->addr_bytes[4] = (uint8_t)(vni >> 8);
+	mac->addr_bytes[5] = (uint8_t)vni;
+}
+
+struct rte_mbuf *tcp_build(struct worker *w, const struct flow_end *e,
+			   uint32_t seq, uint32_t ack, uint8_t flags,
+			   uint16_t win, const uint8_t *opts, unsigned optlen,
+			   const void *data, unsigned len)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(w->pool);
+	unsigned hl = sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv4_hdr) +
+		      sizeof(struct rte_tcp_hdr) + optlen;
+
+	if (unlikely(m == NULL)) {
+		w->st.drop[DROP_mbuf_alloc]++;
+		return NULL;
+	}
+	char *p = rte_pktmbuf_append(m, (uint16_t)(hl + len));
+	if (unlikely(p == NULL)) {
+		count_drop(w, DROP_mbuf_alloc, m);
+		return NULL;
+	}
+	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)p;
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
+	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(ip + 1);
+
+	eth->dst_addr = e->peer_mac;
+	eth->src_addr = w->sh->ports[e->port].mac;
+	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->type_of_service = 0;
+	ip->total_length = rte_cpu_to_be_16((uint16_t)(hl + len - sizeof(*eth)));
+	ip->packet_id = 0;
+	/* DF: we never fragment, and PMTU discovery is the endpoints'. */
+	ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_TCP;
+	ip->src_addr = e->local_ip;
+	ip->dst_addr = e->peer_ip;
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	th->src_port = e->local_port;
+	th->dst_port = e->peer_port;
+	th->sent_seq = rte_cpu_to_be_32(seq);
+	th->recv_ack = rte_cpu_to_be_32(ack);
+	th->data_off = (uint8_t)(((sizeof(*th) + optlen) / 4) << 4);
+	th->tcp_flags = flags;
+	th->rx_win = rte_cpu_to_be_16(win);
+	th->tcp_urp = 0;
+	if (optlen)
+		memcpy(th + 1, opts, optlen);
+	if (len)
+		memcpy((char *)(th + 1) + optlen, data, len);
+	th->cksum = 0;
+	th->cksum = rte_ipv4_udptcp_cksum(ip, th);
+	return m;
+}
+
+bool vxlan_wrap(struct rte_mbuf *m, const struct port_info *pi,
+		const struct rte_ether_addr *vtep_mac, uint32_t vtep_ip,
+		uint32_t vni, uint16_t sport)
+{
+	unsigned outer = sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv4_hdr) +
+			 sizeof(struct rte_udp_hdr) + sizeof(struct rte_vxlan_hdr);
+	uint16_t inner_len = (uint16_t)rte_pktmbuf_pkt_len(m);
+	char *p = rte_pktmbuf_prepend(m, (uint16_t)outer);
+
+	if (unlikely(p == NULL))
+		return false;
+	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)p;
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
+	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
+	struct rte_vxlan_hdr *vx = (struct rte_vxlan_hdr *)(udp + 1);
+
+	eth->dst_addr = *vtep_mac;
+	eth->src_addr = pi->mac;
+	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->type_of_service = 0;
+	ip->total_length = rte_cpu_to_be_16((uint16_t)(inner_len + outer - sizeof(*eth)));
+	ip->packet_id = 0;
+	ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_UDP;
+	ip->src_addr = pi->ip;
+	ip->dst_addr = vtep_ip;
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	/* The source port carries entropy so a VTEP's ECMP keeps one flow
+	 * on one path; a zero UDP checksum is allowed for IPv4 (RFC 7348
+	 * section 5). */
+	udp->src_port = rte_cpu_to_be_16(sport);
+	udp->dst_port = rte_cpu_to_be_16(VXLAN_PORT);
+	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(inner_len + sizeof(*udp) + sizeof(*vx)));
+	udp->dgram_cksum = 0;
+	vx->vx_flags = rte_cpu_to_be_32(0x08000000); /* I flag: VNI valid */
+	vx->vx_vni = rte_cpu_to_be_32(vni << 8);
+	return true;
+}
+
+bool flow_send_backend(struct worker *w, struct flow *f, struct rte_mbuf *m)
+{
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+
+	if (f->vxlan) {
+		if (unlikely(!f->b.mac_known) &&
+		    neigh_lookup(w->sh->neigh, (uint32_t)f->tunnel + 1,
+				 f->b.peer_ip, &f->b.peer_mac))
+			f->b.mac_known = true;
+		if (unlikely(!f->vtep_mac_known)) {
+			unsigned port;
+			uint32_t nh;
+			if (route_lookup(w->sh, f->vtep_ip, &port, &nh) &&
+			    neigh_lookup(w->sh->neigh, 0, nh, &f->vtep_mac)) {
+				f->vtep_mac_known = true;
+				f->b.port = (uint8_t)port;
+			} else if (route_lookup(w->sh, f->vtep_ip, &port, &nh)) {
+				neigh_want(w, 0, nh, port);
+			}
+		}
+		if (unlikely(!f->b.mac_known))
+			neigh_want(w, (uint32_t)f->tunnel + 1, f->b.peer_ip, f->b.port);
+		if (unlikely(!f->b.mac_known || !f->vtep_mac_known)) {
+			count_drop(w, DROP_neigh_unresolved, m);
+			return false;
+		}
+		vxlan_overlay_mac(f->vni, &eth->src_addr);
+		eth->dst_addr = f->b.peer_mac;
+		if (unlikely(!vxlan_wrap(m, &w->sh->ports[f->b.port], &f->vtep_mac,
+					 f->vtep_ip, f->vni,
+					 (uint16_t)(49152 + (f->hash & 0x3fff))))) {
+			count_drop(w, DROP_mbuf_alloc, m);
+			return false;
+		}
+	} else {
+		if (unlikely(!f->b.mac_known)) {
+			unsigned port;
+			uint32_t nh;
+			if (!route_lookup(w->sh, f->b.peer_ip, &port, &nh)) {
+				count_drop(w, DROP_no_route, m);
+				return false;
+			}
+			f->b.port = (uint8_t)port;
+			if (!neigh_lookup(w->sh->neigh, 0, nh, &f->b.peer_mac)) {
+				neigh_want(w, 0, nh, port);
+				count_drop(w, DROP_neigh_unresolved, m);
+				return false;
+			}
+			f->b.mac_known = true;
+		}
+		eth->dst_addr = f->b.peer_mac;
+		eth->src_addr = w->sh->ports[f->b.port].mac;
+	}
+	tx_send(w, f->b.port, m);
+	return true;
+}
+
+void tcp_reply_rst(struct worker *w, unsigned port,
+		   const struct rte_ether_hdr *eth,
+		   const struct rte_ipv4_hdr *ip,
+		   const struct rte_tcp_hdr *th, unsigned payload)
+{
+	struct flow_end e = {
+		.peer_ip = ip->src_addr, .local_ip = ip->dst_addr,
+		.peer_port = th->src_port, .local_port = th->dst_port,
+		.peer_mac = eth->src_addr, .port = (uint8_t)port,
+	};
+	uint32_t seq = 0, ack;
+	uint8_t flags = TCP_RST;
+
+	if (th->tcp_flags & TCP_RST)
+		return;                 /* never answer a RST */
+	/* RFC 9293 section 3.10.7.1: if the segment has ACK, the RST takes
+	 * its sequence number from it; otherwise seq 0 and ACK of the
+	 * segment's end. */
+	if (th->tcp_flags & TCP_ACK) {
+		seq = rte_be_to_cpu_32(th->recv_ack);
+		ack = 0;
+	} else {
+		ack = rte_be_to_cpu_32(th->sent_seq) + payload +
+		      !!(th->tcp_flags & TCP_SYN) + !!(th->tcp_flags & TCP_FIN);
+		flags |= TCP_ACK;
+	}
+	struct rte_mbuf *m = tcp_build(w, &e, seq, ack, flags, 0, NULL, 0, NULL, 0);
+	if (m == NULL)
+		return;
+	w->st.cnt[CNT_rst_sent]++;
+	tx_send(w, port, m);
+}

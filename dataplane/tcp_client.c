@@ -1,0 +1,498 @@
+/* Client side of a flow until it is spliced: SYN -> SYN-ACK, in-order and
+ * out-of-order header collection, the incremental parse, and the short
+ * responses the router writes itself (400, 408, 431, 502, 503). */
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_hash_crc.h>
+
+#include "flow.h"
+#include "http.h"
+#include "pkt.h"
+#include "tcp.h"
+
+uint32_t isn_make(struct worker *w, uint32_t a, uint32_t b, uint32_t ports)
+{
+	uint64_t us = (rte_get_tsc_cycles() - w->isn_base_tsc) * 1000000 /
+		      rte_get_tsc_hz();
+	uint32_t h = rte_hash_crc_4byte(ports, rte_hash_crc_4byte(b,
+			rte_hash_crc_4byte(a, (uint32_t)w->isn_base_tsc)));
+	return (uint32_t)(us / 4) + h;
+}
+
+static uint16_t client_window(const struct flow *f, uint32_t cap)
+{
+	uint32_t free = cap > f->hlen ? cap - f->hlen : 0;
+	/* Round up: a window that scales down to 0 while room is left would
+	 * stall the client in zero-window probes; bytes past the cap are cut
+	 * off by collect() anyway. */
+	free = (free + (1u << our_wscale(f)) - 1) >> our_wscale(f);
+	return (uint16_t)(free > 65535 ? 65535 : free);
+}
+
+void client_ack(struct worker *w, struct flow *f)
+{
+	uint32_t ack = f->c_isn + 1 + f->hlen;
+	struct rte_mbuf *m = tcp_build(w, &f->c, f->r_isn + 1, ack, TCP_ACK,
+				       client_window(f, w->sh->conf->dataplane.header_max),
+				       NULL, 0, NULL, 0);
+	if (m == NULL)
+		return;
+	f->c_acked = ack;
+	tx_send(w, f->c.port, m);
+}
+
+static void send_synack(struct worker *w, struct flow *f)
+{
+	uint8_t opts[12];
+	unsigned n = 0;
+	/* Leave room for VXLAN on every flow: the target is not known yet
+	 * and the client's segments must fit the tunnel's MTU later. */
+	uint16_t mss = (uint16_t)(w->sh->ports[f->c.port].mtu - 40 - VXLAN_OVERHEAD);
+
+	if (f->c_mss && f->c_mss < mss)
+		mss = f->c_mss;
+	opts[n++] = 2;
+	opts[n++] = 4;
+	opts[n++] = (uint8_t)(mss >> 8);
+	opts[n++] = (uint8_t)mss;
+	if (f->sack_ok) {
+		opts[n++] = 1;
+		opts[n++] = 1;
+		opts[n++] = 4;
+		opts[n++] = 2;
+	}
+	if (f->c_ws_ok) {
+		opts[n++] = 1;
+		opts[n++] = 3;
+		opts[n++] = 3;
+		opts[n++] = OUR_WSCALE;
+	}
+	uint32_t cap = w->sh->conf->dataplane.header_max;
+	struct rte_mbuf *m = tcp_build(w, &f->c, f->r_isn, f->c_isn + 1,
+				       TCP_SYN | TCP_ACK,
+				       (uint16_t)(cap > 65535 ? 65535 : cap),
+				       opts, n, NULL, 0);
+	if (m)
+		tx_send(w, f->c.port, m);
+}
+
+static void new_flow(struct worker *w, struct seg *s, unsigned listener)
+{
+	struct flow_key k = { .c_ip = s->ip->src_addr, .l_ip = s->ip->dst_addr,
+			      .c_port = s->th->src_port, .l_port = s->th->dst_port };
+	struct tcp_opts o;
+
+	if ((s->flags & (TCP_SYN | TCP_ACK | TCP_RST | TCP_FIN)) != TCP_SYN) {
+		if (!(s->flags & TCP_RST))
+			tcp_reply_rst(w, s->port, s->eth, s->ip, s->th, s->len);
+		count_drop(w, DROP_tcp_no_flow, s->m);
+		return;
+	}
+	struct flow *f = flow_create(w, &k);
+	if (f == NULL) {
+		/* Refused: counted by flow_create; an RST tells the client
+		 * at once instead of letting it retry into a full table. */
+		tcp_reply_rst(w, s->port, s->eth, s->ip, s->th, s->len);
+		rte_pktmbuf_free(s->m);
+		return;
+	}
+	tcp_parse_opts(s->th, &o);
+	f->state = FS_SYN_RCVD;
+	f->listener = (uint16_t)listener;
+	f->c.peer_mac = s->eth->src_addr;
+	f->c.mac_known = true;
+	f->c.port = (uint8_t)s->port;
+	f->c_isn = s->seq;
+	f->c_mss = o.mss ? o.mss : TCP_DEFAULT_MSS;
+	f->c_ws_ok = o.wscale >= 0;
+	f->c_wscale = o.wscale >= 0 ? (uint8_t)o.wscale : 0;
+	f->sack_ok = o.sack_ok;
+	f->c_wnd = rte_be_to_cpu_16(s->th->rx_win);
+	f->r_isn = isn_make(w, k.c_ip, k.l_ip, (uint32_t)k.c_port << 16 | k.l_port);
+	f->hash = rte_hash_crc(&k, sizeof(k), 0x5354);
+	send_synack(w, f);
+	flow_timer(w, f, w->sh->conf->dataplane.timeouts.syn_ms);
+	rte_pktmbuf_free(s->m);
+}
+
+/* ---- our own responses ---------------------------------------------- */
+
+static const char *status_text(int status)
+{
+	switch (status) {
+	case 400: return "Bad Request";
+	case 408: return "Request Timeout";
+	case 431: return "Request Header Fields Too Large";
+	case 502: return "Bad Gateway";
+	case 503: return "Service Unavailable";
+	default: return "Error";
+	}
+}
+
+static unsigned response_text(const struct flow *f, char *buf, size_t len)
+{
+	if (f->status == 0)
+		return 0;         /* a bare FIN */
+	char body[96];
+	int bl = snprintf(body, sizeof(body), "steer: %d %s\n", f->status,
+			  status_text(f->status));
+	int n = snprintf(buf, len,
+			 "HTTP/1.1 %d %s\r\nContent-Type: text/plain\r\n"
+			 "Content-Length: %d\r\nConnection: close\r\n\r\n%s",
+			 f->status, status_text(f->status), bl, body);
+	return n > 0 && (size_t)n < len ? (unsigned)n : 0;
+}
+
+static void send_response(struct worker *w, struct flow *f)
+{
+	char buf[256];
+	unsigned n = response_text(f, buf, sizeof(buf));
+	/* Their FIN, if they sent one, takes a sequence number too. */
+	struct rte_mbuf *m = tcp_build(w, &f->c, f->r_isn + 1,
+				       f->c_isn + 1 + f->hlen + f->c_fin,
+				       TCP_ACK | TCP_PSH | TCP_FIN, 0, NULL, 0, buf, n);
+	f->resp_len = (uint16_t)n;
+	if (m)
+		tx_send(w, f->c.port, m);
+}
+
+void flow_respond(struct worker *w, struct flow *f, int status)
+{
+	switch (status) {
+	case 400: w->st.cnt[CNT_http_400]++; break;
+	case 408: w->st.cnt[CNT_http_408]++; break;
+	case 431: w->st.cnt[CNT_http_431]++; break;
+	case 502: w->st.cnt[CNT_http_502]++; break;
+	case 503: w->st.cnt[CNT_http_503]++; break;
+	}
+	flow_put_sport(w, f);
+	f->status = (int16_t)status;
+	f->state = FS_RESPOND;
+	f->retries = 0;
+	send_response(w, f);
+	flow_timer(w, f, 200);
+}
+
+static void respond_input(struct worker *w, struct flow *f, struct seg *s)
+{
+	uint32_t our_end = f->r_isn + 1 + f->resp_len + 1;
+
+	if (s->flags & TCP_RST) {
+		w->st.cnt[CNT_closed_http_error]++;
+		flow_free(w, f);
+		rte_pktmbuf_free(s->m);
+		return;
+	}
+	if ((s->flags & TCP_ACK) && s->ack == our_end) {
+		f->resp_acked = true;
+		if (f->c_fin) {
+			flow_linger(w, f, f->status ? CNT_closed_http_error : CNT_closed_fin);
+			rte_pktmbuf_free(s->m);
+			return;
+		}
+	}
+	if (s->flags & TCP_FIN) {
+		/* Their FIN: acknowledge it, and we are done (the FIN we
+		 * answered is the last thing either side sends). */
+		struct rte_mbuf *m = tcp_build(w, &f->c, our_end,
+					       s->seq + s->len + 1, TCP_ACK, 0,
+					       NULL, 0, NULL, 0);
+		if (m)
+			tx_send(w, f->c.port, m);
+		flow_linger(w, f, f->status ? CNT_closed_http_error : CNT_closed_fin);
+		rte_pktmbuf_free(s->m);
+		return;
+	}
+	if (s->len)
+		count_drop(w, DROP_data_after_close, s->m);
+	else
+		rte_pktmbuf_free(s->m);
+}
+
+/* ---- header collection ---------------------------------------------- */
+
+/* Where client byte OFF lives in the buffer: bytes past the header moved
+ * up by the injected lines once the header was complete. */
+static inline uint32_t phys(const struct flow *f, uint32_t off)
+{
+	return f->hdr_end && off >= f->hdr_end ? off + f->inj_len : off;
+}
+
+static void ooo_merge(struct flow *f)
+{
+	bool again = true;
+
+	while (again) {
+		again = false;
+		for (unsigned i = 0; i < f->n_ooo; i++) {
+			if (f->ooo_start[i] > f->hlen)
+				continue;
+			if (f->ooo_end[i] > f->hlen)
+				f->hlen = f->ooo_end[i];
+			f->ooo_start[i] = f->ooo_start[f->n_ooo - 1];
+			f->ooo_end[i] = f->ooo_end[f->n_ooo - 1];
+			f->n_ooo--;
+			again = true;
+			break;
+		}
+	}
+}
+
+/* Store S's payload. Returns false when nothing new arrived. */
+static bool collect(struct worker *w, struct flow *f, struct seg *s)
+{
+	uint32_t cap = w->sh->conf->dataplane.header_max;
+	uint32_t off = s->seq - (f->c_isn + 1);
+	const char *data = s->data;
+	uint32_t len = s->len;
+
+	if ((int32_t)off < 0) {
+		uint32_t skip = (uint32_t)-(int32_t)off;
+		if (skip >= len)
+			return false;
+		data += skip;
+		len -= skip;
+		off = 0;
+	}
+	if (off >= cap) {
+		w->st.drop[DROP_tcp_out_of_window]++;
+		return false;
+	}
+	if (off + len > cap)
+		len = cap - off;
+	uint32_t end = off + len;
+	if (end <= f->hlen)
+		return false;
+	if (off > f->hlen) {
+		/* Out of order: keep it where it belongs (bounded ranges). */
+		unsigned i;
+		for (i = 0; i < f->n_ooo; i++)
+			if (off <= f->ooo_end[i] && end >= f->ooo_start[i])
+				break;
+		if (i == f->n_ooo) {
+			if (f->n_ooo == OOO_MAX) {
+				w->st.drop[DROP_tcp_ooo_limit]++;
+				return false;
+			}
+			f->ooo_start[i] = off;
+			f->ooo_end[i] = end;
+			f->n_ooo++;
+		} else {
+			if (off < f->ooo_start[i])
+				f->ooo_start[i] = off;
+			if (end > f->ooo_end[i])
+				f->ooo_end[i] = end;
+		}
+		memcpy(f->hbuf + phys(f, off), data, len);
+		return false;
+	}
+	memcpy(f->hbuf + phys(f, off), data, len);
+	f->hlen = end;
+	ooo_merge(f);
+	return true;
+}
+
+/* Run the parser over what we have; decide when the header is complete. */
+static void parse(struct worker *w, struct flow *f)
+{
+	struct http_req *r = &w->req;
+	uint32_t cap = w->sh->conf->dataplane.header_max;
+
+	http_req_init(r);
+	r->scanned = f->parse_scanned;
+	r->eol = f->parse_eol;
+	int n = http_parse_request(r, f->hbuf, f->hlen);
+	f->parse_scanned = r->scanned;
+	f->parse_eol = r->eol;
+	if (n == HTTP_ERROR) {
+		flow_respond(w, f, http_error_status(r->error));
+		return;
+	}
+	if (n == HTTP_INCOMPLETE) {
+		if (f->hlen >= cap)
+			flow_respond(w, f, 431);
+		else
+			client_ack(w, f);
+		return;
+	}
+	f->hdr_end = (uint32_t)n;
+	client_ack(w, f);
+	flow_decide(w, f);
+}
+
+static void header_input(struct worker *w, struct flow *f, struct seg *s)
+{
+	if (s->flags & TCP_ACK)
+		f->c_wnd = rte_be_to_cpu_16(s->th->rx_win);
+	if (s->len == 0) {
+		if ((s->flags & TCP_FIN) &&
+		    s->seq == f->c_isn + 1 + f->hlen && f->state == FS_HEADER) {
+			/* The client finished sending and the header is not
+			 * complete: it never will be. */
+			f->c_fin = true;
+			/* Nothing sent at all: a connect-and-close (a health
+			 * check), not a bad request. Just close. */
+			flow_respond(w, f, f->hlen ? 400 : 0);
+		} else if (s->flags & TCP_FIN) {
+			w->st.drop[DROP_fin_early]++;
+		}
+		rte_pktmbuf_free(s->m);
+		return;
+	}
+	bool advanced = collect(w, f, s);
+	if (!advanced) {
+		/* duplicate or out of order: a duplicate ACK says what we
+		 * have (RFC 9293 section 3.10.7.4) */
+		client_ack(w, f);
+		count_drop(w, DROP_tcp_dup, s->m);
+		return;
+	}
+	if (f->state == FS_HEADER)
+		parse(w, f);
+	else
+		client_ack(w, f);  /* FS_CONNECT: body bytes while connecting */
+	rte_pktmbuf_free(s->m);
+}
+
+void tcp_client_input(struct worker *w, struct seg *s, unsigned listener)
+{
+	struct flow_key k = { .c_ip = s->ip->src_addr, .l_ip = s->ip->dst_addr,
+			      .c_port = s->th->src_port, .l_port = s->th->dst_port };
+	struct flow *f = flow_lookup_client(w, &k);
+
+	if (f == NULL) {
+		new_flow(w, s, listener);
+		return;
+	}
+	f->last_active = w->now;
+	if ((s->flags & TCP_SYN) && f->state != FS_SYN_RCVD) {
+		count_drop(w, DROP_syn_in_flow, s->m);
+		return;
+	}
+	switch (f->state) {
+	case FS_SYN_RCVD:
+		if (s->flags & TCP_RST) {
+			w->st.cnt[CNT_closed_rst_client]++;
+			flow_free(w, f);
+			rte_pktmbuf_free(s->m);
+			return;
+		}
+		if (s->flags & TCP_SYN) {
+			/* Our SYN-ACK was lost: the client asks again. */
+			send_synack(w, f);
+			rte_pktmbuf_free(s->m);
+			return;
+		}
+		if (!(s->flags & TCP_ACK) || s->ack != f->r_isn + 1) {
+			count_drop(w, DROP_tcp_bad_flags, s->m);
+			return;
+		}
+		f->state = FS_HEADER;
+		flow_timer(w, f, w->sh->conf->dataplane.timeouts.header_ms);
+		header_input(w, f, s);
+		return;
+	case FS_HEADER:
+	case FS_CONNECT:
+		if (s->flags & TCP_RST) {
+			w->st.cnt[CNT_closed_rst_client]++;
+			flow_free(w, f);
+			rte_pktmbuf_free(s->m);
+			return;
+		}
+		header_input(w, f, s);
+		return;
+	case FS_SPLICE:
+		splice_to_backend(w, f, s);
+		return;
+	case FS_RESPOND:
+		respond_input(w, f, s);
+		return;
+	case FS_LINGER:
+		if (f->spliced) {
+			splice_to_backend(w, f, s);
+			return;
+		}
+		respond_input(w, f, s);
+		return;
+	default:
+		count_drop(w, DROP_tcp_no_flow, s->m);
+	}
+}
+
+void flow_linger(struct worker *w, struct flow *f, enum steer_counter why)
+{
+	if (f->state != FS_LINGER)
+		w->st.cnt[why]++;
+	flow_put_hbuf(w, f);
+	f->state = FS_LINGER;
+	flow_timer(w, f, w->sh->conf->dataplane.timeouts.linger_ms);
+}
+
+void tcp_expire(struct worker *w, struct flow *f)
+{
+	const struct conf_timeouts *t = &w->sh->conf->dataplane.timeouts;
+
+	switch (f->state) {
+	case FS_SYN_RCVD:
+		w->st.cnt[CNT_closed_syn_timeout]++;
+		flow_free(w, f);
+		return;
+	case FS_HEADER:
+		flow_respond(w, f, 408);
+		return;
+	case FS_CONNECT:
+		if (w->now >= f->conn_deadline) {
+			flow_connect_failed(w, f);
+			return;
+		}
+		flow_send_syn(w, f);
+		return;
+	case FS_SPLICE:
+		if (SEQ_LT(f->b_una, f->s_isn + 1 + f->hlen + f->inj_len)) {
+			/* The buffered request is ours to deliver. */
+			if (++f->retries > 8) {
+				w->st.cnt[CNT_closed_error]++;
+				flow_free(w, f);
+				return;
+			}
+			splice_push(w, f, true);
+			flow_timer(w, f, 200u << (f->retries < 5 ? f->retries : 5));
+			return;
+		}
+		if (w->now - f->last_active < (uint64_t)t->idle_s * 1000) {
+			flow_timer(w, f, (uint64_t)t->idle_s * 1000 -
+				   (w->now - f->last_active));
+			return;
+		}
+		{
+			/* Idle: tell both ends rather than vanish. */
+			struct rte_mbuf *m = tcp_build(w, &f->c, f->b_snd + f->b2c,
+						       0, TCP_RST, 0, NULL, 0, NULL, 0);
+			if (m)
+				tx_send(w, f->c.port, m);
+			m = tcp_build(w, &f->b, f->c_snd + f->c2b, 0, TCP_RST,
+				      0, NULL, 0, NULL, 0);
+			if (m)
+				flow_send_backend(w, f, m);
+			w->st.cnt[CNT_closed_idle]++;
+			flow_free(w, f);
+		}
+		return;
+	case FS_RESPOND:
+		if (!f->resp_acked && ++f->retries <= 3) {
+			send_response(w, f);
+			w->st.cnt[CNT_retransmits]++;
+			flow_timer(w, f, 200u << f->retries);
+			return;
+		}
+		w->st.cnt[CNT_closed_http_error]++;
+		flow_free(w, f);
+		return;
+	case FS_LINGER:
+	default:
+		flow_free(w, f);
+		return;
+	}
+}

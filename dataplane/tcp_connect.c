@@ -1,0 +1,281 @@
+/* Decision and backend connect: run the rule engine over the complete
+ * header, inject headers, SYN to the target from our own address and a
+ * worker-owned port; on RST or timeout try the next backend (Maglev), fail
+ * open from a dead tunnel to the cluster, or answer 502/503. */
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_ip.h>
+
+#include "flow.h"
+#include "neigh.h"
+#include "pkt.h"
+#include "tcp.h"
+
+#define MAX_TRIES 8               /* connect attempts per request */
+
+static void count_decision(struct worker *w, const struct rs_decision *d)
+{
+	switch (d->why) {
+	case RS_WHY_DEFAULT: w->st.cnt[CNT_decisions_default]++; break;
+	case RS_WHY_INTERCEPT: w->st.cnt[CNT_decisions_intercept]++; break;
+	case RS_WHY_PREVIEW: w->st.cnt[CNT_decisions_preview]++; break;
+	}
+	if (d->intercept >= 0 && (uint32_t)d->intercept < w->st.n_decisions)
+		w->st.decisions[d->intercept]++;
+}
+
+/* Put TEXT before the header's final CRLF; bytes after it move up. */
+static bool inject(struct flow *f, const char *text, uint32_t len)
+{
+	uint32_t at = f->hdr_end - 2;
+	uint32_t end = f->hlen;
+
+	if (len > INJECT_ROOM)
+		return false;
+	for (unsigned i = 0; i < f->n_ooo; i++)
+		if (f->ooo_end[i] > end)
+			end = f->ooo_end[i];
+	memmove(f->hbuf + at + len, f->hbuf + at, end - at);
+	memcpy(f->hbuf + at, text, len);
+	f->inj_len = len;
+	return true;
+}
+
+static unsigned fmt_ip(char *p, uint32_t ip_be)
+{
+	const uint8_t *b = (const uint8_t *)&ip_be;
+	return (unsigned)sprintf(p, "%u.%u.%u.%u", b[0], b[1], b[2], b[3]);
+}
+
+static bool build_injection(struct flow *f, const struct rs_decision *d)
+{
+	char text[INJECT_ROOM + 64];
+	unsigned n = 0;
+
+	/* The backend sees our address; X-Forwarded-For says whose request
+	 * it is (appended as its own line: recipients combine repeated
+	 * fields into one list, RFC 9110 section 5.3). */
+	n += (unsigned)sprintf(text, "X-Forwarded-For: ");
+	n += fmt_ip(text + n, f->c.peer_ip);
+	n += (unsigned)sprintf(text + n, "\r\n");
+	for (unsigned i = 0; i < d->n_inject; i++) {
+		const struct rs_inject *in = &d->inject[i];
+		if (n + in->name_len + in->value_len + 4 > INJECT_ROOM)
+			return false;
+		memcpy(text + n, in->name, in->name_len);
+		n += in->name_len;
+		text[n++] = ':';
+		text[n++] = ' ';
+		memcpy(text + n, in->value, in->value_len);
+		n += in->value_len;
+		text[n++] = '\r';
+		text[n++] = '\n';
+	}
+	return inject(f, text, n);
+}
+
+static bool target_addr(struct worker *w, struct flow *f, uint32_t ip_host,
+			uint16_t port_host)
+{
+	unsigned port;
+	uint32_t nh;
+
+	f->b.peer_ip = rte_cpu_to_be_32(ip_host);
+	f->b.peer_port = rte_cpu_to_be_16(port_host);
+	f->b.mac_known = false;
+	if (!route_lookup(w->sh, f->b.peer_ip, &port, &nh)) {
+		w->st.drop[DROP_no_route]++;
+		return false;
+	}
+	f->b.port = (uint8_t)port;
+	f->b.local_ip = w->sh->ports[port].ip;
+	f->vxlan = false;
+	return true;
+}
+
+static bool target_backend(struct worker *w, struct flow *f, const struct steer_conf *c)
+{
+	const struct conf_backend *b = &c->services[f->service].backends[f->backend];
+
+	f->tunnel = -1;
+	return target_addr(w, f, b->ip, b->port);
+}
+
+static bool target_tunnel(struct worker *w, struct flow *f, const struct steer_conf *c)
+{
+	const struct conf_tunnel *t = &c->tunnels[f->tunnel];
+
+	if (t->type == CONF_TUNNEL_DIRECT)
+		return target_addr(w, f, t->target_ip, t->target_port);
+	/* VXLAN: inner addresses are the overlay's; the frame leaves by the
+	 * port that reaches the VTEP. */
+	unsigned port;
+	uint32_t nh;
+	f->vxlan = true;
+	f->vni = t->vni;
+	f->vtep_ip = rte_cpu_to_be_32(t->remote);
+	f->vtep_mac_known = false;
+	f->b.mac_known = false;
+	f->b.peer_ip = rte_cpu_to_be_32(t->target_ip);
+	f->b.peer_port = rte_cpu_to_be_16(t->target_port);
+	f->b.local_ip = rte_cpu_to_be_32(t->source);
+	if (!route_lookup(w->sh, f->vtep_ip, &port, &nh)) {
+		w->st.drop[DROP_no_route]++;
+		return false;
+	}
+	f->b.port = (uint8_t)port;
+	return true;
+}
+
+void flow_send_syn(struct worker *w, struct flow *f)
+{
+	uint8_t opts[12];
+	unsigned n = 0;
+	uint16_t mss = (uint16_t)(w->sh->ports[f->c.port].mtu - 40);
+	uint32_t win = f->c_wnd << (f->c_ws_ok ? f->c_wscale : 0);
+
+	/* The client's options, so the backend talks to it as it would
+	 * directly; the MSS is what the client's side can carry. */
+	if (f->c_mss < mss)
+		mss = f->c_mss;
+	opts[n++] = 2;
+	opts[n++] = 4;
+	opts[n++] = (uint8_t)(mss >> 8);
+	opts[n++] = (uint8_t)mss;
+	if (f->sack_ok) {
+		opts[n++] = 1;
+		opts[n++] = 1;
+		opts[n++] = 4;
+		opts[n++] = 2;
+	}
+	if (f->c_ws_ok) {
+		opts[n++] = 1;
+		opts[n++] = 3;
+		opts[n++] = 3;
+		opts[n++] = f->c_wscale;
+	}
+	struct rte_mbuf *m = tcp_build(w, &f->b, f->s_isn, 0, TCP_SYN,
+				       (uint16_t)(win > 65535 ? 65535 : win),
+				       opts, n, NULL, 0);
+	uint64_t retry = 20;      /* next hop not resolved yet: ask soon */
+	if (m != NULL && flow_send_backend(w, f, m))
+		retry = 1000;     /* RFC 6298 section 2.1: initial RTO 1 s */
+	if (w->now + retry > f->conn_deadline)
+		retry = f->conn_deadline > w->now ? f->conn_deadline - w->now : 0;
+	flow_timer(w, f, retry);
+}
+
+static void connect_start(struct worker *w, struct flow *f)
+{
+	if (!flow_take_sport(w, f)) {
+		flow_respond(w, f, 503);
+		return;
+	}
+	f->state = FS_CONNECT;
+	f->tries++;
+	f->s_isn = isn_make(w, f->b.peer_ip, f->b.local_ip,
+			    (uint32_t)f->b.local_port << 16 | f->b.peer_port);
+	f->conn_deadline = w->now + w->sh->conf->dataplane.timeouts.connect_ms;
+	w->st.cnt[CNT_backend_connects]++;
+	flow_send_syn(w, f);
+}
+
+void flow_decide(struct worker *w, struct flow *f)
+{
+	const struct ruleset *rs = atomic_load_explicit(&w->sh->ruleset,
+							memory_order_acquire);
+	const struct steer_conf *c = rs_conf(rs);
+	struct rs_decision d;
+
+	if (rs_decide(rs, w->scratch, f->listener, &w->req, f->hash, &d) != 0) {
+		flow_respond(w, f, 503);
+		return;
+	}
+	count_decision(w, &d);
+	f->service = (uint16_t)d.service;
+	f->intercept = d.intercept;
+	f->tunnel = d.tunnel;
+	f->backend = d.backend;
+	if (d.target == RS_TARGET_NONE) {
+		flow_respond(w, f, 503);
+		return;
+	}
+	if (!build_injection(f, &d)) {
+		flow_respond(w, f, 431);
+		return;
+	}
+	bool ok = d.target == RS_TARGET_TUNNEL ? target_tunnel(w, f, c) :
+						 target_backend(w, f, c);
+	if (!ok) {
+		flow_connect_failed(w, f);
+		return;
+	}
+	connect_start(w, f);
+}
+
+/* The next backend after a failure: walk Maglev's table from the flow's
+ * slot with a stride, skipping those tried; bounded. */
+static int32_t next_backend(const struct ruleset *rs, const struct flow *f,
+			    unsigned n_backends)
+{
+	uint32_t size;
+	const uint16_t *t = rs_maglev(rs, f->service, &size);
+
+	for (uint32_t k = 1; k <= 64; k++) {
+		uint16_t b = t[(f->hash + k * 2654435761u) % size];
+		if (b >= 64 || !(f->tried & (1ull << b)))
+			return b;
+	}
+	for (unsigned b = 0; b < n_backends && b < 64; b++)
+		if (!(f->tried & (1ull << b)))
+			return (int32_t)b;
+	return -1;
+}
+
+void flow_connect_failed(struct worker *w, struct flow *f)
+{
+	const struct ruleset *rs = atomic_load_explicit(&w->sh->ruleset,
+							memory_order_acquire);
+	const struct steer_conf *c = rs_conf(rs);
+
+	flow_put_sport(w, f);
+	if (f->service >= c->n_services) {
+		flow_respond(w, f, 503);
+		return;
+	}
+	if (f->tunnel >= 0) {
+		/* A dead tunnel fails open to the cluster, as Telepresence
+		 * does, unless the tunnel says otherwise. */
+		if ((uint32_t)f->tunnel >= c->n_tunnels ||
+		    !c->tunnels[f->tunnel].fail_open) {
+			w->st.cnt[CNT_closed_connect_failed]++;
+			flow_respond(w, f, 502);
+			return;
+		}
+		w->st.cnt[CNT_fail_opens]++;
+		if (f->backend < 0 || !target_backend(w, f, c)) {
+			w->st.cnt[CNT_closed_connect_failed]++;
+			flow_respond(w, f, 503);
+			return;
+		}
+		connect_start(w, f);
+		return;
+	}
+	unsigned n = c->services[f->service].n_backends;
+	if (f->backend >= 0 && f->backend < 64)
+		f->tried |= 1ull << f->backend;
+	int32_t next = f->tries < MAX_TRIES ? next_backend(rs, f, n) : -1;
+	if (next < 0 || (unsigned)next >= n) {
+		w->st.cnt[CNT_closed_connect_failed]++;
+		flow_respond(w, f, 503);
+		return;
+	}
+	w->st.cnt[CNT_backend_retries]++;
+	f->backend = next;
+	if (!target_backend(w, f, c)) {
+		flow_connect_failed(w, f);
+		return;
+	}
+	connect_start(w, f);
+}

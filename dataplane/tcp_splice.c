@@ -1,0 +1,310 @@
+/* Splice: once the target answered, every segment of the flow is rewritten
+ * in place, not terminated: addresses and ports (FullNAT), seq/ack by the
+ * per-direction offsets, SACK blocks, the window (rescaled where the two
+ * sides' shifts differ), checksums updated incrementally (RFC 1624). Until
+ * the target acknowledged the buffered request we own its retransmission. */
+#include <string.h>
+
+#include "csum.h"
+#include "flow.h"
+#include "pkt.h"
+#include "tcp.h"
+
+/* Rewrite the IPv4 addresses to SRC/DST, fixing the IP header checksum
+ * and the TCP checksum's pseudo-header. */
+static inline void nat_ip(struct rte_ipv4_hdr *ip, struct rte_tcp_hdr *th,
+			  uint32_t src, uint32_t dst)
+{
+	csum_replace4((void *)&ip->hdr_checksum, ip->src_addr, src);
+	csum_replace4((void *)&ip->hdr_checksum, ip->dst_addr, dst);
+	csum_replace4((void *)&th->cksum, ip->src_addr, src);
+	csum_replace4((void *)&th->cksum, ip->dst_addr, dst);
+	ip->src_addr = src;
+	ip->dst_addr = dst;
+}
+
+static inline void nat_ports(struct rte_tcp_hdr *th, uint16_t sport, uint16_t dport)
+{
+	csum_replace2((void *)&th->cksum, th->src_port, sport);
+	csum_replace2((void *)&th->cksum, th->dst_port, dport);
+	th->src_port = sport;
+	th->dst_port = dport;
+}
+
+static inline void set_seq(struct rte_tcp_hdr *th, uint32_t seq)
+{
+	uint32_t v = rte_cpu_to_be_32(seq);
+	csum_replace4((void *)&th->cksum, th->sent_seq, v);
+	th->sent_seq = v;
+}
+
+static inline void set_ack(struct rte_tcp_hdr *th, uint32_t ack)
+{
+	uint32_t v = rte_cpu_to_be_32(ack);
+	csum_replace4((void *)&th->cksum, th->recv_ack, v);
+	th->recv_ack = v;
+}
+
+/* Re-express a window field from shift IN to shift OUT (RFC 7323 2.2). */
+static inline void rescale_win(struct rte_tcp_hdr *th, uint8_t in, uint8_t out)
+{
+	if (in == out)
+		return;
+	uint32_t win = (uint32_t)rte_be_to_cpu_16(th->rx_win) << in >> out;
+	uint16_t v = rte_cpu_to_be_16((uint16_t)(win > 65535 ? 65535 : win));
+	csum_replace2((void *)&th->cksum, th->rx_win, v);
+	th->rx_win = v;
+}
+
+/* SACK blocks (RFC 2018) acknowledge the other direction's bytes: move
+ * their edges by -SUB. */
+static void sack_shift(struct rte_tcp_hdr *th, uint32_t sub)
+{
+	uint8_t *p = (uint8_t *)(th + 1);
+	uint8_t *end = (uint8_t *)th + ((th->data_off >> 4) * 4);
+
+	while (p < end) {
+		if (p[0] == 0)
+			return;
+		if (p[0] == 1) {
+			p++;
+			continue;
+		}
+		if (p + 1 >= end || p[1] < 2 || p + p[1] > end)
+			return;
+		if (p[0] == 5) {
+			for (uint8_t *e = p + 2; e + 4 <= p + p[1]; e += 4) {
+				uint32_t old = load32(e);
+				uint32_t v = rte_cpu_to_be_32(rte_be_to_cpu_32(old) - sub);
+				csum_replace4((void *)&th->cksum, old, v);
+				store32(e, v);
+			}
+		}
+		p += p[1];
+	}
+}
+
+static inline uint8_t c_shift(const struct flow *f)
+{
+	return f->c_ws_ok ? f->c_wscale : 0;
+}
+
+/* The shift the backend applies to windows we send it: the client's, if
+ * the backend agreed to scaling at all. */
+static inline uint8_t cb_shift(const struct flow *f)
+{
+	return f->b_ws_ok ? f->c_wscale : 0;
+}
+
+static inline uint32_t buffered(const struct flow *f)
+{
+	return f->hlen + f->inj_len;
+}
+
+void splice_push(struct worker *w, struct flow *f, bool retransmit)
+{
+	uint32_t total = buffered(f);
+	uint32_t acked = f->b_una - (f->s_isn + 1);
+	uint32_t mss = f->b_mss ? f->b_mss : TCP_DEFAULT_MSS;
+	uint32_t room = w->sh->ports[f->b.port].mtu - 40 -
+			(f->vxlan ? VXLAN_OVERHEAD : 0);
+	uint32_t win = (uint32_t)f->c_wnd << c_shift(f) >> cb_shift(f);
+
+	if (f->hbuf == NULL || acked >= total)
+		return;
+	if (mss > room)
+		mss = room;
+	if (retransmit) {
+		f->b_sent = acked;  /* go back to the first unacknowledged byte */
+		w->st.cnt[CNT_retransmits]++;
+	}
+	while (f->b_sent < total && f->b_sent - acked < f->b_wnd) {
+		uint32_t n = total - f->b_sent;
+		if (n > mss)
+			n = mss;
+		if (n > f->b_wnd - (f->b_sent - acked))
+			n = f->b_wnd - (f->b_sent - acked);
+		uint8_t flags = TCP_ACK | (f->b_sent + n == total ? TCP_PSH : 0);
+		struct rte_mbuf *m = tcp_build(w, &f->b, f->s_isn + 1 + f->b_sent,
+					       f->b_ack, flags,
+					       (uint16_t)(win > 65535 ? 65535 : win),
+					       NULL, 0, f->hbuf + f->b_sent, n);
+		if (m == NULL || !flow_send_backend(w, f, m))
+			return;
+		f->b_sent += n;
+	}
+}
+
+/* Connected: the backend's SYN-ACK. */
+static void established(struct worker *w, struct flow *f, struct seg *s)
+{
+	struct tcp_opts o;
+
+	tcp_parse_opts(s->th, &o);
+	f->b_isn = s->seq;
+	f->b_ws_ok = f->c_ws_ok && o.wscale >= 0;
+	f->b_wscale = f->b_ws_ok ? (uint8_t)o.wscale : 0;
+	f->b_mss = o.mss ? o.mss : TCP_DEFAULT_MSS;
+	/* RFC 7323 section 2.2: the window of a SYN is never scaled. */
+	f->b_wnd = rte_be_to_cpu_16(s->th->rx_win);
+	f->b_una = f->s_isn + 1;
+	f->b_ack = f->b_isn + 1;
+	f->b_snd = f->b_isn + 1;
+	f->b_sent = 0;
+	/* Client bytes past the buffer map to backend bytes past buffer +
+	 * injected lines; backend bytes map onto our own ISN's space. */
+	f->c_buf_end = f->c_isn + 1 + f->hlen;
+	f->c_snd = f->c_buf_end;
+	f->c2b = f->s_isn - f->c_isn + f->inj_len;
+	f->b2c = f->r_isn - f->b_isn;
+	f->state = FS_SPLICE;
+	f->spliced = true;
+	f->retries = 0;
+	splice_push(w, f, false);
+	flow_timer(w, f, 200);    /* RTO for the buffered request */
+	rte_pktmbuf_free(s->m);
+}
+
+static void maybe_closed(struct worker *w, struct flow *f)
+{
+	if (f->c_fin && f->b_fin && f->state == FS_SPLICE)
+		flow_linger(w, f, CNT_closed_fin);
+}
+
+void splice_to_backend(struct worker *w, struct flow *f, struct seg *s)
+{
+	struct rte_tcp_hdr *th = s->th;
+
+	if (s->len && SEQ_LT(s->seq, f->c_buf_end)) {
+		/* Bytes we acknowledged ourselves: the client missed our
+		 * ACK. Say it again; it resends from there. */
+		uint32_t win = f->b_wnd >> our_wscale(f);
+		struct rte_mbuf *m = tcp_build(w, &f->c, s->ack, f->c_acked,
+					       TCP_ACK, (uint16_t)(win > 65535 ? 65535 : win),
+					       NULL, 0, NULL, 0);
+		if (m)
+			tx_send(w, f->c.port, m);
+		count_drop(w, DROP_tcp_dup, s->m);
+		return;
+	}
+	uint32_t end = s->seq + s->len + !!(s->flags & TCP_FIN);
+	if (SEQ_LT(f->c_snd, end))
+		f->c_snd = end;
+	if (s->flags & TCP_FIN)
+		f->c_fin = true;
+	if (s->flags & TCP_ACK)
+		f->c_wnd = rte_be_to_cpu_16(th->rx_win);
+
+	nat_ip(s->ip, th, f->b.local_ip, f->b.peer_ip);
+	nat_ports(th, f->b.local_port, f->b.peer_port);
+	set_seq(th, s->seq + f->c2b);
+	if (s->flags & TCP_ACK) {
+		f->b_ack = s->ack - f->b2c;
+		set_ack(th, f->b_ack);
+		sack_shift(th, f->b2c);
+	}
+	rescale_win(th, c_shift(f), cb_shift(f));
+	flow_send_backend(w, f, s->m);
+
+	if (s->flags & TCP_RST)
+		flow_linger(w, f, CNT_closed_rst_client);
+	else
+		maybe_closed(w, f);
+}
+
+static void splice_to_client(struct worker *w, struct flow *f, struct seg *s)
+{
+	struct rte_tcp_hdr *th = s->th;
+	uint32_t total = f->s_isn + 1 + buffered(f);
+
+	if (s->flags & TCP_SYN) {
+		/* SYN-ACK again: our first segment was lost. */
+		splice_push(w, f, true);
+		count_drop(w, DROP_tcp_dup, s->m);
+		return;
+	}
+	uint32_t end = s->seq + s->len + !!(s->flags & TCP_FIN);
+	if (SEQ_LT(f->b_snd, end))
+		f->b_snd = end;
+	if (s->flags & TCP_FIN)
+		f->b_fin = true;
+	if (s->flags & TCP_ACK) {
+		f->b_wnd = (uint32_t)rte_be_to_cpu_16(th->rx_win) << f->b_wscale;
+		if (SEQ_LT(f->b_una, s->ack) && SEQ_LEQ(s->ack, total)) {
+			f->b_una = s->ack;
+			f->retries = 0;
+		}
+		if (f->hbuf) {
+			if (f->b_una == total) {
+				/* Delivered: the buffer and its timer go. */
+				flow_put_hbuf(w, f);
+				flow_timer(w, f, (uint64_t)w->sh->conf->dataplane.timeouts.idle_s * 1000);
+			} else {
+				splice_push(w, f, false);
+			}
+		}
+	}
+
+	nat_ip(s->ip, th, f->c.local_ip, f->c.peer_ip);
+	nat_ports(th, f->c.local_port, f->c.peer_port);
+	set_seq(th, s->seq + f->b2c);
+	if (s->flags & TCP_ACK) {
+		/* Acks inside the buffered request were already given to
+		 * the client by us: never go back below that. */
+		uint32_t ack = s->ack - f->c2b;
+		if (SEQ_LT(ack, f->c_buf_end))
+			ack = f->c_buf_end;
+		if (SEQ_LT(f->c_acked, ack))
+			f->c_acked = ack;
+		set_ack(th, ack);
+		sack_shift(th, f->c2b);
+	}
+	rescale_win(th, f->b_wscale, our_wscale(f));
+	s->eth->dst_addr = f->c.peer_mac;
+	s->eth->src_addr = w->sh->ports[f->c.port].mac;
+	tx_send(w, f->c.port, s->m);
+
+	if (s->flags & TCP_RST)
+		flow_linger(w, f, CNT_closed_rst_backend);
+	else
+		maybe_closed(w, f);
+}
+
+void tcp_backend_input(struct worker *w, struct seg *s)
+{
+	struct flow *f = flow_by_sport(w, rte_be_to_cpu_16(s->th->dst_port));
+
+	if (f == NULL || f->b.peer_ip != s->ip->src_addr ||
+	    f->b.peer_port != s->th->src_port) {
+		tcp_reply_rst(w, s->port, s->eth, s->ip, s->th, s->len);
+		count_drop(w, DROP_tcp_no_flow, s->m);
+		return;
+	}
+	f->last_active = w->now;
+	switch (f->state) {
+	case FS_CONNECT:
+		if ((s->flags & TCP_RST) && (s->flags & TCP_ACK) &&
+		    s->ack == f->s_isn + 1) {
+			/* RFC 9293 3.10.7.3: an acceptable RST in SYN-SENT. */
+			rte_pktmbuf_free(s->m);
+			flow_connect_failed(w, f);
+			return;
+		}
+		if ((s->flags & (TCP_SYN | TCP_ACK)) != (TCP_SYN | TCP_ACK) ||
+		    s->ack != f->s_isn + 1 || (s->flags & TCP_RST)) {
+			count_drop(w, DROP_tcp_bad_flags, s->m);
+			return;
+		}
+		established(w, f, s);
+		return;
+	case FS_SPLICE:
+	case FS_LINGER:
+		if (f->spliced) {
+			splice_to_client(w, f, s);
+			return;
+		}
+		/* fall through */
+	default:
+		count_drop(w, DROP_tcp_no_flow, s->m);
+	}
+}

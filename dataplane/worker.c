@@ -1,0 +1,394 @@
+/* The worker: poll loop, and the input stages from Ethernet to TCP:
+ * validation (each failure a named drop), ARP to the main lcore, ICMP echo,
+ * VXLAN decapsulation, hand-off of backend replies to the worker owning
+ * the source port, then the TCP stages in tcp_*.c. */
+#include <string.h>
+
+#include <stdio.h>
+
+#include <rte_cycles.h>
+#include <rte_malloc.h>
+#include <rte_ethdev.h>
+#include <rte_icmp.h>
+#include <rte_udp.h>
+#include <rte_vxlan.h>
+
+#include "csum.h"
+#include "flow.h"
+#include "neigh.h"
+#include "pkt.h"
+#include "tcp.h"
+#include "worker.h"
+
+static inline bool is_port_ip(const struct dp_shared *sh, uint32_t ip)
+{
+	for (unsigned p = 0; p < sh->n_ports; p++)
+		if (sh->ports[p].ip == ip)
+			return true;
+	return false;
+}
+
+static void icmp_input(struct worker *w, struct rte_mbuf *m, unsigned port,
+		       struct rte_ether_hdr *eth, struct rte_ipv4_hdr *ip,
+		       uint32_t l4len)
+{
+	struct rte_icmp_hdr *ic = (struct rte_icmp_hdr *)((char *)ip + sizeof(*ip));
+
+	if (l4len < sizeof(*ic) || rte_raw_cksum(ic, l4len) != 0xffff) {
+		count_drop(w, DROP_icmp_bad, m);
+		return;
+	}
+	if (ic->icmp_type != RTE_IP_ICMP_ECHO_REQUEST || ic->icmp_code != 0) {
+		count_drop(w, DROP_icmp_other, m);
+		return;
+	}
+	/* Echo reply in place (RFC 792): swap, retype, fix the checksums. */
+	struct rte_ether_addr mac = eth->src_addr;
+	eth->src_addr = w->sh->ports[port].mac;
+	eth->dst_addr = mac;
+	uint32_t a = ip->src_addr;
+	ip->src_addr = ip->dst_addr;
+	ip->dst_addr = a;
+	ip->time_to_live = 64;
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	uint16_t old = *(uint16_t *)ic;
+	ic->icmp_type = RTE_IP_ICMP_ECHO_REPLY;
+	csum_replace2((void *)&ic->icmp_cksum, old, *(uint16_t *)ic);
+	w->st.cnt[CNT_icmp_echo_replies]++;
+	tx_send(w, port, m);
+}
+
+static void to_control(struct worker *w, struct rte_mbuf *m, unsigned port,
+		       uint32_t zone)
+{
+	m->port = (uint16_t)port;
+	MBUF_ZONE(m) = zone;
+	if (rte_ring_enqueue(w->sh->ctrl_ring, m) != 0)
+		count_drop(w, DROP_arp_ring_full, m);
+}
+
+void neigh_want(struct worker *w, uint32_t zone, uint32_t ip, unsigned port)
+{
+	/* Many flows wait on one next hop at once: ask once per 50 ms, or
+	 * the requests crowd the ARP replies out of the control ring. */
+	uint64_t key = neigh_key(zone, ip);
+	unsigned slot = (unsigned)(key * 0x9e3779b97f4a7c15ull >> 58);
+	if (w->want_key[slot] == key && w->now - w->want_at[slot] < 50)
+		return;
+	w->want_key[slot] = key;
+	w->want_at[slot] = w->now;
+
+	/* A resolve request travels as a tagged integer, not an mbuf:
+	 * mbuf pointers are aligned, so bit 0 tells them apart. */
+	uintptr_t v = ((uintptr_t)zone << 41) | ((uintptr_t)port << 33) |
+		      ((uintptr_t)ip << 1) | 1;
+	rte_ring_enqueue(w->sh->ctrl_ring, (void *)v);
+}
+
+static void frame_input(struct worker *w, struct rte_mbuf *m, unsigned port,
+			uint32_t zone);
+
+/* A tunnel by its VXLAN VNI and VTEP address, or -1. */
+static int tunnel_by_vni(const struct steer_conf *c, uint32_t vni, uint32_t vtep)
+{
+	for (unsigned t = 0; t < c->n_tunnels; t++)
+		if (c->tunnels[t].type == CONF_TUNNEL_VXLAN &&
+		    c->tunnels[t].vni == vni &&
+		    rte_cpu_to_be_32(c->tunnels[t].remote) == vtep)
+			return (int)t;
+	return -1;
+}
+
+static void vxlan_input(struct worker *w, struct rte_mbuf *m, unsigned port,
+			struct rte_ipv4_hdr *ip, uint32_t l4len)
+{
+	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
+	struct rte_vxlan_hdr *vx = (struct rte_vxlan_hdr *)(udp + 1);
+	unsigned outer = sizeof(struct rte_ether_hdr) + sizeof(*ip) +
+			 sizeof(*udp) + sizeof(*vx);
+
+	if (l4len < sizeof(*udp) + sizeof(*vx) + sizeof(struct rte_ether_hdr) ||
+	    rte_be_to_cpu_16(udp->dgram_len) != l4len ||
+	    !(rte_be_to_cpu_32(vx->vx_flags) & 0x08000000)) {
+		count_drop(w, DROP_vxlan_bad, m);
+		return;
+	}
+	const struct ruleset *rs = atomic_load_explicit(&w->sh->ruleset,
+							memory_order_acquire);
+	int t = tunnel_by_vni(rs_conf(rs), rte_be_to_cpu_32(vx->vx_vni) >> 8,
+			      ip->src_addr);
+	if (t < 0) {
+		count_drop(w, DROP_vxlan_vni, m);
+		return;
+	}
+	rte_pktmbuf_adj(m, (uint16_t)outer);
+	frame_input(w, m, port, (uint32_t)t + 1);
+}
+
+static void tcp_input(struct worker *w, struct rte_mbuf *m, unsigned port,
+		      uint32_t zone, struct rte_ether_hdr *eth,
+		      struct rte_ipv4_hdr *ip, uint32_t l4len)
+{
+	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(ip + 1);
+	unsigned thl = (th->data_off >> 4) * 4u;
+
+	if (l4len < sizeof(*th) || thl < sizeof(*th) || thl > l4len) {
+		count_drop(w, DROP_tcp_short, m);
+		return;
+	}
+	struct seg s = { .m = m, .eth = eth, .ip = ip, .th = th,
+			 .data = (const char *)th + thl, .len = l4len - thl,
+			 .seq = rte_be_to_cpu_32(th->sent_seq),
+			 .ack = rte_be_to_cpu_32(th->recv_ack),
+			 .flags = th->tcp_flags, .port = port };
+	uint16_t dport = rte_be_to_cpu_16(th->dst_port);
+	const struct dp_shared *sh = w->sh;
+
+	if (zone == 0) {
+		const struct ruleset *rs = atomic_load_explicit(&sh->ruleset,
+								memory_order_acquire);
+		int l = rs_listener_find(rs, rte_be_to_cpu_32(ip->dst_addr), dport);
+		if (l >= 0) {
+			tcp_client_input(w, &s, (unsigned)l);
+			return;
+		}
+	}
+	if (dport >= SRC_PORT_FIRST &&
+	    (unsigned)(dport - SRC_PORT_FIRST) < sh->ports_per_worker * sh->n_workers) {
+		unsigned owner = sport_owner(sh, dport);
+		if (owner != w->id) {
+			/* Backend replies follow the NIC's hash, not our port
+			 * ranges: give them to the worker that owns the flow. */
+			m->port = (uint16_t)port;
+			MBUF_ZONE(m) = zone;
+			if (rte_ring_enqueue(sh->workers[owner]->handoff, m) != 0)
+				count_drop(w, DROP_handoff_full, m);
+			else
+				w->st.cnt[CNT_handoffs]++;
+			return;
+		}
+		tcp_backend_input(w, &s);
+		return;
+	}
+	tcp_reply_rst(w, port, eth, ip, th, s.len);
+	count_drop(w, DROP_tcp_no_listener, m);
+}
+
+static void ipv4_input(struct worker *w, struct rte_mbuf *m, unsigned port,
+		       uint32_t zone, struct rte_ether_hdr *eth)
+{
+	uint32_t len = rte_pktmbuf_data_len(m) - (uint32_t)sizeof(*eth);
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
+
+	if (len < sizeof(*ip)) {
+		count_drop(w, DROP_ip_short, m);
+		return;
+	}
+	if ((ip->version_ihl >> 4) != 4) {
+		count_drop(w, DROP_ip_version, m);
+		return;
+	}
+	unsigned ihl = (ip->version_ihl & 0xf) * 4u;
+	if (ihl < sizeof(*ip) || ihl > len) {
+		count_drop(w, DROP_ip_hdr_len, m);
+		return;
+	}
+	if (ihl != sizeof(*ip)) {
+		count_drop(w, DROP_ip_options, m);
+		return;
+	}
+	if (rte_ipv4_cksum(ip) != 0) {
+		count_drop(w, DROP_ip_csum, m);
+		return;
+	}
+	uint32_t tot = rte_be_to_cpu_16(ip->total_length);
+	if (tot < ihl || tot > len) {
+		count_drop(w, DROP_ip_len, m);
+		return;
+	}
+	/* Ethernet pads short frames: the IP length is the truth. */
+	if (tot < len)
+		rte_pktmbuf_trim(m, (uint16_t)(len - tot));
+	if (rte_be_to_cpu_16(ip->fragment_offset) &
+	    (RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) {
+		count_drop(w, DROP_ip_frag, m);
+		return;
+	}
+	uint32_t l4len = tot - ihl;
+	switch (ip->next_proto_id) {
+	case IPPROTO_TCP:
+		tcp_input(w, m, port, zone, eth, ip, l4len);
+		return;
+	case IPPROTO_UDP:
+		if (zone == 0 && l4len >= sizeof(struct rte_udp_hdr) &&
+		    ((struct rte_udp_hdr *)(ip + 1))->dst_port ==
+		    rte_cpu_to_be_16(VXLAN_PORT) && is_port_ip(w->sh, ip->dst_addr)) {
+			vxlan_input(w, m, port, ip, l4len);
+			return;
+		}
+		count_drop(w, DROP_udp_other, m);
+		return;
+	case IPPROTO_ICMP:
+		if (zone == 0 && is_port_ip(w->sh, ip->dst_addr)) {
+			icmp_input(w, m, port, eth, ip, l4len);
+			return;
+		}
+		count_drop(w, DROP_ip_not_local, m);
+		return;
+	default:
+		count_drop(w, DROP_ip_proto, m);
+	}
+}
+
+static void frame_input(struct worker *w, struct rte_mbuf *m, unsigned port,
+			uint32_t zone)
+{
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+
+	if (unlikely(rte_pktmbuf_data_len(m) < sizeof(*eth) || m->nb_segs != 1)) {
+		count_drop(w, DROP_eth_short, m);
+		return;
+	}
+	uint16_t type = rte_be_to_cpu_16(eth->ether_type);
+	if (type == RTE_ETHER_TYPE_ARP) {
+		to_control(w, m, port, zone);
+		return;
+	}
+	if (type != RTE_ETHER_TYPE_IPV4) {
+		count_drop(w, DROP_eth_type, m);
+		return;
+	}
+	/* Overlay frames are addressed to our overlay MAC; the VNI and VTEP
+	 * were checked already. */
+	if (zone == 0 && !rte_is_same_ether_addr(&eth->dst_addr,
+						 &w->sh->ports[port].mac)) {
+		count_drop(w, DROP_eth_dst, m);
+		return;
+	}
+	ipv4_input(w, m, port, zone, eth);
+}
+
+void worker_input(struct worker *w, struct rte_mbuf **pkts, unsigned n,
+		  unsigned port)
+{
+	for (unsigned i = 0; i < n; i++) {
+		if (i + 1 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+		w->st.cnt[CNT_rx_packets]++;
+		w->st.cnt[CNT_rx_bytes] += rte_pktmbuf_pkt_len(pkts[i]);
+		w->st.port_rx[port]++;
+		w->st.port_rx_bytes[port] += rte_pktmbuf_pkt_len(pkts[i]);
+		frame_input(w, pkts[i], port, 0);
+	}
+}
+
+/* Work other lcores queued for us: hand-offs and frames to send. */
+static unsigned worker_rings(struct worker *w)
+{
+	struct rte_mbuf *pkts[BURST];
+	unsigned n, total = 0;
+
+	n = rte_ring_dequeue_burst(w->handoff, (void **)pkts, BURST, NULL);
+	for (unsigned i = 0; i < n; i++)
+		frame_input(w, pkts[i], pkts[i]->port, MBUF_ZONE(pkts[i]));
+	total += n;
+	n = rte_ring_dequeue_burst(w->txr, (void **)pkts, BURST, NULL);
+	for (unsigned i = 0; i < n; i++)
+		tx_send(w, pkts[i]->port, pkts[i]);
+	return total + n;
+}
+
+void worker_tick(struct worker *w)
+{
+	worker_rings(w);
+	flow_timers_run(w, tcp_expire);
+	tx_flush(w);
+}
+
+uint64_t worker_ms(void)
+{
+	return rte_get_tsc_cycles() / (rte_get_tsc_hz() / 1000);
+}
+
+int worker_loop(void *arg)
+{
+	struct worker *w = arg;
+	struct dp_shared *sh = w->sh;
+	const struct conf_dataplane *dp = &sh->conf->dataplane;
+	struct rte_mbuf *pkts[BURST];
+
+	w->now = worker_ms();
+	w->wheel_now = w->now;
+	while (!sh->quit) {
+		uint64_t t0 = rte_rdtsc();
+		unsigned got = 0;
+
+		w->now = worker_ms();
+		for (unsigned p = 0; p < sh->n_ports; p++) {
+			uint16_t n = rte_eth_rx_burst(sh->ports[p].port_id, w->queue,
+						      pkts, BURST);
+			if (n) {
+				worker_input(w, pkts, n, p);
+				got += n;
+			}
+		}
+		got += worker_rings(w);
+		flow_timers_run(w, tcp_expire);
+		tx_flush(w);
+		w->st.cnt[CNT_polls]++;
+
+		uint64_t t1 = rte_rdtsc();
+		if (got) {
+			w->st.cnt[CNT_busy_cycles] += t1 - t0;
+			w->empty_polls = 0;
+			w->backoff_us = 0;
+			continue;
+		}
+		w->st.cnt[CNT_idle_cycles] += t1 - t0;
+		/* On a machine whose cores are shared with the kernel's
+		 * clients and servers, spinning starves them: back off after
+		 * a run of empty polls (DESIGN.md "Running without NICs"). */
+		if (dp->idle_backoff && ++w->empty_polls > 256) {
+			w->backoff_us = w->backoff_us ? w->backoff_us * 2 : 1;
+			if (w->backoff_us > dp->idle_backoff_max_us)
+				w->backoff_us = dp->idle_backoff_max_us;
+			rte_delay_us_sleep(w->backoff_us);
+			w->st.cnt[CNT_idle_cycles] += rte_rdtsc() - t1;
+		}
+	}
+	return 0;
+}
+
+int worker_create(struct dp_shared *sh, unsigned i, unsigned lcore,
+			struct ruleset *rs)
+{
+	const struct steer_conf *c = sh->conf;
+	char name[64];
+	struct worker *w = rte_zmalloc("worker", sizeof(*w), RTE_CACHE_LINE_SIZE);
+
+	if (w == NULL)
+		return -ENOMEM;
+	sh->workers[i] = w;
+	w->id = i;
+	w->lcore = lcore;
+	w->queue = (uint16_t)i;
+	w->sh = sh;
+	w->isn_base_tsc = rte_rdtsc();
+	snprintf(name, sizeof(name), "pool%u", i);
+	w->pool = rte_pktmbuf_pool_create(name, 8191 * (c->n_ports > 1 ? 2 : 1), 256, 0,
+					  RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+	snprintf(name, sizeof(name), "handoff%u", i);
+	w->handoff = rte_ring_create(name, 4096, (int)rte_socket_id(), RING_F_SC_DEQ);
+	snprintf(name, sizeof(name), "txr%u", i);
+	w->txr = rte_ring_create(name, 1024, (int)rte_socket_id(), RING_F_SC_DEQ);
+	w->scratch = rs_scratch_alloc(rs, NULL);
+	w->st.n_decisions = c->n_intercepts;
+	w->st.decisions = rte_zmalloc("decisions", sizeof(uint64_t) * (c->n_intercepts + 1), 0);
+	if (w->pool == NULL || w->handoff == NULL || w->txr == NULL ||
+	    w->scratch == NULL || w->st.decisions == NULL)
+		return -ENOMEM;
+	uint32_t hbufs = c->dataplane.max_flows < 2048 ? c->dataplane.max_flows : 2048;
+	return flow_init(w, c->dataplane.max_flows,
+			 c->dataplane.header_max + INJECT_ROOM, hbufs);
+}
