@@ -30,6 +30,7 @@ enum rs_subj_kind { RS_SUBJ_HEADER, RS_SUBJ_BAGGAGE, RS_SUBJ_PATH };
 struct rs_subject {
 	enum rs_subj_kind kind;
 	bool scanned;             /* has prefix/regex matchers: run Hyperscan */
+	hs_database_t *db;        /* this subject's prefix/regex patterns */
 	const char *name;         /* lowercase header name / baggage key */
 	uint16_t len;
 };
@@ -88,8 +89,12 @@ struct ruleset {
 	struct shash path_eq;     /* (service, path) -> intercept */
 	struct shash preview;     /* token -> intercept */
 
-	hs_database_t *db;        /* prefix and regex matchers, block mode */
+	/* One Hyperscan block database per subject (rs_subject.db): a value
+	 * is scanned only against the patterns written for it. */
+	bool any_db;
+	uint64_t name_lens;       /* bit n: a header subject of length n (63: longer) */
 	uint32_t n_scan;
+	uint16_t *scan_plen;      /* scan id -> prefix length, 0 for a regex */
 	uint32_t *scan_owner;     /* scan id -> intercept */
 	uint32_t *scan_subj;      /* scan id -> subject */
 
@@ -116,7 +121,6 @@ struct rs_scratch {
 	/* per request */
 	const struct ruleset *rs;
 	uint32_t service;
-	uint32_t cur_subj;
 	uint32_t n_items;
 	uint32_t n_cand;
 	bool overflow;

@@ -65,8 +65,10 @@ struct rs_scratch *rs_scratch_alloc(const struct ruleset *rs,
 	memset(s->seen, 0, sizeof(*s->seen) * s->cap_subj);
 	if (s->hit)
 		memset(s->hit, 0, sizeof(*s->hit) * s->cap_scan);
-	if (rs->db && hs_alloc_scratch(rs->db, &s->hs) != HS_SUCCESS)
-		goto fail;
+	for (uint32_t i = 0; i < rs->n_subj; i++)
+		if (rs->subj[i].db &&
+		    hs_alloc_scratch(rs->subj[i].db, &s->hs) != HS_SUCCESS)
+			goto fail;
 	return s;
 fail:
 	if (old == NULL)
@@ -102,13 +104,13 @@ static int on_scan_match(unsigned int id, unsigned long long from,
 			 unsigned long long to, unsigned int flags, void *ctx)
 {
 	struct rs_scratch *s = ctx;
+	uint16_t plen = s->rs->scan_plen[id];
 
 	(void)from;
-	(void)to;
 	(void)flags;
-	/* One database serves every subject: a pattern written for another
-	 * header (or the path) says nothing about this one. */
-	if (s->rs->scan_subj[id] != s->cur_subj)
+	/* A prefix is an unanchored literal: it holds only where it ends at
+	 * its own length, i.e. starts at the value's first byte. */
+	if (plen != 0 && to != plen)
 		return 0;
 	if (s->hit[id] != s->gen) {
 		s->hit[id] = s->gen;
@@ -140,11 +142,10 @@ static void look_at(struct rs_scratch *s, uint32_t subj, const char *v,
 		for (; n != SHASH_NONE; n = rs->present.next[n])
 			cand_add(s, rs->match[rs->present.vals[n]].owner);
 	}
-	if (rs->subj[subj].scanned) {
-		s->cur_subj = subj;
+	if (rs->subj[subj].db) {
 		/* hs_scan only fails on bad arguments, which a ruleset and its
 		 * grown scratch rule out; a failure leaves fewer candidates. */
-		hs_scan(rs->db, v, len, 0, s->hs, on_scan_match, s);
+		hs_scan(rs->subj[subj].db, v, len, 0, s->hs, on_scan_match, s);
 	}
 }
 
@@ -376,6 +377,10 @@ static uint32_t find_intercept(const struct ruleset *rs, struct rs_scratch *s,
 
 	for (uint16_t i = 0; i < req->n_fields; i++) {
 		const struct http_field *f = &req->fields[i];
+		/* Most header names are nobody's subject: a length no subject
+		 * has skips the hash. */
+		if (!(rs->name_lens & (1ull << (f->name_len < 63 ? f->name_len : 63))))
+			goto baggage;
 		n = shash_first(&rs->subj_hdr,
 				shash_bytes_lower(f->name, f->name_len, RS_SEED_HDR));
 		for (; n != SHASH_NONE; n = rs->subj_hdr.next[n]) {
@@ -387,6 +392,7 @@ static uint32_t find_intercept(const struct ruleset *rs, struct rs_scratch *s,
 				break;
 			}
 		}
+baggage:
 		if (rs->any_baggage && f->name_len == 7 &&
 		    eq_nocase(f->name, "baggage", 7))
 			look_at_baggage(s, f->value, f->value_len);
@@ -395,11 +401,9 @@ static uint32_t find_intercept(const struct ruleset *rs, struct rs_scratch *s,
 	n = shash_first(&rs->path_eq, rs_key_path(svc, req->path, req->path_len));
 	for (; n != SHASH_NONE; n = rs->path_eq.next[n])
 		cand_add(s, rs->path_eq.vals[n]);
-	if (rs->subj[rs->path_subj].scanned) {
-		s->cur_subj = rs->path_subj;
-		hs_scan(rs->db, req->path, req->path_len, 0, s->hs,
-			on_scan_match, s);
-	}
+	if (rs->subj[rs->path_subj].db)
+		hs_scan(rs->subj[rs->path_subj].db, req->path, req->path_len, 0,
+			s->hs, on_scan_match, s);
 	if (sv->global != RS_NONE)
 		cand_add(s, sv->global);
 
@@ -428,7 +432,7 @@ int rs_decide(const struct ruleset *rs, struct rs_scratch *s,
 
 	/* A scratch not grown for this ruleset would index past its arrays. */
 	if (unlikely(s->cap_subj < rs->n_subj || s->cap_scan < rs->n_scan ||
-		     (rs->db != NULL && s->hs == NULL)))
+		     (rs->any_db && s->hs == NULL)))
 		return -1;
 	*d = (struct rs_decision){ .why = RS_WHY_DEFAULT, .intercept = -1,
 				   .tunnel = -1 };
