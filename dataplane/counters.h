@@ -75,6 +75,20 @@ enum steer_counter {
 
 #define STEER_MAX_PORTS 8
 
+/* Latency histograms: bucket k counts durations <= 100 ns * 2^k. */
+#define HIST_BUCKETS 28
+#define STEER_HISTS(X)                                                        \
+	X(header, "from the client's SYN to a complete request header")      \
+	X(decision, "rule engine decision")                                    \
+	X(connect, "from our SYN to the target's SYN-ACK")
+
+enum steer_hist {
+#define HIST_ENUM(n, s) HIST_##n,
+	STEER_HISTS(HIST_ENUM)
+#undef HIST_ENUM
+	HIST__COUNT
+};
+
 struct steer_stats {
 	uint64_t drop[DROP__COUNT];
 	uint64_t cnt[CNT__COUNT];
@@ -82,7 +96,9 @@ struct steer_stats {
 	uint64_t port_tx[STEER_MAX_PORTS];
 	uint64_t port_rx_bytes[STEER_MAX_PORTS];
 	uint64_t port_tx_bytes[STEER_MAX_PORTS];
-	uint64_t *decisions;      /* per intercept, n_decisions long */
+	uint64_t hist[HIST__COUNT][HIST_BUCKETS];
+	uint64_t hist_ns[HIST__COUNT];   /* sum of the durations */
+	uint64_t *decisions;      /* per counter slot (publish.h) */
 	uint32_t n_decisions;
 };
 

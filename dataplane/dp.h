@@ -14,6 +14,8 @@
 #include <rte_ring.h>
 
 #include "counters.h"
+
+struct dp_pub;
 #include "http-t.h"
 #include "rules.h"
 
@@ -61,6 +63,7 @@ struct flow {
 	uint32_t tslot;
 	uint64_t deadline;        /* ms */
 	uint64_t last_active;     /* ms */
+	uint64_t created;         /* ms */
 
 	uint8_t state;
 	bool c_fin;               /* client sent FIN */
@@ -103,6 +106,11 @@ struct flow {
 	int32_t backend;
 	uint64_t tried;           /* backends tried (bit per index < 64) */
 	uint32_t hash;
+	uint64_t gen;             /* ruleset generation the decision used */
+	uint64_t t_syn;           /* TSC: client SYN (header histogram) */
+	uint64_t t_conn;          /* TSC: our SYN (connect histogram) */
+	uint64_t svc_key;         /* hash of the service's name */
+	uint64_t tun_key;         /* hash of the tunnel's name */
 
 	/* vxlan (tunnel >= 0 and vni_be != 0) */
 	uint32_t vni;
@@ -146,7 +154,13 @@ struct dp_shared {
 	struct rte_ring *ctrl_ring;  /* ARP frames and resolve requests -> main */
 	struct worker *workers[MAX_WORKERS];
 	const struct steer_conf *conf;  /* boot config: timeouts, sizes */
-	_Atomic(struct ruleset *) ruleset;
+	_Atomic(struct dp_pub *) pub;    /* running ruleset (publish.h) */
+	struct rte_rcu_qsbr *qsbr;       /* workers' quiescent states */
+	/* decision counter slots: stable per intercept name across rulesets */
+	char **slot_name;
+	uint64_t *slot_base;
+	const char *config_path;
+	uint64_t start_ms;
 	struct steer_stats ctrl_st;  /* the main lcore's own counters */
 	volatile bool quit;
 };
@@ -165,7 +179,7 @@ struct worker {
 	struct rte_mempool *hbufs;/* header buffers */
 	struct rte_ring *handoff; /* packets of our flows from other workers */
 	struct rte_ring *txr;     /* packets from the main lcore to send */
-	struct rs_scratch *scratch;
+	struct dp_pub *pub;           /* loaded once per loop iteration */
 	struct http_req req;      /* parse scratch */
 
 	/* flows */
@@ -185,6 +199,7 @@ struct worker {
 	uint64_t wheel_now;       /* ms, last tick processed */
 	uint64_t now;             /* ms, this iteration */
 	uint64_t isn_base_tsc;
+	uint64_t ns_per_cycle_q20;  /* ns per TSC cycle, 20-bit fraction */
 
 	/* tx */
 	struct tx_buf tx[STEER_MAX_PORTS];

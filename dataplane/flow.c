@@ -112,6 +112,7 @@ struct flow *flow_create(struct worker *w, const struct flow_key *k)
 	f->c.peer_port = k->c_port;
 	f->c.local_port = k->l_port;
 	f->last_active = w->now;
+	f->created = w->now;
 	w->st.cnt[CNT_flows_created]++;
 	w->st.cnt[CNT_flows_active]++;
 	return f;

@@ -10,6 +10,7 @@
 
 #include "neigh.h"
 #include "pkt.h"
+#include "publish.h"
 #include "worker.h"
 
 struct neigh_table *neigh_create(void)
@@ -78,8 +79,7 @@ static void ctrl_tx(struct dp_shared *sh, unsigned port, struct rte_mbuf *m)
 
 static const struct conf_tunnel *zone_tunnel(const struct dp_shared *sh, uint32_t zone)
 {
-	const struct ruleset *rs = atomic_load_explicit(&sh->ruleset, memory_order_acquire);
-	const struct steer_conf *c = rs_conf(rs);
+	const struct steer_conf *c = rs_conf(dp_pub_load(sh)->rs);
 
 	if (zone == 0 || zone > c->n_tunnels ||
 	    c->tunnels[zone - 1].type != CONF_TUNNEL_VXLAN)

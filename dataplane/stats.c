@@ -1,6 +1,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "publish.h"
 #include "stats.h"
 
 const char *const steer_drop_names[DROP__COUNT] = {
@@ -32,6 +33,11 @@ static void add(struct steer_stats *out, const struct steer_stats *in)
 		out->port_tx[i] += in->port_tx[i];
 		out->port_rx_bytes[i] += in->port_rx_bytes[i];
 		out->port_tx_bytes[i] += in->port_tx_bytes[i];
+	}
+	for (unsigned h = 0; h < HIST__COUNT; h++) {
+		for (unsigned b = 0; b < HIST_BUCKETS; b++)
+			out->hist[h][b] += in->hist[h][b];
+		out->hist_ns[h] += in->hist_ns[h];
 	}
 	for (unsigned i = 0; i < in->n_decisions && i < out->n_decisions; i++)
 		out->decisions[i] += in->decisions[i];
@@ -69,7 +75,7 @@ static void write_counts(FILE *f, const struct steer_stats *s)
 	fprintf(f, "}");
 }
 
-void stats_write_json(const struct dp_shared *sh, FILE *f)
+void stats_write_json(const struct dp_shared *sh, FILE *f, bool per_worker)
 {
 	struct steer_stats sum;
 	const struct steer_conf *c = sh->conf;
@@ -87,16 +93,21 @@ void stats_write_json(const struct dp_shared *sh, FILE *f)
 			(unsigned long long)sum.port_tx[p],
 			(unsigned long long)sum.port_tx_bytes[p]);
 	fprintf(f, "}, \"intercepts\": {");
-	for (unsigned i = 0; i < sum.n_decisions && i < c->n_intercepts; i++)
-		fprintf(f, "%s\"%s\": %llu", i ? ", " : "", c->intercepts[i].name,
-			(unsigned long long)sum.decisions[i]);
-	fprintf(f, "}, \"workers\": [");
-	for (unsigned w = 0; w < sh->n_workers; w++) {
-		fprintf(f, "%s{", w ? ", " : "");
-		write_counts(f, &sh->workers[w]->st);
-		fprintf(f, "}");
+	const struct steer_conf *rc = rs_conf(dp_pub_load(sh)->rs);
+	for (unsigned i = 0; sum.n_decisions && i < rc->n_intercepts; i++)
+		fprintf(f, "%s\"%s\": %llu", i ? ", " : "", rc->intercepts[i].name,
+			(unsigned long long)dp_decisions(sh, sum.decisions, i));
+	fprintf(f, "}");
+	if (per_worker) {
+		fprintf(f, ", \"workers\": [");
+		for (unsigned w = 0; w < sh->n_workers; w++) {
+			fprintf(f, "%s{", w ? ", " : "");
+			write_counts(f, &sh->workers[w]->st);
+			fprintf(f, "}");
+		}
+		fprintf(f, "]");
 	}
-	fprintf(f, "]}\n");
+	fprintf(f, "}\n");
 	fflush(f);
 	stats_release(&sum);
 }

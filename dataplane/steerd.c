@@ -15,11 +15,15 @@
 #include <rte_launch.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
+#include <rte_rcu_qsbr.h>
 
 #include "conf.h"
+#include "ctrl.h"
+#include "metrics.h"
 #include "dp.h"
 #include "flow.h"
 #include "neigh.h"
+#include "publish.h"
 #include "stats.h"
 #include "worker.h"
 
@@ -49,7 +53,7 @@ static void usage(FILE *f)
 static void write_stats(const struct dp_shared *sh, const char *path)
 {
 	if (path == NULL) {
-		stats_write_json(sh, stderr);
+		stats_write_json(sh, stderr, true);
 		return;
 	}
 	char tmp[4096];
@@ -59,7 +63,7 @@ static void write_stats(const struct dp_shared *sh, const char *path)
 		fprintf(stderr, "steerd: %s: %s\n", tmp, strerror(errno));
 		return;
 	}
-	stats_write_json(sh, f);
+	stats_write_json(sh, f, true);
 	fclose(f);
 	/* rename: a reader never sees half a file */
 	if (rename(tmp, path) != 0)
@@ -208,11 +212,26 @@ int main(int argc, char **argv)
 	struct dp_shared *sh = rte_zmalloc("shared", sizeof(*sh), RTE_CACHE_LINE_SIZE);
 	if (sh == NULL)
 		goto out;
-	sh->conf = c;
+	/* The dataplane section (timeouts, sizes, ports, routes) is fixed for
+	 * the process's life; the ruleset's own copy goes with the ruleset
+	 * when a reload replaces it. */
+	sh->conf = conf_load_file(config, err, sizeof(err));
+	if (sh->conf == NULL) {
+		fprintf(stderr, "steerd: %s\n", err);
+		goto out;
+	}
 	sh->n_workers = n_workers;
 	sh->n_ports = c->n_ports;
 	sh->ports_per_worker = (uint16_t)((65536 - SRC_PORT_FIRST) / n_workers);
-	atomic_store(&sh->ruleset, rs);
+	sh->config_path = config;
+	sh->start_ms = worker_ms();
+	size_t qsz = rte_rcu_qsbr_get_memsize(n_workers);
+	sh->qsbr = rte_zmalloc("qsbr", qsz, RTE_CACHE_LINE_SIZE);
+	sh->slot_name = calloc(STEER_MAX_SLOTS, sizeof(char *));
+	sh->slot_base = calloc(STEER_MAX_SLOTS, sizeof(uint64_t));
+	if (sh->qsbr == NULL || rte_rcu_qsbr_init(sh->qsbr, n_workers) != 0 ||
+	    sh->slot_name == NULL || sh->slot_base == NULL)
+		goto out;
 	sh->neigh = neigh_create();
 	sh->ctrl_ring = rte_ring_create("ctrl", 4096, (int)rte_socket_id(), RING_F_SC_DEQ);
 	if (sh->neigh == NULL || sh->ctrl_ring == NULL)
@@ -226,6 +245,11 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
+	/* The boot ruleset is publication 1: workers find it in place. */
+	if (dp_publish(sh, rs, err, sizeof(err)) != 0) {
+		fprintf(stderr, "steerd: %s\n", err);
+		goto out;
+	}
 	for (unsigned p = 0; p < c->n_ports; p++) {
 		int r = port_setup(sh, p, &c->ports[p]);
 		if (r != 0) {
@@ -236,6 +260,20 @@ int main(int argc, char **argv)
 		}
 	}
 
+	int cr = ctrl_open(sh);
+	if (cr != 0) {
+		fprintf(stderr, "steerd: control socket %s: %s\n", sh->conf->control.socket,
+			strerror(-cr));
+		goto out;
+	}
+	cr = metrics_open(sh);
+	if (cr != 0) {
+		fprintf(stderr, "steerd: metrics listener %s: %s\n", sh->conf->control.metrics,
+			strerror(-cr));
+		ctrl_close(sh);
+		goto out;
+	}
+	signal(SIGPIPE, SIG_IGN);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGUSR1, on_signal);
@@ -257,8 +295,10 @@ int main(int argc, char **argv)
 			got_dump = 0;
 			write_stats(sh, stats_file);
 		}
-		usleep(500);
+		ctrl_poll(sh, 1);
 	}
+	ctrl_close(sh);
+	metrics_close();
 	sh->quit = true;
 	rte_eal_mp_wait_lcore();
 	write_stats(sh, stats_file);
@@ -266,6 +306,7 @@ int main(int argc, char **argv)
 		rte_eth_dev_stop(sh->ports[p].port_id);
 		rte_eth_dev_close(sh->ports[p].port_id);
 	}
+	dp_publish_fini(sh);
 	ret = 0;
 out:
 	rte_eal_cleanup();

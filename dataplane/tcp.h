@@ -22,7 +22,24 @@ struct seg {
 	uint32_t ack;
 	uint8_t flags;
 	unsigned port;            /* conf port it arrived on */
+	uint32_t zone;            /* 0 underlay, tunnel + 1 overlay */
 };
+
+/* RFC 9293 section 3.1: the checksum covers the pseudo-header, header and
+ * data. Checked for every segment the router takes in itself (handshake,
+ * header bytes, our responses, the target's SYN-ACK, RST replies) — not for
+ * spliced ones, which are rewritten incrementally so a wrong sum stays wrong
+ * and the endpoint drops it, and whose bytes the router never reads. */
+static inline bool seg_csum_ok(const struct seg *s)
+{
+	uint32_t l4 = (uint32_t)((const char *)s->data - (const char *)s->th) + s->len;
+	uint32_t sum = (uint32_t)rte_raw_cksum(s->th, l4) +
+		       rte_ipv4_phdr_cksum(s->ip, 0);
+
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return sum == 0xffff;
+}
 
 #define SEQ_LT(a, b) ((int32_t)((a) - (b)) < 0)
 #define SEQ_LEQ(a, b) ((int32_t)((a) - (b)) <= 0)

@@ -10,6 +10,7 @@
 #include "flow.h"
 #include "http.h"
 #include "pkt.h"
+#include "stats.h"
 #include "tcp.h"
 
 uint32_t isn_make(struct worker *w, uint32_t a, uint32_t b, uint32_t ports)
@@ -112,6 +113,7 @@ static void new_flow(struct worker *w, struct seg *s, unsigned listener)
 	f->c_wnd = rte_be_to_cpu_16(s->th->rx_win);
 	f->r_isn = isn_make(w, k.c_ip, k.l_ip, (uint32_t)k.c_port << 16 | k.l_port);
 	f->hash = rte_hash_crc(&k, sizeof(k), 0x5354);
+	f->t_syn = rte_rdtsc();
 	send_synack(w, f);
 	flow_timer(w, f, w->sh->conf->dataplane.timeouts.syn_ms);
 	rte_pktmbuf_free(s->m);
@@ -149,10 +151,14 @@ static void send_response(struct worker *w, struct flow *f)
 {
 	char buf[256];
 	unsigned n = response_text(f, buf, sizeof(buf));
-	/* Their FIN, if they sent one, takes a sequence number too. */
+	/* Their FIN, if they sent one, takes a sequence number too; and it
+	 * must fit our window (RFC 9293 3.8.6: Linux will not send a FIN
+	 * into a zero window, it probes), so never advertise 0 here. */
+	uint16_t win = client_window(f, w->sh->conf->dataplane.header_max);
 	struct rte_mbuf *m = tcp_build(w, &f->c, f->r_isn + 1,
 				       f->c_isn + 1 + f->hlen + f->c_fin,
-				       TCP_ACK | TCP_PSH | TCP_FIN, 0, NULL, 0, buf, n);
+				       TCP_ACK | TCP_PSH | TCP_FIN, win ? win : 1,
+				       NULL, 0, buf, n);
 	f->resp_len = (uint16_t)n;
 	if (m)
 		tx_send(w, f->c.port, m);
@@ -240,8 +246,12 @@ static void ooo_merge(struct flow *f)
 	}
 }
 
-/* Store S's payload. Returns false when nothing new arrived. */
-static bool collect(struct worker *w, struct flow *f, struct seg *s)
+#define COL_ADVANCED (-1)        /* the contiguous bytes grew */
+#define COL_KEPT (-2)            /* stored out of order */
+
+/* Store S's payload. Returns COL_ADVANCED, COL_KEPT, or the drop reason
+ * (enum steer_drop) when nothing of it was kept. */
+static int collect(struct worker *w, struct flow *f, struct seg *s)
 {
 	uint32_t cap = w->sh->conf->dataplane.header_max;
 	uint32_t off = s->seq - (f->c_isn + 1);
@@ -251,20 +261,18 @@ static bool collect(struct worker *w, struct flow *f, struct seg *s)
 	if ((int32_t)off < 0) {
 		uint32_t skip = (uint32_t)-(int32_t)off;
 		if (skip >= len)
-			return false;
+			return DROP_tcp_dup;
 		data += skip;
 		len -= skip;
 		off = 0;
 	}
-	if (off >= cap) {
-		w->st.drop[DROP_tcp_out_of_window]++;
-		return false;
-	}
+	if (off >= cap)
+		return DROP_tcp_out_of_window;
 	if (off + len > cap)
 		len = cap - off;
 	uint32_t end = off + len;
 	if (end <= f->hlen)
-		return false;
+		return DROP_tcp_dup;
 	if (off > f->hlen) {
 		/* Out of order: keep it where it belongs (bounded ranges). */
 		unsigned i;
@@ -272,26 +280,26 @@ static bool collect(struct worker *w, struct flow *f, struct seg *s)
 			if (off <= f->ooo_end[i] && end >= f->ooo_start[i])
 				break;
 		if (i == f->n_ooo) {
-			if (f->n_ooo == OOO_MAX) {
-				w->st.drop[DROP_tcp_ooo_limit]++;
-				return false;
-			}
+			if (f->n_ooo == OOO_MAX)
+				return DROP_tcp_ooo_limit;
 			f->ooo_start[i] = off;
 			f->ooo_end[i] = end;
 			f->n_ooo++;
 		} else {
+			if (off >= f->ooo_start[i] && end <= f->ooo_end[i])
+				return DROP_tcp_dup;
 			if (off < f->ooo_start[i])
 				f->ooo_start[i] = off;
 			if (end > f->ooo_end[i])
 				f->ooo_end[i] = end;
 		}
 		memcpy(f->hbuf + phys(f, off), data, len);
-		return false;
+		return COL_KEPT;
 	}
 	memcpy(f->hbuf + phys(f, off), data, len);
 	f->hlen = end;
 	ooo_merge(f);
-	return true;
+	return COL_ADVANCED;
 }
 
 /* Run the parser over what we have; decide when the header is complete. */
@@ -318,6 +326,7 @@ static void parse(struct worker *w, struct flow *f)
 		return;
 	}
 	f->hdr_end = (uint32_t)n;
+	hist_add(w, HIST_header, rte_rdtsc() - f->t_syn);
 	client_ack(w, f);
 	flow_decide(w, f);
 }
@@ -341,12 +350,16 @@ static void header_input(struct worker *w, struct flow *f, struct seg *s)
 		rte_pktmbuf_free(s->m);
 		return;
 	}
-	bool advanced = collect(w, f, s);
-	if (!advanced) {
-		/* duplicate or out of order: a duplicate ACK says what we
-		 * have (RFC 9293 section 3.10.7.4) */
+	int r = collect(w, f, s);
+	if (r != COL_ADVANCED) {
+		/* duplicate, out of order or refused: a duplicate ACK says
+		 * what we have (RFC 9293 section 3.10.7.4). A segment kept
+		 * out of order is not a drop; anything else is, once. */
 		client_ack(w, f);
-		count_drop(w, DROP_tcp_dup, s->m);
+		if (r == COL_KEPT)
+			rte_pktmbuf_free(s->m);
+		else
+			count_drop(w, (enum steer_drop)r, s->m);
 		return;
 	}
 	if (f->state == FS_HEADER)
@@ -362,6 +375,10 @@ void tcp_client_input(struct worker *w, struct seg *s, unsigned listener)
 			      .c_port = s->th->src_port, .l_port = s->th->dst_port };
 	struct flow *f = flow_lookup_client(w, &k);
 
+	if ((f == NULL || !f->spliced) && unlikely(!seg_csum_ok(s))) {
+		count_drop(w, DROP_tcp_csum, s->m);
+		return;
+	}
 	if (f == NULL) {
 		new_flow(w, s, listener);
 		return;
@@ -430,6 +447,19 @@ void flow_linger(struct worker *w, struct flow *f, enum steer_counter why)
 	flow_timer(w, f, w->sh->conf->dataplane.timeouts.linger_ms);
 }
 
+/* RST to the client at the backend's next byte, and to the backend at
+ * SEQ_B (backend space). */
+static void reset_both(struct worker *w, struct flow *f, uint32_t seq_b)
+{
+	struct rte_mbuf *m = tcp_build(w, &f->c, f->b_snd + f->b2c, 0, TCP_RST,
+				       0, NULL, 0, NULL, 0);
+	if (m)
+		tx_send(w, f->c.port, m);
+	m = tcp_build(w, &f->b, seq_b, 0, TCP_RST, 0, NULL, 0, NULL, 0);
+	if (m)
+		flow_send_backend(w, f, m);
+}
+
 void tcp_expire(struct worker *w, struct flow *f)
 {
 	const struct conf_timeouts *t = &w->sh->conf->dataplane.timeouts;
@@ -453,6 +483,11 @@ void tcp_expire(struct worker *w, struct flow *f)
 		if (SEQ_LT(f->b_una, f->s_isn + 1 + f->hlen + f->inj_len)) {
 			/* The buffered request is ours to deliver. */
 			if (++f->retries > 8) {
+				/* Not silently: the client would wait for an
+				 * answer that never comes. The backend took
+				 * none of it: its RST goes at b_una, the one
+				 * sequence number RFC 5961 3.2 accepts. */
+				reset_both(w, f, f->b_una);
 				w->st.cnt[CNT_closed_error]++;
 				flow_free(w, f);
 				return;
@@ -466,19 +501,10 @@ void tcp_expire(struct worker *w, struct flow *f)
 				   (w->now - f->last_active));
 			return;
 		}
-		{
-			/* Idle: tell both ends rather than vanish. */
-			struct rte_mbuf *m = tcp_build(w, &f->c, f->b_snd + f->b2c,
-						       0, TCP_RST, 0, NULL, 0, NULL, 0);
-			if (m)
-				tx_send(w, f->c.port, m);
-			m = tcp_build(w, &f->b, f->c_snd + f->c2b, 0, TCP_RST,
-				      0, NULL, 0, NULL, 0);
-			if (m)
-				flow_send_backend(w, f, m);
-			w->st.cnt[CNT_closed_idle]++;
-			flow_free(w, f);
-		}
+		/* Idle: tell both ends rather than vanish. */
+		reset_both(w, f, f->c_snd + f->c2b);
+		w->st.cnt[CNT_closed_idle]++;
+		flow_free(w, f);
 		return;
 	case FS_RESPOND:
 		if (!f->resp_acked && ++f->retries <= 3) {

@@ -5,11 +5,15 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <rte_cycles.h>
 #include <rte_ip.h>
 
 #include "flow.h"
 #include "neigh.h"
 #include "pkt.h"
+#include "publish.h"
+#include "shash.h"
+#include "stats.h"
 #include "tcp.h"
 
 #define MAX_TRIES 8               /* connect attempts per request */
@@ -21,8 +25,8 @@ static void count_decision(struct worker *w, const struct rs_decision *d)
 	case RS_WHY_INTERCEPT: w->st.cnt[CNT_decisions_intercept]++; break;
 	case RS_WHY_PREVIEW: w->st.cnt[CNT_decisions_preview]++; break;
 	}
-	if (d->intercept >= 0 && (uint32_t)d->intercept < w->st.n_decisions)
-		w->st.decisions[d->intercept]++;
+	if (d->intercept >= 0)
+		w->st.decisions[w->pub->slot[d->intercept]]++;
 }
 
 /* Put TEXT before the header's final CRLF; bytes after it move up. */
@@ -178,17 +182,66 @@ static void connect_start(struct worker *w, struct flow *f)
 			    (uint32_t)f->b.local_port << 16 | f->b.peer_port);
 	f->conn_deadline = w->now + w->sh->conf->dataplane.timeouts.connect_ms;
 	w->st.cnt[CNT_backend_connects]++;
+	f->t_conn = rte_rdtsc();
 	flow_send_syn(w, f);
+}
+
+static uint64_t name_key(const char *name)
+{
+	return shash_bytes(name, strlen(name), 0x6e616d65);
+}
+
+/* The rules changed since F was decided: find its service (and tunnel)
+ * again by name. Backends are retried among the service's current ones. */
+static bool rebind(struct worker *w, struct flow *f, const struct steer_conf *c)
+{
+	int svc = -1, tun = -1;
+	bool cluster = f->tunnel < 0;
+
+	for (unsigned i = 0; i < c->n_services && svc < 0; i++)
+		if (name_key(c->services[i].name) == f->svc_key)
+			svc = (int)i;
+	if (svc < 0)
+		return false;
+	if (cluster) {
+		/* The attempt that failed went to f->b: find that backend
+		 * by address, since indexes of the new rules name other
+		 * backends (-1: it is gone, nothing to skip). */
+		const struct conf_service *cs = &c->services[svc];
+		f->backend = -1;
+		for (unsigned b = 0; b < cs->n_backends; b++)
+			if (rte_cpu_to_be_32(cs->backends[b].ip) == f->b.peer_ip &&
+			    rte_cpu_to_be_16(cs->backends[b].port) == f->b.peer_port)
+				f->backend = (int32_t)b;
+	}
+	if (f->tunnel >= 0)
+		for (unsigned i = 0; i < c->n_tunnels && tun < 0; i++)
+			if (name_key(c->tunnels[i].name) == f->tun_key)
+				tun = (int)i;
+	f->service = (uint16_t)svc;
+	if (f->tunnel >= 0 && tun < 0) {
+		/* The tunnel was removed: treat it as failed open. */
+		f->tunnel = -1;
+	} else {
+		f->tunnel = tun;
+	}
+	if (f->backend >= (int32_t)c->services[svc].n_backends)
+		f->backend = c->services[svc].n_backends ? 0 : -1;
+	f->tried = 0;
+	f->gen = w->pub->generation;
+	return true;
 }
 
 void flow_decide(struct worker *w, struct flow *f)
 {
-	const struct ruleset *rs = atomic_load_explicit(&w->sh->ruleset,
-							memory_order_acquire);
+	const struct ruleset *rs = w->pub->rs;
 	const struct steer_conf *c = rs_conf(rs);
 	struct rs_decision d;
 
-	if (rs_decide(rs, w->scratch, f->listener, &w->req, f->hash, &d) != 0) {
+	uint64_t t0 = rte_rdtsc();
+	int r = rs_decide(rs, w->pub->scratch[w->id], f->listener, &w->req, f->hash, &d);
+	hist_add(w, HIST_decision, rte_rdtsc() - t0);
+	if (r != 0) {
 		flow_respond(w, f, 503);
 		return;
 	}
@@ -197,6 +250,9 @@ void flow_decide(struct worker *w, struct flow *f)
 	f->intercept = d.intercept;
 	f->tunnel = d.tunnel;
 	f->backend = d.backend;
+	f->gen = w->pub->generation;
+	f->svc_key = name_key(c->services[d.service].name);
+	f->tun_key = d.tunnel >= 0 ? name_key(c->tunnels[d.tunnel].name) : 0;
 	if (d.target == RS_TARGET_NONE) {
 		flow_respond(w, f, 503);
 		return;
@@ -221,26 +277,30 @@ static int32_t next_backend(const struct ruleset *rs, const struct flow *f,
 {
 	uint32_t size;
 	const uint16_t *t = rs_maglev(rs, f->service, &size);
+	const struct conf_service *cs = &rs_conf(rs)->services[f->service];
 
+	if (t == NULL)
+		return -1;        /* every backend drained */
 	for (uint32_t k = 1; k <= 64; k++) {
 		uint16_t b = t[(f->hash + k * 2654435761u) % size];
 		if (b >= 64 || !(f->tried & (1ull << b)))
 			return b;
 	}
 	for (unsigned b = 0; b < n_backends && b < 64; b++)
-		if (!(f->tried & (1ull << b)))
+		if (!(f->tried & (1ull << b)) && !cs->backends[b].drained)
 			return (int32_t)b;
 	return -1;
 }
 
 void flow_connect_failed(struct worker *w, struct flow *f)
 {
-	const struct ruleset *rs = atomic_load_explicit(&w->sh->ruleset,
-							memory_order_acquire);
+	const struct ruleset *rs = w->pub->rs;
 	const struct steer_conf *c = rs_conf(rs);
 
 	flow_put_sport(w, f);
-	if (f->service >= c->n_services) {
+	if (f->gen != w->pub->generation && !rebind(w, f, c)) {
+		/* Its service is gone from the running rules. */
+		w->st.cnt[CNT_closed_connect_failed]++;
 		flow_respond(w, f, 503);
 		return;
 	}

@@ -5,9 +5,12 @@
  * the target acknowledged the buffered request we own its retransmission. */
 #include <string.h>
 
+#include <rte_cycles.h>
+
 #include "csum.h"
 #include "flow.h"
 #include "pkt.h"
+#include "stats.h"
 #include "tcp.h"
 
 /* Rewrite the IPv4 addresses to SRC/DST, fixing the IP header checksum
@@ -141,6 +144,7 @@ static void established(struct worker *w, struct flow *f, struct seg *s)
 	struct tcp_opts o;
 
 	tcp_parse_opts(s->th, &o);
+	hist_add(w, HIST_connect, rte_rdtsc() - f->t_conn);
 	f->b_isn = s->seq;
 	f->b_ws_ok = f->c_ws_ok && o.wscale >= 0;
 	f->b_wscale = f->b_ws_ok ? (uint8_t)o.wscale : 0;
@@ -187,29 +191,40 @@ void splice_to_backend(struct worker *w, struct flow *f, struct seg *s)
 		count_drop(w, DROP_tcp_dup, s->m);
 		return;
 	}
+	/* RFC 5961 section 3.2: a RST ends the flow only when its sequence
+	 * number is in the window the backend offered (or is the client's
+	 * next byte). One outside it is still passed on, for the backend to
+	 * ignore or challenge, but changes nothing here: otherwise anyone
+	 * who knows the client's address and port could cut the flow. */
+	bool rst = s->flags & TCP_RST;
+	bool rst_ok = rst && (s->seq == f->c_snd || s->seq - f->c_acked <= f->b_wnd);
 	uint32_t end = s->seq + s->len + !!(s->flags & TCP_FIN);
-	if (SEQ_LT(f->c_snd, end))
+	if (!rst && SEQ_LT(f->c_snd, end))
 		f->c_snd = end;
 	if (s->flags & TCP_FIN)
 		f->c_fin = true;
-	if (s->flags & TCP_ACK)
+	if ((s->flags & TCP_ACK) && !rst)
 		f->c_wnd = rte_be_to_cpu_16(th->rx_win);
 
 	nat_ip(s->ip, th, f->b.local_ip, f->b.peer_ip);
 	nat_ports(th, f->b.local_port, f->b.peer_port);
 	set_seq(th, s->seq + f->c2b);
 	if (s->flags & TCP_ACK) {
-		f->b_ack = s->ack - f->b2c;
-		set_ack(th, f->b_ack);
+		uint32_t ack = s->ack - f->b2c;
+		if (!rst)
+			f->b_ack = ack;
+		set_ack(th, ack);
 		sack_shift(th, f->b2c);
 	}
 	rescale_win(th, c_shift(f), cb_shift(f));
 	flow_send_backend(w, f, s->m);
 
-	if (s->flags & TCP_RST)
-		flow_linger(w, f, CNT_closed_rst_client);
-	else
+	if (rst) {
+		if (rst_ok)
+			flow_linger(w, f, CNT_closed_rst_client);
+	} else {
 		maybe_closed(w, f);
+	}
 }
 
 static void splice_to_client(struct worker *w, struct flow *f, struct seg *s)
@@ -223,12 +238,16 @@ static void splice_to_client(struct worker *w, struct flow *f, struct seg *s)
 		count_drop(w, DROP_tcp_dup, s->m);
 		return;
 	}
+	/* RFC 5961 3.2, as in splice_to_backend(): in the client's window. */
+	bool rst = s->flags & TCP_RST;
+	bool rst_ok = rst && (s->seq == f->b_snd ||
+			      s->seq - f->b_ack <= (uint32_t)f->c_wnd << c_shift(f));
 	uint32_t end = s->seq + s->len + !!(s->flags & TCP_FIN);
-	if (SEQ_LT(f->b_snd, end))
+	if (!rst && SEQ_LT(f->b_snd, end))
 		f->b_snd = end;
 	if (s->flags & TCP_FIN)
 		f->b_fin = true;
-	if (s->flags & TCP_ACK) {
+	if ((s->flags & TCP_ACK) && !rst) {
 		f->b_wnd = (uint32_t)rte_be_to_cpu_16(th->rx_win) << f->b_wscale;
 		if (SEQ_LT(f->b_una, s->ack) && SEQ_LEQ(s->ack, total)) {
 			f->b_una = s->ack;
@@ -264,19 +283,29 @@ static void splice_to_client(struct worker *w, struct flow *f, struct seg *s)
 	s->eth->src_addr = w->sh->ports[f->c.port].mac;
 	tx_send(w, f->c.port, s->m);
 
-	if (s->flags & TCP_RST)
-		flow_linger(w, f, CNT_closed_rst_backend);
-	else
+	if (rst) {
+		if (rst_ok)
+			flow_linger(w, f, CNT_closed_rst_backend);
+	} else {
 		maybe_closed(w, f);
+	}
 }
 
 void tcp_backend_input(struct worker *w, struct seg *s)
 {
 	struct flow *f = flow_by_sport(w, rte_be_to_cpu_16(s->th->dst_port));
 
+	if ((f == NULL || !f->spliced) && unlikely(!seg_csum_ok(s))) {
+		count_drop(w, DROP_tcp_csum, s->m);
+		return;
+	}
 	if (f == NULL || f->b.peer_ip != s->ip->src_addr ||
 	    f->b.peer_port != s->th->src_port) {
-		tcp_reply_rst(w, s->port, s->eth, s->ip, s->th, s->len);
+		/* tcp_reply_rst() writes a plain frame: never for a
+		 * decapsulated overlay segment (it would leak the overlay's
+		 * addresses onto the underlay). */
+		if (s->zone == 0)
+			tcp_reply_rst(w, s->port, s->eth, s->ip, s->th, s->len);
 		count_drop(w, DROP_tcp_no_flow, s->m);
 		return;
 	}

@@ -8,6 +8,7 @@
 
 #include <rte_cycles.h>
 #include <rte_malloc.h>
+#include <rte_rcu_qsbr.h>
 #include <rte_ethdev.h>
 #include <rte_icmp.h>
 #include <rte_udp.h>
@@ -17,6 +18,7 @@
 #include "flow.h"
 #include "neigh.h"
 #include "pkt.h"
+#include "publish.h"
 #include "tcp.h"
 #include "worker.h"
 
@@ -114,8 +116,7 @@ static void vxlan_input(struct worker *w, struct rte_mbuf *m, unsigned port,
 		count_drop(w, DROP_vxlan_bad, m);
 		return;
 	}
-	const struct ruleset *rs = atomic_load_explicit(&w->sh->ruleset,
-							memory_order_acquire);
+	const struct ruleset *rs = w->pub->rs;
 	int t = tunnel_by_vni(rs_conf(rs), rte_be_to_cpu_32(vx->vx_vni) >> 8,
 			      ip->src_addr);
 	if (t < 0) {
@@ -141,16 +142,22 @@ static void tcp_input(struct worker *w, struct rte_mbuf *m, unsigned port,
 			 .data = (const char *)th + thl, .len = l4len - thl,
 			 .seq = rte_be_to_cpu_32(th->sent_seq),
 			 .ack = rte_be_to_cpu_32(th->recv_ack),
-			 .flags = th->tcp_flags, .port = port };
+			 .flags = th->tcp_flags, .port = port, .zone = zone };
 	uint16_t dport = rte_be_to_cpu_16(th->dst_port);
 	const struct dp_shared *sh = w->sh;
 
 	if (zone == 0) {
-		const struct ruleset *rs = atomic_load_explicit(&sh->ruleset,
-								memory_order_acquire);
+		const struct ruleset *rs = w->pub->rs;
 		int l = rs_listener_find(rs, rte_be_to_cpu_32(ip->dst_addr), dport);
 		if (l >= 0) {
 			tcp_client_input(w, &s, (unsigned)l);
+			return;
+		}
+		/* Our MAC but not our address: not ours to answer (an RST
+		 * would speak for that host). Backend replies come to a
+		 * port address: FullNAT connects from one. */
+		if (!is_port_ip(sh, ip->dst_addr)) {
+			count_drop(w, DROP_ip_not_local, m);
 			return;
 		}
 	}
@@ -171,7 +178,10 @@ static void tcp_input(struct worker *w, struct rte_mbuf *m, unsigned port,
 		tcp_backend_input(w, &s);
 		return;
 	}
-	tcp_reply_rst(w, port, eth, ip, th, s.len);
+	/* An RST built here would leave unencapsulated: only the
+	 * underlay gets one, and only for a segment that is intact. */
+	if (zone == 0 && seg_csum_ok(&s))
+		tcp_reply_rst(w, port, eth, ip, th, s.len);
 	count_drop(w, DROP_tcp_no_listener, m);
 }
 
@@ -272,6 +282,7 @@ static void frame_input(struct worker *w, struct rte_mbuf *m, unsigned port,
 void worker_input(struct worker *w, struct rte_mbuf **pkts, unsigned n,
 		  unsigned port)
 {
+	w->pub = dp_pub_load(w->sh);
 	for (unsigned i = 0; i < n; i++) {
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
@@ -301,6 +312,7 @@ static unsigned worker_rings(struct worker *w)
 
 void worker_tick(struct worker *w)
 {
+	w->pub = dp_pub_load(w->sh);
 	worker_rings(w);
 	flow_timers_run(w, tcp_expire);
 	tx_flush(w);
@@ -320,10 +332,15 @@ int worker_loop(void *arg)
 
 	w->now = worker_ms();
 	w->wheel_now = w->now;
+	rte_rcu_qsbr_thread_register(sh->qsbr, w->id);
+	rte_rcu_qsbr_thread_online(sh->qsbr, w->id);
 	while (!sh->quit) {
 		uint64_t t0 = rte_rdtsc();
 		unsigned got = 0;
 
+		/* One ruleset for the whole iteration; the quiescent report
+		 * at its end tells the control thread we let go of it. */
+		w->pub = dp_pub_load(sh);
 		w->now = worker_ms();
 		for (unsigned p = 0; p < sh->n_ports; p++) {
 			uint16_t n = rte_eth_rx_burst(sh->ports[p].port_id, w->queue,
@@ -337,6 +354,7 @@ int worker_loop(void *arg)
 		flow_timers_run(w, tcp_expire);
 		tx_flush(w);
 		w->st.cnt[CNT_polls]++;
+		rte_rcu_qsbr_quiescent(sh->qsbr, w->id);
 
 		uint64_t t1 = rte_rdtsc();
 		if (got) {
@@ -357,6 +375,8 @@ int worker_loop(void *arg)
 			w->st.cnt[CNT_idle_cycles] += rte_rdtsc() - t1;
 		}
 	}
+	rte_rcu_qsbr_thread_offline(sh->qsbr, w->id);
+	rte_rcu_qsbr_thread_unregister(sh->qsbr, w->id);
 	return 0;
 }
 
@@ -375,6 +395,7 @@ int worker_create(struct dp_shared *sh, unsigned i, unsigned lcore,
 	w->queue = (uint16_t)i;
 	w->sh = sh;
 	w->isn_base_tsc = rte_rdtsc();
+	w->ns_per_cycle_q20 = (1000000000ull << 20) / rte_get_tsc_hz();
 	snprintf(name, sizeof(name), "pool%u", i);
 	w->pool = rte_pktmbuf_pool_create(name, 8191 * (c->n_ports > 1 ? 2 : 1), 256, 0,
 					  RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
@@ -382,11 +403,11 @@ int worker_create(struct dp_shared *sh, unsigned i, unsigned lcore,
 	w->handoff = rte_ring_create(name, 4096, (int)rte_socket_id(), RING_F_SC_DEQ);
 	snprintf(name, sizeof(name), "txr%u", i);
 	w->txr = rte_ring_create(name, 1024, (int)rte_socket_id(), RING_F_SC_DEQ);
-	w->scratch = rs_scratch_alloc(rs, NULL);
-	w->st.n_decisions = c->n_intercepts;
-	w->st.decisions = rte_zmalloc("decisions", sizeof(uint64_t) * (c->n_intercepts + 1), 0);
+	(void)rs;
+	w->st.n_decisions = STEER_MAX_SLOTS;
+	w->st.decisions = rte_zmalloc("decisions", sizeof(uint64_t) * STEER_MAX_SLOTS, 0);
 	if (w->pool == NULL || w->handoff == NULL || w->txr == NULL ||
-	    w->scratch == NULL || w->st.decisions == NULL)
+	    w->st.decisions == NULL)
 		return -ENOMEM;
 	uint32_t hbufs = c->dataplane.max_flows < 2048 ? c->dataplane.max_flows : 2048;
 	return flow_init(w, c->dataplane.max_flows,

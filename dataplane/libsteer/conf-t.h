@@ -73,6 +73,7 @@ struct conf_backend {
 	uint32_t ip;
 	uint16_t port;
 	uint32_t weight;          /* 1..1000, default 1 */
+	bool drained;             /* no new flows; existing ones finish */
 	int line;
 };
 

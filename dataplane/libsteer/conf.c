@@ -232,7 +232,8 @@ static int load_routes(struct conf_loader *l, const config_setting_t *root)
 static int load_backends(struct conf_loader *l, const config_setting_t *svc,
 			 struct conf_service *s)
 {
-	static const char *const keys[] = { "address", "weight", NULL };
+	static const char *const keys[] = { "address", "weight", "drain",
+		NULL };
 	config_setting_t *list;
 	struct ld_key *k;
 	unsigned n;
@@ -257,7 +258,8 @@ static int load_backends(struct conf_loader *l, const config_setting_t *svc,
 		b->weight = 1;
 		if ((rc = ld_check_keys(l, e, keys, what)) != 0 ||
 		    (rc = ld_get_ip_port(l, e, "address", what, &b->ip, &b->port)) != 0 ||
-		    (rc = ld_get_u32(l, e, "weight", what, false, 1, 1000, &b->weight)) != 0)
+		    (rc = ld_get_u32(l, e, "weight", what, false, 1, 1000, &b->weight)) != 0 ||
+		    (rc = ld_get_bool(l, e, "drain", &b->drained)) != 0)
 			return rc;
 		b->line = ld_line(e);
 		s->n_backends = i + 1;

@@ -3,6 +3,7 @@
 #define STEER_CONF_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "conf-t.h"
 
 /* Load and validate the file at PATH.
@@ -25,5 +26,43 @@ void conf_free(struct steer_conf *c);
 int conf_find_service(const struct steer_conf *c, const char *name);
 int conf_find_tunnel(const struct steer_conf *c, const char *name);
 int conf_find_intercept(const struct steer_conf *c, const char *name);
+
+/* ---- writing a configuration back (conf_dump.c) ----
+ * Runtime changes (intercept.add, backend.drain, ...) are applied to the
+ * text of the running configuration, which is then loaded like a file: one
+ * validation path for files, reloads and changes (docs/control.md, "How a
+ * change is applied"). */
+
+enum conf_backend_op { CONF_BE_NONE, CONF_BE_ADD, CONF_BE_REMOVE, CONF_BE_DRAIN };
+
+struct conf_edit {
+	const char *drop_intercept;   /* omit this intercept (NULL: none) */
+	const char *add_intercept;    /* libconfig group text appended to intercepts, e.g. "{ name = \"x\"; ... }" */
+	const char *drop_tunnel;
+	const char *add_tunnel;       /* group text appended to tunnels */
+	const char *backend_service;  /* service name for the backend op */
+	enum conf_backend_op backend_op;
+	uint32_t backend_ip;          /* host order */
+	uint16_t backend_port;
+	uint32_t backend_weight;      /* CONF_BE_ADD; 0 means default (1) */
+};
+
+/* Write C as libconfig text that conf_load_string() turns back into an equal
+ * configuration, applying EDIT (NULL: none) on the way. Returns a malloc'd
+ * NUL-terminated string, or NULL with errno set (ENOMEM; ENOENT when EDIT
+ * names an intercept/tunnel/service/backend that does not exist, with a
+ * message in ERR; EINVAL for a malformed EDIT). The result is not
+ * validated: load it to validate. Every key is written, defaults included;
+ * only line numbers differ from the original file. */
+char *conf_dump(const struct steer_conf *c, const struct conf_edit *edit,
+		char *err, size_t errlen);
+
+/* S as a libconfig string literal, quotes included, into BUF (LEN bytes,
+ * NUL-terminated): '"' and '\\' are escaped, other bytes (UTF-8 included)
+ * pass as they are. For callers that build add_intercept/add_tunnel text
+ * from untrusted input. Returns the length written (without the NUL),
+ * -EINVAL if S holds a control character (< 0x20 or 0x7f), or -ENOSPC if
+ * BUF is too small. */
+int conf_quote(char *buf, size_t len, const char *s);
 
 #endif

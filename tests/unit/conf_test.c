@@ -180,6 +180,8 @@ static const struct bad_case bad_cases[] = {
 	  "t.conf:4: 'weight' must be between 1 and 1000 (got 0)", "zero weight" },
 	{ DP PORT LSN "services = ( { name = \"web\"; backends = ( { address = \"198.18.1.10:80\"; weight = 1001; } ); } );\n",
 	  "t.conf:4: 'weight' must be between 1 and 1000", "weight too big" },
+	{ DP PORT LSN "services = ( { name = \"web\"; backends = ( { address = \"198.18.1.10:80\"; drain = 1; } ); } );\n",
+	  "t.conf:4: 'drain' must be true or false", "drain is a bool" },
 	{ DP PORT LSN "services = ( { name = \"web\"; backends = ( { address = \"198.18.1.10:0\"; } ); } );\n",
 	  "t.conf:4: invalid 'address' \"198.18.1.10:0\": port must be 1..65535", "port zero" },
 	{ DP PORT LSN "services = ( { name = \"web\"; backends = ( { address = \"198.18.1.10:65536\"; } ); } );\n",
@@ -456,6 +458,7 @@ static void base_config_loads_with_defaults(void **state)
 	assert_int_equal(c->n_services, 2);
 	assert_int_equal(c->services[0].n_backends, 1);
 	assert_int_equal(c->services[0].backends[0].weight, 1);
+	assert_false(c->services[0].backends[0].drained);
 	assert_int_equal(c->services[0].backends[0].line, 4);
 	assert_int_equal(c->services[0].maglev_size, 65537);
 	assert_string_equal(c->services[1].name, "api");
@@ -486,7 +489,7 @@ static void optional_keys_are_parsed_and_names_lowercased(void **state)
 		"  routes = ( { host = \"API.Example.Test\"; service = \"api\"; },\n"
 		"             { host_suffix = \".Example.Test\"; path_prefix = \"/v2/\"; service = \"api\"; } ); } );\n"
 		"services = ( { name = \"web\"; maglev_size = 101;\n"
-		"  backends = ( { address = \"198.18.1.10:8080\"; weight = 1000; } ); },\n"
+		"  backends = ( { address = \"198.18.1.10:8080\"; weight = 1000; drain = true; } ); },\n"
 		"  { name = \"api\"; backends = []; } );\n"
 		"tunnels = ( { name = \"t\"; type = \"direct\"; target = \"198.18.1.21:9000\"; fail_open = false; },\n"
 		"  { name = \"v\"; type = \"vxlan\"; remote = \"198.18.0.20\"; vni = 16777215;\n"
@@ -544,6 +547,7 @@ static void optional_keys_are_parsed_and_names_lowercased(void **state)
 
 	assert_int_equal(c->services[0].maglev_size, 101);
 	assert_int_equal(c->services[0].backends[0].weight, 1000);
+	assert_true(c->services[0].backends[0].drained);
 	assert_int_equal(c->services[1].n_backends, 0);
 
 	assert_int_equal(c->tunnels[0].type, CONF_TUNNEL_DIRECT);

@@ -294,6 +294,43 @@ static void cluster_backends_follow_maglev(void **state)
 	assert_in_range(count[1], 9000, 11000);
 }
 
+/* Drained backends keep their flows but get no new ones. */
+static void drained_backends_get_no_new_flows(void **state)
+{
+	(void)state;
+	char err[512];
+	const char *text =
+		"dataplane = { workers = 1; };\n"
+		"ports = ( { name = \"edge\"; device = \"net_null0\"; address = \"198.18.0.1/24\"; } );\n"
+		"listeners = ( { name = \"web\"; address = \"198.18.0.1:80\"; default_service = \"web\"; } );\n"
+		"services = ( { name = \"web\"; backends = ( { address = \"198.18.1.10:8080\"; drain = true; },\n"
+		"  { address = \"198.18.1.11:8080\"; }, { address = \"198.18.1.12:8080\"; } ); },\n"
+		"  { name = \"gone\"; backends = ( { address = \"198.18.1.13:8080\"; drain = true; } ); } );\n";
+	struct ruleset *rs = compile_text(text, err, sizeof(err));
+	if (rs == NULL)
+		fail_msg("%s", err);
+	struct rs_scratch *s = rs_scratch_alloc(rs, NULL);
+	assert_non_null(s);
+	struct http_req r;
+	const char *req = "GET / HTTP/1.1\r\nHost: h\r\n\r\n";
+	http_req_init(&r);
+	assert_true(http_parse_request(&r, req, strlen(req)) > 0);
+	unsigned seen[3] = { 0, 0, 0 };
+	for (uint32_t h = 0; h < 3000; h++) {
+		struct rs_decision d;
+		assert_int_equal(rs_decide(rs, s, 0, &r, h * 2654435761u, &d), 0);
+		assert_int_equal(d.target, RS_TARGET_BACKEND);
+		assert_in_range(d.backend, 0, 2);
+		seen[d.backend]++;
+	}
+	assert_int_equal(seen[0], 0);
+	assert_true(seen[1] > 1000 && seen[2] > 1000);
+	uint32_t size;
+	assert_null(rs_maglev(rs, 1, &size));
+	rs_scratch_free(s);
+	rs_free(rs);
+}
+
 static void listener_lookup_by_address(void **state)
 {
 	struct fixture *f = *state;
@@ -496,6 +533,7 @@ int main(void)
 		cmocka_unit_test(distinct_rules_compile),
 		cmocka_unit_test(many_exact_intercepts_each_find_their_own),
 		cmocka_unit_test(candidate_overflow_falls_back_to_a_full_walk),
+		cmocka_unit_test(drained_backends_get_no_new_flows),
 	};
 	int fails = cmocka_run_group_tests(tests, setup, teardown);
 	return fails + cmocka_run_group_tests(plain, NULL, NULL);

@@ -1,0 +1,628 @@
+/* Writing a loaded configuration back as libconfig text, optionally with one
+ * edit (an intercept, tunnel or backend added, removed or drained).
+ *
+ * This is how steerd applies runtime changes: dump the running config with
+ * the edit, then load and compile the text exactly like a file
+ * (docs/control.md, "How a change is applied"). So the dump must be
+ * faithful: every key is written, defaults included, so that loading gives
+ * an equal configuration whatever the defaults of the reader; and it is
+ * deterministic, so that dumping the reloaded text gives the same bytes.
+ * Nothing here validates: the loader does, with its file:line messages.
+ *
+ * Control thread only (malloc). */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf.h"
+#include "maglev.h"
+
+/* The growing output text. Errors (out of memory) are sticky. */
+struct out {
+	char *buf;
+	size_t len;
+	size_t cap;
+	bool failed;
+};
+
+/* Room for N more bytes and the NUL. */
+static bool out_reserve(struct out *o, size_t n)
+{
+	size_t cap = o->cap ? o->cap : 4096;
+	char *b;
+
+	if (o->failed)
+		return false;
+	if (o->cap - o->len > n)
+		return true;
+	while (cap - o->len <= n && cap < SIZE_MAX / 2)
+		cap *= 2;
+	if (cap - o->len <= n || (b = realloc(o->buf, cap)) == NULL) {
+		o->failed = true;
+		return false;
+	}
+	o->buf = b;
+	o->cap = cap;
+	return true;
+}
+
+static void out_put(struct out *o, const char *s, size_t n)
+{
+	if (!out_reserve(o, n))
+		return;
+	memcpy(o->buf + o->len, s, n);
+	o->len += n;
+	o->buf[o->len] = '\0';
+}
+
+static void out_puts(struct out *o, const char *s)
+{
+	out_put(o, s, strlen(s));
+}
+
+static void __attribute__((format(printf, 2, 3)))
+out_printf(struct out *o, const char *fmt, ...)
+{
+	char b[256];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(b, sizeof(b), fmt, ap);
+	va_end(ap);
+	/* only used for numbers, addresses and key names: never longer */
+	if (n < 0 || (size_t)n >= sizeof(b)) {
+		o->failed = true;
+		return;
+	}
+	out_put(o, b, (size_t)n);
+}
+
+/* ---- string literals ---- */
+
+/* S as a libconfig 1.5 string literal into DST (NULL: only count); returns
+ * its length. libconfig's scanner knows \" \\ \n \r \t \f and \xNN; any
+ * other byte is taken as it is. With CTL false, a control character sets
+ * *BAD instead. With CTL true (dumping a loaded config, whose strings the
+ * loader accepted) control characters are written as escapes, so the text
+ * never has a raw line break inside a string: the loader's @include check
+ * works line by line. \x00 cannot occur: S is a C string. */
+static size_t quote(char *dst, const char *s, bool ctl, bool *bad)
+{
+	static const char hex[] = "0123456789abcdef";
+	static const char esc_in[] = "\"\\\n\r\t\f", esc_out[] = "\"\\nrtf";
+	size_t n = 0;
+
+#define EMIT(c) do { if (dst != NULL) dst[n] = (c); n++; } while (0)
+	EMIT('"');
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		const char *e;
+
+		if (*p >= 0x20 && *p != 0x7f && *p != '"' && *p != '\\') {
+			EMIT((char)*p);
+			continue;
+		}
+		if (*p != '"' && *p != '\\' && !ctl) {
+			*bad = true;
+			return 0;
+		}
+		EMIT('\\');
+		if ((e = strchr(esc_in, *p)) != NULL) {
+			EMIT(esc_out[e - esc_in]);
+		} else {
+			EMIT('x');
+			EMIT(hex[*p >> 4]);
+			EMIT(hex[*p & 15]);
+		}
+	}
+	EMIT('"');
+#undef EMIT
+	return n;
+}
+
+int conf_quote(char *buf, size_t len, const char *s)
+{
+	bool bad = false;
+	size_t n = quote(NULL, s, false, &bad);
+
+	if (bad)
+		return -EINVAL;
+	if (n >= len || n > INT32_MAX)
+		return -ENOSPC;
+	quote(buf, s, false, &bad);
+	buf[n] = '\0';
+	return (int)n;
+}
+
+/* S as a string literal (escaped, see quote()). */
+static void out_lit(struct out *o, const char *s)
+{
+	bool bad = false;
+	size_t n = quote(NULL, s, true, &bad);
+
+	if (!out_reserve(o, n))
+		return;
+	quote(o->buf + o->len, s, true, &bad);
+	o->len += n;
+	o->buf[o->len] = '\0';
+}
+
+/* ` KEY = "S";` (each key brings its leading space) */
+static void out_str(struct out *o, const char *key, const char *s)
+{
+	out_printf(o, " %s = ", key);
+	out_lit(o, s);
+	out_puts(o, ";");
+}
+
+/* ` KEY = N;`. libconfig reads a literal beyond 32 bits without the L
+ * suffix as a truncated int (docs/configuration.md, "Limits of libconfig
+ * 1.5"): larger values get the suffix. None of today's keys can reach
+ * that, but the dump must stay right if one grows. */
+static void out_uint(struct out *o, const char *key, unsigned long long v)
+{
+	out_printf(o, " %s = %llu%s;", key, v, v > INT32_MAX ? "L" : "");
+}
+
+static void out_bool(struct out *o, const char *key, bool v)
+{
+	out_printf(o, " %s = %s;", key, v ? "true" : "false");
+}
+
+static void fmt_ip(char buf[16], uint32_t ip)
+{
+	snprintf(buf, 16, "%u.%u.%u.%u", ip >> 24, ip >> 16 & 255,
+		 ip >> 8 & 255, ip & 255);
+}
+
+/* ` KEY = "a.b.c.d";` */
+static void out_ip(struct out *o, const char *key, uint32_t ip)
+{
+	char b[16];
+
+	fmt_ip(b, ip);
+	out_printf(o, " %s = \"%s\";", key, b);
+}
+
+/* ` KEY = "a.b.c.d:port";` */
+static void out_ip_port(struct out *o, const char *key, uint32_t ip,
+			uint16_t port)
+{
+	char b[16];
+
+	fmt_ip(b, ip);
+	out_printf(o, " %s = \"%s:%u\";", key, b, port);
+}
+
+/* A list of groups, one element per line at INDENT:
+ *   KEY = (
+ *     { ... },
+ *     { ... }
+ *   );
+ * and `KEY = ( );` when empty. */
+struct list {
+	struct out *o;
+	const char *indent;
+	unsigned n;
+};
+
+static void list_begin(struct list *l, struct out *o, const char *indent,
+		       const char *key)
+{
+	*l = (struct list){ .o = o, .indent = indent };
+	out_printf(o, "%s = (", key);
+}
+
+/* Starts the next element; the caller writes "{ ...}" */
+static void list_elem(struct list *l)
+{
+	out_puts(l->o, l->n++ ? ",\n" : "\n");
+	out_puts(l->o, l->indent);
+	out_puts(l->o, "  ");
+}
+
+static void list_end(struct list *l)
+{
+	if (l->n == 0) {
+		out_puts(l->o, " )");
+		return;
+	}
+	out_puts(l->o, "\n");
+	out_puts(l->o, l->indent);
+	out_puts(l->o, ")");
+}
+
+/* ---- sections ---- */
+
+static void dump_dataplane(struct out *o, const struct conf_dataplane *d)
+{
+	const struct conf_timeouts *t = &d->timeouts;
+
+	out_puts(o, "dataplane = {\n  eal = [");
+	for (unsigned i = 0; i < d->n_eal; i++) {
+		out_puts(o, i ? ", " : " ");
+		out_lit(o, d->eal[i]);
+	}
+	out_puts(o, " ];\n ");
+	out_uint(o, "workers", d->workers);
+	out_uint(o, "max_flows", d->max_flows);
+	out_uint(o, "header_max", d->header_max);
+	out_puts(o, "\n  timeouts = {");
+	out_uint(o, "syn_ms", t->syn_ms);
+	out_uint(o, "header_ms", t->header_ms);
+	out_uint(o, "connect_ms", t->connect_ms);
+	out_uint(o, "idle_s", t->idle_s);
+	out_uint(o, "linger_ms", t->linger_ms);
+	out_puts(o, " };\n ");
+	out_bool(o, "idle_backoff", d->idle_backoff);
+	out_uint(o, "idle_backoff_max_us", d->idle_backoff_max_us);
+	out_puts(o, "\n};\n");
+}
+
+static void dump_ports(struct out *o, const struct steer_conf *c)
+{
+	struct list l;
+	char ip[16];
+
+	list_begin(&l, o, "", "ports");
+	for (unsigned i = 0; i < c->n_ports; i++) {
+		const struct conf_port *p = &c->ports[i];
+
+		list_elem(&l);
+		out_puts(o, "{");
+		out_str(o, "name", p->name);
+		out_str(o, "device", p->device);
+		fmt_ip(ip, p->ip);
+		out_printf(o, " address = \"%s/%u\"; }", ip, p->plen);
+	}
+	list_end(&l);
+	out_puts(o, ";\n");
+}
+
+static void dump_routes(struct out *o, const struct steer_conf *c)
+{
+	struct list l;
+	char ip[16];
+
+	list_begin(&l, o, "", "routes");
+	for (unsigned i = 0; i < c->n_routes; i++) {
+		const struct conf_route *r = &c->routes[i];
+
+		list_elem(&l);
+		fmt_ip(ip, r->prefix);
+		out_printf(o, "{ prefix = \"%s/%u\";", ip, r->plen);
+		out_ip(o, "via", r->via);
+		out_puts(o, " }");
+	}
+	list_end(&l);
+	out_puts(o, ";\n");
+}
+
+static void dump_listeners(struct out *o, const struct steer_conf *c)
+{
+	struct list l, rl;
+
+	list_begin(&l, o, "", "listeners");
+	for (unsigned i = 0; i < c->n_listeners; i++) {
+		const struct conf_listener *li = &c->listeners[i];
+
+		list_elem(&l);
+		out_puts(o, "{");
+		out_str(o, "name", li->name);
+		out_ip_port(o, "address", li->ip, li->port);
+		out_str(o, "default_service",
+			c->services[li->default_service].name);
+		out_puts(o, "\n    ");
+		list_begin(&rl, o, "    ", "routes");
+		for (unsigned j = 0; j < li->n_routes; j++) {
+			const struct conf_lroute *r = &li->routes[j];
+
+			list_elem(&rl);
+			out_puts(o, "{");
+			if (r->host != NULL)
+				out_str(o, "host", r->host);
+			if (r->host_suffix != NULL)
+				out_str(o, "host_suffix", r->host_suffix);
+			if (r->path_prefix != NULL)
+				out_str(o, "path_prefix", r->path_prefix);
+			out_str(o, "service", c->services[r->service].name);
+			out_puts(o, " }");
+		}
+		list_end(&rl);
+		out_puts(o, "; }");
+	}
+	list_end(&l);
+	out_puts(o, ";\n");
+}
+
+/* The maglev_size the loader picks for N backends when none is given. */
+static uint32_t default_maglev_size(unsigned n)
+{
+	uint32_t need = 100u * n;
+
+	return need > MAGLEV_DEFAULT_SIZE ? maglev_next_prime(need) :
+					    MAGLEV_DEFAULT_SIZE;
+}
+
+static void dump_backend(struct out *o, struct list *l, uint32_t ip,
+			 uint16_t port, uint32_t weight, bool drained)
+{
+	list_elem(l);
+	out_puts(o, "{");
+	out_ip_port(o, "address", ip, port);
+	out_uint(o, "weight", weight);
+	/* written only when set: the key is new, and a dump without it
+	 * still loads in a steerd that predates it */
+	if (drained)
+		out_bool(o, "drain", true);
+	out_puts(o, " }");
+}
+
+/* The backend edit applies to service SVC (or none: -1), backend BE (for
+ * remove and drain). */
+static void dump_services(struct out *o, const struct steer_conf *c,
+			  const struct conf_edit *e, int svc, int be)
+{
+	struct list l, bl;
+
+	list_begin(&l, o, "", "services");
+	for (unsigned i = 0; i < c->n_services; i++) {
+		const struct conf_service *s = &c->services[i];
+		enum conf_backend_op op = (int)i == svc ? e->backend_op : CONF_BE_NONE;
+		uint32_t size = s->maglev_size;
+
+		/* A table the loader sized by default grows with the
+		 * backends, as it would have in a file: otherwise the 651st
+		 * backend could never be added. An explicit size stays, and
+		 * removing a backend never shrinks the table: resizing
+		 * moves new flows of every backend. */
+		if (op == CONF_BE_ADD && size == default_maglev_size(s->n_backends))
+			size = default_maglev_size(s->n_backends + 1);
+		list_elem(&l);
+		out_puts(o, "{");
+		out_str(o, "name", s->name);
+		out_uint(o, "maglev_size", size);
+		out_puts(o, "\n    ");
+		list_begin(&bl, o, "    ", "backends");
+		for (unsigned j = 0; j < s->n_backends; j++) {
+			const struct conf_backend *b = &s->backends[j];
+			bool mine = op != CONF_BE_NONE && (int)j == be;
+
+			if (mine && op == CONF_BE_REMOVE)
+				continue;
+			dump_backend(o, &bl, b->ip, b->port, b->weight,
+				     b->drained || (mine && op == CONF_BE_DRAIN));
+		}
+		if (op == CONF_BE_ADD)
+			dump_backend(o, &bl, e->backend_ip, e->backend_port,
+				     e->backend_weight ? e->backend_weight : 1,
+				     false);
+		list_end(&bl);
+		out_puts(o, "; }");
+	}
+	list_end(&l);
+	out_puts(o, ";\n");
+}
+
+/* Text supplied by the caller as one more element of list L. */
+static void dump_added(struct out *o, struct list *l, const char *text)
+{
+	if (text == NULL)
+		return;
+	list_elem(l);
+	out_puts(o, text);
+}
+
+static void dump_tunnels(struct out *o, const struct steer_conf *c,
+			 const struct conf_edit *e, int drop)
+{
+	struct list l;
+
+	list_begin(&l, o, "", "tunnels");
+	for (unsigned i = 0; i < c->n_tunnels; i++) {
+		const struct conf_tunnel *t = &c->tunnels[i];
+
+		if ((int)i == drop)
+			continue;
+		list_elem(&l);
+		out_puts(o, "{");
+		out_str(o, "name", t->name);
+		out_str(o, "type", t->type == CONF_TUNNEL_VXLAN ? "vxlan" : "direct");
+		out_ip_port(o, "target", t->target_ip, t->target_port);
+		/* the vxlan-only keys are an error on a direct tunnel */
+		if (t->type == CONF_TUNNEL_VXLAN) {
+			out_ip(o, "remote", t->remote);
+			out_uint(o, "vni", t->vni);
+			out_ip(o, "source", t->source);
+		}
+		out_bool(o, "fail_open", t->fail_open);
+		out_puts(o, " }");
+	}
+	dump_added(o, &l, e->add_tunnel);
+	list_end(&l);
+	out_puts(o, ";\n");
+}
+
+static void dump_matchers(struct out *o, const struct conf_intercept *in)
+{
+	static const char *const kind[] = {
+		[CONF_MATCH_VALUE] = "value", [CONF_MATCH_PREFIX] = "prefix",
+		[CONF_MATCH_REGEX] = "regex", [CONF_MATCH_PRESENT] = "present",
+	};
+
+	out_puts(o, " headers = (");
+	for (unsigned j = 0; j < in->n_matchers; j++) {
+		const struct conf_matcher *m = &in->matchers[j];
+
+		out_puts(o, j ? ", {" : " {");
+		if (m->name != NULL)
+			out_str(o, "name", m->name);
+		else
+			out_str(o, "baggage", m->baggage);
+		if (m->kind == CONF_MATCH_PRESENT)
+			out_bool(o, "present", true);
+		else
+			out_str(o, kind[m->kind], m->arg);
+		out_puts(o, " }");
+	}
+	out_puts(o, " );");
+}
+
+static void dump_intercepts(struct out *o, const struct steer_conf *c,
+			    const struct conf_edit *e, int drop)
+{
+	static const char *const path_key[] = {
+		[CONF_PATH_EQUAL] = "path_equal",
+		[CONF_PATH_PREFIX] = "path_prefix",
+		[CONF_PATH_REGEX] = "path_regex",
+	};
+	struct list l;
+
+	list_begin(&l, o, "", "intercepts");
+	for (unsigned i = 0; i < c->n_intercepts; i++) {
+		const struct conf_intercept *in = &c->intercepts[i];
+
+		if ((int)i == drop)
+			continue;
+		list_elem(&l);
+		out_puts(o, "{");
+		out_str(o, "name", in->name);
+		out_str(o, "service", c->services[in->service].name);
+		out_str(o, "tunnel", c->tunnels[in->tunnel].name);
+		dump_matchers(o, in);
+		if (in->path_kind != CONF_PATH_NONE)
+			out_str(o, path_key[in->path_kind], in->path);
+		if (in->preview != NULL)
+			out_str(o, "preview", in->preview);
+		out_puts(o, " }");
+	}
+	dump_added(o, &l, e->add_intercept);
+	list_end(&l);
+	out_puts(o, ";\n");
+}
+
+static void dump_previews(struct out *o, const struct conf_previews *p)
+{
+	out_puts(o, "previews = {");
+	/* absent domain: previews off, the only way to say so */
+	if (p->domain != NULL)
+		out_str(o, "domain", p->domain);
+	out_str(o, "header", p->header);
+	out_puts(o, " };\n");
+}
+
+static void dump_control(struct out *o, const struct conf_control *ct)
+{
+	out_puts(o, "control = {");
+	out_str(o, "socket", ct->socket);
+	/* absent group: owner-only socket, the only way to say so */
+	if (ct->group != NULL)
+		out_str(o, "group", ct->group);
+	out_str(o, "metrics", ct->metrics);
+	out_puts(o, " };\n");
+}
+
+/* ---- edits ---- */
+
+static int __attribute__((format(printf, 4, 5)))
+edit_fail(int e, char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err != NULL && errlen > 0) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return -e;
+}
+
+/* Resolves the names EDIT refers to into indexes (-1: none). */
+static int edit_resolve(const struct steer_conf *c, const struct conf_edit *e,
+			char *err, size_t errlen, int *drop_ic, int *drop_tun,
+			int *svc, int *be)
+{
+	const struct conf_service *s;
+	char ip[16];
+
+	*drop_ic = *drop_tun = *svc = *be = -1;
+	if (e->drop_intercept != NULL &&
+	    (*drop_ic = conf_find_intercept(c, e->drop_intercept)) < 0)
+		return edit_fail(ENOENT, err, errlen, "unknown intercept '%.63s'",
+				 e->drop_intercept);
+	if (e->drop_tunnel != NULL &&
+	    (*drop_tun = conf_find_tunnel(c, e->drop_tunnel)) < 0)
+		return edit_fail(ENOENT, err, errlen, "unknown tunnel '%.63s'",
+				 e->drop_tunnel);
+	switch (e->backend_op) {
+	case CONF_BE_NONE:
+		return 0;
+	case CONF_BE_ADD:
+	case CONF_BE_REMOVE:
+	case CONF_BE_DRAIN:
+		break;
+	default:
+		return edit_fail(EINVAL, err, errlen, "unknown backend operation %d",
+				 (int)e->backend_op);
+	}
+	if (e->backend_service == NULL)
+		return edit_fail(EINVAL, err, errlen, "backend operation without a service");
+	if ((*svc = conf_find_service(c, e->backend_service)) < 0)
+		return edit_fail(ENOENT, err, errlen, "unknown service '%.63s'",
+				 e->backend_service);
+	if (e->backend_op == CONF_BE_ADD)
+		return 0;
+	s = &c->services[*svc];
+	for (unsigned j = 0; j < s->n_backends; j++)
+		if (s->backends[j].ip == e->backend_ip &&
+		    s->backends[j].port == e->backend_port) {
+			*be = (int)j;
+			return 0;
+		}
+	fmt_ip(ip, e->backend_ip);
+	return edit_fail(ENOENT, err, errlen, "service '%s' has no backend %s:%u",
+			 s->name, ip, e->backend_port);
+}
+
+char *conf_dump(const struct steer_conf *c, const struct conf_edit *edit,
+		char *err, size_t errlen)
+{
+	static const struct conf_edit none = { .backend_op = CONF_BE_NONE };
+	struct out o = { 0 };
+	int drop_ic, drop_tun, svc, be, rc;
+
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	if (c == NULL) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (edit == NULL)
+		edit = &none;
+	if ((rc = edit_resolve(c, edit, err, errlen, &drop_ic, &drop_tun,
+			       &svc, &be)) != 0) {
+		errno = -rc;
+		return NULL;
+	}
+	out_puts(&o, "# Steer configuration written by conf_dump(): every key\n"
+		     "# explicit, defaults included (docs/configuration.md).\n");
+	dump_dataplane(&o, &c->dataplane);
+	dump_ports(&o, c);
+	dump_routes(&o, c);
+	dump_listeners(&o, c);
+	dump_services(&o, c, edit, svc, be);
+	dump_tunnels(&o, c, edit, drop_tun);
+	dump_intercepts(&o, c, edit, drop_ic);
+	dump_previews(&o, &c->previews);
+	dump_control(&o, &c->control);
+	if (o.failed) {
+		free(o.buf);
+		if (err != NULL && errlen > 0)
+			snprintf(err, errlen, "out of memory");
+		errno = ENOMEM;
+		return NULL;
+	}
+	return o.buf;
+}

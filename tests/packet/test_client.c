@@ -1,0 +1,266 @@
+/* The client side before any header byte: SYN -> SYN-ACK, the handshake's
+ * ACK, retransmitted SYNs, segments of no flow, half-open expiry, a full
+ * flow table. */
+#include "harness.h"
+
+static const struct h_sopts linux_opts = { .mss = 1460, .ws = WS(7), .sackok = true };
+
+/* {client's SYN options, our SYN-ACK's options, why} */
+static const struct {
+	struct h_sopts syn, synack;
+	const char *why;
+} synack_cases[] = {
+	{ { .mss = 1460, .ws = WS(7), .sackok = true },
+	  { .mss = 1410, .ws = WS(7), .sackok = true },
+	  "Linux client: MSS clamped to leave room for VXLAN, WS and SACK mirrored" },
+	{ { .mss = 1460, .ws = WS(2), .sackok = false },
+	  { .mss = 1410, .ws = WS(7) },
+	  "no SACK offered: none in the answer; our shift is ours, not theirs" },
+	{ { .mss = 1200 },
+	  { .mss = 1200 },
+	  "smaller client MSS is kept; no WS offered: none answered (RFC 7323 1.3)" },
+	{ { 0 },
+	  { .mss = 536 },
+	  "no MSS option: the RFC 9293 default 536" },
+	{ { .mss = 9000, .ws = WS(15), .sackok = true },
+	  { .mss = 1410, .ws = WS(7), .sackok = true },
+	  "jumbo MSS and an out-of-range shift" },
+};
+
+static void handshake_synack_mirrors_client_options(void **state)
+{
+	struct h_env *e = *state;
+
+	for (unsigned i = 0; i < sizeof(synack_cases) / sizeof(synack_cases[0]); i++) {
+		struct h_conn c;
+		h_conn_init(&c, (uint16_t)(40000 + i), 1000000u * (i + 1), 0);
+		struct h_step st[] = {
+			{ synack_cases[i].why, 0, F_CLIENT,
+			  { .flags = SYN, .seq = C_(0), .o = synack_cases[i].syn },
+			  { { X_CLIENT, .s = { .flags = SYN | ACK, .seq = R_(0), .ack = C_(1),
+					       .win = 4096, .o = synack_cases[i].synack,
+					       .chk_opts = true } } } },
+			{ "the handshake's ACK: header state, nothing sent", 0, F_CLIENT,
+			  { .flags = ACK, .seq = C_(1), .ack = R_(1) }, { { X_END } } },
+		};
+		h_play(e, &c, st);
+	}
+	NO_DROPS(e);
+	h_expect_cnts(e, { CNT_flows_created, 5 }, { CNT_flows_active, 5 },
+		      { CNT_rst_sent, 0 });
+}
+
+static void retransmitted_syn_gets_the_same_synack(void **state)
+{
+	struct h_env *e = *state;
+	struct h_conn c;
+
+	h_conn_init(&c, 40000, 0xfffffff0u, 0);   /* ISN about to wrap */
+	const struct h_step st[] = {
+		{ "SYN", 0, F_CLIENT, { .flags = SYN, .seq = C_(0), .o = linux_opts },
+		  { { X_CLIENT, .s = { .flags = SYN | ACK, .seq = R_(0), .ack = C_(1) } } } },
+		{ "SYN again (our SYN-ACK was lost): same ISN answered", 1000, F_CLIENT,
+		  { .flags = SYN, .seq = C_(0), .o = linux_opts },
+		  { { X_CLIENT, .s = { .flags = SYN | ACK, .seq = R_(0), .ack = C_(1),
+				       .o = { .mss = 1410, .ws = WS(7), .sackok = true },
+				       .chk_opts = true } } } },
+		{ "ACK across the sequence wrap", 0, F_CLIENT,
+		  { .flags = ACK, .seq = C_(1), .ack = R_(1) }, { { X_END } } },
+		{ "a SYN on the established flow is dropped", 0, F_CLIENT,
+		  { .flags = SYN, .seq = C_(0), .o = linux_opts }, { { X_END } } },
+	};
+	h_play(e, &c, st);
+	h_expect_drops(e, { DROP_syn_in_flow, 1 });
+	h_expect_cnts(e, { CNT_flows_created, 1 }, { CNT_flows_active, 1 });
+}
+
+static void segment_of_no_flow_gets_rst(void **state)
+{
+	struct h_env *e = *state;
+	struct h_conn c;
+
+	h_conn_init(&c, 40001, 5000, 0);
+	/* RFC 9293 3.10.7.1: with ACK, the RST's seq is the segment's ack;
+	 * without, seq 0 and ACK of everything the segment occupied. */
+	const struct h_step st[] = {
+		{ "stray ACK: RST with seq = its ack", 0, F_CLIENT,
+		  { .flags = ACK, .seq = ABS(700), .ack = ABS(9000) },
+		  { { X_CLIENT, .s = { .flags = RST, .seq = ABS(9000), .ack = ABS(0) } } } },
+		{ "stray FIN|ACK with data", 0, F_CLIENT,
+		  { .flags = FIN | ACK, .seq = ABS(700), .ack = ABS(123456), .data = "hello" },
+		  { { X_CLIENT, .s = { .flags = RST, .seq = ABS(123456), .ack = ABS(0) } } } },
+		{ "data without ACK: RST|ACK acknowledging it", 0, F_CLIENT,
+		  { .flags = PSH, .seq = ABS(700), .data = "hello" },
+		  { { X_CLIENT, .s = { .flags = RST | ACK, .seq = ABS(0), .ack = ABS(705) } } } },
+		{ "FIN without ACK counts one more", 0, F_CLIENT,
+		  { .flags = FIN, .seq = ABS(700) },
+		  { { X_CLIENT, .s = { .flags = RST | ACK, .seq = ABS(0), .ack = ABS(701) } } } },
+		{ "a RST is never answered", 0, F_CLIENT,
+		  { .flags = RST | ACK, .seq = ABS(700), .ack = ABS(1) }, { { X_END } } },
+	};
+	h_play(e, &c, st);
+	h_expect_drops(e, { DROP_tcp_no_flow, 5 });
+	h_expect_cnts(e, { CNT_rst_sent, 4 }, { CNT_flows_created, 0 },
+		      { CNT_flows_active, 0 });
+}
+
+static void port_without_listener_gets_rst(void **state)
+{
+	struct h_env *e = *state;
+	struct h_tcp t = {
+		.src_mac = h_client_mac, .dst_mac = h_edge_mac,
+		.sip = H_CLIENT_IP, .dip = H_EDGE_IP, .sport = 40002, .dport = 81,
+		.seq = 77, .flags = TCP_SYN, .win = 1000,
+	};
+	struct h_pkt p;
+
+	h_rx(e, 0, H_PORT_EDGE, h_tcp_frame(e, &t));
+	h_tick(e);
+	struct rte_mbuf *m = h_take(e);
+	assert_non_null(m);
+	assert_true(h_parse(m, &p));
+	assert_int_equal(p.flags, TCP_RST | TCP_ACK);
+	assert_int_equal(p.ack, 78);
+	assert_int_equal(p.seq, 0);
+	assert_int_equal(p.sport, 81);
+	assert_int_equal(p.dport, 40002);
+	assert_int_equal(p.sip, H_EDGE_IP);
+	assert_int_equal(p.dip, H_CLIENT_IP);
+	rte_pktmbuf_free(m);
+	assert_int_equal(h_drain(e), 0);
+	h_expect_drops(e, { DROP_tcp_no_listener, 1 });
+	h_expect_cnts(e, { CNT_rst_sent, 1 });
+}
+
+static void half_open_flow_expires_after_syn_ms(void **state)
+{
+	struct h_env *e = *state;
+	struct h_conn c;
+
+	h_conn_init(&c, 40003, 42, 0);
+	const struct h_step st[] = {
+		{ "SYN", 0, F_CLIENT, { .flags = SYN, .seq = C_(0), .o = linux_opts },
+		  { { X_CLIENT, .s = { .flags = SYN | ACK, .seq = R_(0), .ack = C_(1) } } } },
+		{ "just before syn_ms: still there", 2999, F_NONE, { 0 }, { { X_END } } },
+		{ "syn_ms: freed silently", 3000, F_NONE, { 0 }, { { X_END } } },
+		{ "the late ACK finds no flow: RST", 3001, F_CLIENT,
+		  { .flags = ACK, .seq = C_(1), .ack = R_(1) },
+		  { { X_CLIENT, .s = { .flags = RST, .seq = R_(1) } } } },
+	};
+	h_play(e, &c, st);
+	h_expect_drops(e, { DROP_tcp_no_flow, 1 });
+	h_expect_cnts(e, { CNT_closed_syn_timeout, 1 }, { CNT_flows_active, 0 });
+}
+
+static void rst_in_syn_received_frees_the_flow(void **state)
+{
+	struct h_env *e = *state;
+	struct h_conn c;
+
+	h_conn_init(&c, 40004, 42, 0);
+	const struct h_step st[] = {
+		{ "SYN", 0, F_CLIENT, { .flags = SYN, .seq = C_(0), .o = linux_opts },
+		  { { X_CLIENT, .s = { .flags = SYN | ACK, .seq = R_(0), .ack = C_(1) } } } },
+		{ "client RST", 0, F_CLIENT, { .flags = RST, .seq = C_(1) }, { { X_END } } },
+		{ "new SYN on the same tuple: a new flow", 10, F_CLIENT,
+		  { .flags = SYN, .seq = C_(0), .o = linux_opts },
+		  { { X_CLIENT, .s = { .flags = SYN | ACK, .ack = C_(1) } } } },
+	};
+	h_play(e, &c, st);
+	NO_DROPS(e);
+	h_expect_cnts(e, { CNT_closed_rst_client, 1 }, { CNT_flows_created, 2 },
+		      { CNT_flows_active, 1 });
+}
+
+static void handshake_ack_with_wrong_number_is_dropped(void **state)
+{
+	struct h_env *e = *state;
+	struct h_conn c;
+
+	h_conn_init(&c, 40005, 42, 0);
+	const struct h_step st[] = {
+		{ "SYN", 0, F_CLIENT, { .flags = SYN, .seq = C_(0), .o = linux_opts },
+		  { { X_CLIENT, .s = { .flags = SYN | ACK, .seq = R_(0), .ack = C_(1) } } } },
+		{ "ACK of something we never sent", 0, F_CLIENT,
+		  { .flags = ACK, .seq = C_(1), .ack = R_(77) }, { { X_END } } },
+		{ "the right ACK still completes it", 0, F_CLIENT,
+		  { .flags = ACK, .seq = C_(1), .ack = R_(1) }, { { X_END } } },
+		{ "and data is accepted", 0, F_CLIENT,
+		  { .flags = ACK, .seq = C_(1), .ack = R_(1), .data = "GET" },
+		  { { X_CLIENT, .s = { .flags = ACK, .seq = R_(1), .ack = C_(4) } } } },
+	};
+	h_play(e, &c, st);
+	h_expect_drops(e, { DROP_tcp_bad_flags, 1 });
+}
+
+static void full_flow_table_refuses_syn_with_rst(void **state)
+{
+	(void)state;
+	struct h_params p = { .max_flows = 2 };
+	struct h_env *e = h_env_new(&p);
+	struct h_conn c[3];
+
+	for (unsigned i = 0; i < 3; i++)
+		h_conn_init(&c[i], (uint16_t)(41000 + i), 1000 * i, 0);
+	const struct h_step ok[] = {
+		{ "SYN while the table has room", 0, F_CLIENT,
+		  { .flags = SYN, .seq = C_(0), .o = linux_opts },
+		  { { X_CLIENT, .s = { .flags = SYN | ACK, .seq = R_(0), .ack = C_(1) } } } },
+	};
+	const struct h_step refused[] = {
+		{ "third SYN with max_flows = 2: RST|ACK at once", 0, F_CLIENT,
+		  { .flags = SYN, .seq = C_(0), .o = linux_opts },
+		  { { X_CLIENT, .s = { .flags = RST | ACK, .seq = ABS(0), .ack = C_(1) } } } },
+	};
+	const struct h_step freed[] = {
+		{ "client 0 resets: its entry goes back", 0, F_CLIENT,
+		  { .flags = RST, .seq = C_(1) }, { { X_END } } },
+	};
+	h_play(e, &c[0], ok);
+	h_play(e, &c[1], ok);
+	h_play(e, &c[2], refused);
+	h_expect_drops(e, { DROP_flow_table_full, 1 });
+	h_expect_cnts(e, { CNT_rst_sent, 1 }, { CNT_flows_active, 2 });
+	h_play(e, &c[0], freed);
+	h_play(e, &c[2], ok);
+	h_expect_drops(e, { DROP_flow_table_full, 1 });
+	h_expect_cnts(e, { CNT_flows_active, 2 }, { CNT_flows_created, 3 });
+	h_env_free(e);
+}
+
+static void flow_table_holds_exactly_max_flows(void **state)
+{
+	(void)state;
+	struct h_params p = { .max_flows = 1000 };
+	struct h_env *e = h_env_new(&p);
+
+	/* the client-tuple hash must not refuse an entry before max_flows */
+	for (unsigned i = 0; i < 1001; i++) {
+		struct h_conn c;
+		h_conn_init(&c, (uint16_t)(20000 + i * 7), i * 1000003u, 0);
+		c.c_ip = IP4(198, 18, 0, 100 + i % 50);
+		const struct h_step ok[] = {
+			{ "SYN", 0, F_CLIENT, { .flags = SYN, .seq = C_(0), .o = linux_opts },
+			  { { X_CLIENT, .s = { .flags = i < 1000 ? SYN | ACK : RST | ACK,
+					       .ack = C_(1) } } } },
+		};
+		h_play(e, &c, ok);
+	}
+	h_expect_drops(e, { DROP_flow_table_full, 1 });
+	h_expect_cnts(e, { CNT_flows_active, 1000 });
+	h_env_free(e);
+}
+
+static const struct CMUnitTest tests[] = {
+	TN(flow_table_holds_exactly_max_flows),
+	T(handshake_synack_mirrors_client_options),
+	T(retransmitted_syn_gets_the_same_synack),
+	T(segment_of_no_flow_gets_rst),
+	T(port_without_listener_gets_rst),
+	T(half_open_flow_expires_after_syn_ms),
+	T(rst_in_syn_received_frees_the_flow),
+	T(handshake_ack_with_wrong_number_is_dropped),
+	TN(full_flow_table_refuses_syn_with_rst),
+};
+
+H_MAIN("packet_client", tests)

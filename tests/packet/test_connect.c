@@ -1,0 +1,266 @@
+/* Backend connect: the SYN after the decision, its retransmission, RST and
+ * timeout -> the other backend, every backend dead -> 503, bytes that
+ * arrive while connecting, stray answers to abandoned attempts. */
+#include <stdio.h>
+#include <string.h>
+
+#include "harness.h"
+
+static const struct h_sopts linux_opts = { .mss = 1460, .ws = WS(7), .sackok = true };
+static const struct h_sopts be_opts = { .mss = 1460, .ws = WS(7), .sackok = true };
+
+static const char req[] = "GET /c HTTP/1.1\r\nHost: web.example.test\r\n\r\n";
+#define REQ_LEN ((int)sizeof(req) - 1)
+
+static const char *response(int status, const char *reason, char *buf, size_t len)
+{
+	char body[96];
+	int bl = snprintf(body, sizeof(body), "steer: %d %s\n", status, reason);
+
+	snprintf(buf, len, "HTTP/1.1 %d %s\r\nContent-Type: text/plain\r\n"
+		 "Content-Length: %d\r\nConnection: close\r\n\r\n%s",
+		 status, reason, bl, body);
+	return buf;
+}
+
+/* Handshake and the whole request at t = 0: SYN to a web backend. */
+static void up_to_syn(struct h_env *e, struct h_conn *c, const char *r)
+{
+	const int n = (int)strlen(r);
+
+	h_handshake(e, c, &linux_opts);
+	const struct h_step st[] = {
+		{ "request: ACK and SYN to a web backend", 0, F_CLIENT,
+		  { .flags = ACK | PSH, .seq = C_(1), .ack = R_(1), .data = r },
+		  { { X_CLIENT, .s = { .flags = ACK, .seq = R_(1), .ack = C_(1 + n) } },
+		    { X_BACKEND, .target = T_ANY, .relearn = true,
+		      .s = { .flags = SYN, .seq = S_(0), .ack = ABS(0),
+			     .o = { .mss = 1460, .ws = WS(7), .sackok = true },
+			     .chk_opts = true } } } },
+	};
+	h_play(e, c, st);
+}
+
+static void backend_rst_during_connect_moves_to_the_other_backend(void **state)
+{
+	struct h_env *e = *state;
+	struct h_conn c;
+	char fwd[256];
+
+	h_with_xff(req, H_CLIENT_IP, fwd, sizeof(fwd));
+	h_conn_init(&c, 40200, 1000, 0x50000000);
+	up_to_syn(e, &c, req);
+	uint16_t first_port = c.sport;
+	uint8_t first = c.target;
+	const struct h_step st[] = {
+		{ "RST without ACK in SYN-SENT is not acceptable (RFC 9293 3.10.7.3)", 10,
+		  F_BACKEND, { .flags = RST, .seq = ABS(0) }, { { X_END } } },
+		{ "SYN-ACK acknowledging something else is dropped", 10, F_BACKEND,
+		  { .flags = SYN | ACK, .seq = B_(0), .ack = S_(5) }, { { X_END } } },
+		{ "RST|ACK of our SYN: connection refused -> SYN to the other backend", 10,
+		  F_BACKEND, { .flags = RST | ACK, .seq = ABS(0), .ack = S_(1) },
+		  { { X_BACKEND, .target = T_OTHER, .relearn = true,
+		      .s = { .flags = SYN, .seq = S_(0), .ack = ABS(0),
+			     .o = { .mss = 1460, .ws = WS(7), .sackok = true },
+			     .chk_opts = true } } } },
+		{ "the other backend answers: header sent", 20, F_BACKEND,
+		  { .flags = SYN | ACK, .seq = B_(0), .ack = S_(1), .o = be_opts },
+		  { { X_BACKEND, .s = { .flags = ACK | PSH, .seq = S_(1), .ack = B_(1),
+					.data = fwd } } } },
+	};
+	h_play(e, &c, st);
+	assert_int_not_equal(c.target, first);
+	assert_int_not_equal(c.sport, first_port);
+	h_expect_drops(e, { DROP_tcp_bad_flags, 2 });
+	h_expect_cnts(e, { CNT_backend_connects, 2 }, { CNT_backend_retries, 1 },
+		      { CNT_flows_active, 1 });
+}
+
+static void connect_timeout_retransmits_then_moves_on(void **state)
+{
+	struct h_env *e = *state;
+	struct h_conn c;
+
+	h_conn_init(&c, 40201, 1000, 0x50000000);
+	up_to_syn(e, &c, req);
+	const struct h_step st[] = {
+		{ "no answer for 999 ms: nothing", 999, F_NONE, { 0 }, { { X_END } } },
+		{ "1 s (RFC 6298 initial RTO): the same SYN again", 1000, F_NONE, { 0 },
+		  { { X_BACKEND, .s = { .flags = SYN, .seq = S_(0), .ack = ABS(0) } } } },
+		{ "connect_ms = 2 s: give up, SYN to the other backend", 2000, F_NONE, { 0 },
+		  { { X_BACKEND, .target = T_OTHER, .relearn = true,
+		      .s = { .flags = SYN, .seq = S_(0), .ack = ABS(0) } } } },
+		{ "which answers", 2010, F_BACKEND,
+		  { .flags = SYN | ACK, .seq = B_(0), .ack = S_(1), .o = be_opts },
+		  { { X_BACKEND, .s = { .flags = ACK | PSH, .seq = S_(1), .ack = B_(1),
+					.exp_len = REQ_LEN + 31 } } } },
+	};
+	h_play(e, &c, st);
+	NO_DROPS(e);
+	h_expect_cnts(e, { CNT_backend_connects, 2 }, { CNT_backend_retries, 1 });
+}
+
+static void late_synack_to_an_abandoned_port_gets_rst(void **state)
+{
+	struct h_env *e = *state;
+	struct h_conn c, old;
+
+	h_conn_init(&c, 40202, 1000, 0x50000000);
+	up_to_syn(e, &c, req);
+	old = c;
+	const struct h_step st[] = {
+		{ "connect_ms: SYN to the other backend", 2000, F_NONE, { 0 },
+		  { { X_BACKEND, .target = T_OTHER, .relearn = true,
+		      .s = { .flags = SYN, .seq = S_(0) } } },
+		  .any_out = false },
+	};
+	/* the SYN retransmission at 1 s is not what this test is about */
+	h_at(e, 1000);
+	h_tick(e);
+	h_drain(e);
+	h_play(e, &c, st);
+	const struct h_step late[] = {
+		{ "the first backend's SYN-ACK arrives late: its port has no flow", 2001,
+		  F_BACKEND, { .flags = SYN | ACK, .seq = B_(0), .ack = S_(1), .o = be_opts },
+		  { { X_BACKEND, .s = { .flags = RST, .seq = S_(1), .ack = ABS(0) } } } },
+	};
+	h_play(e, &old, late);
+	h_expect_drops(e, { DROP_tcp_no_flow, 1 });
+	h_expect_cnts(e, { CNT_rst_sent, 1 }, { CNT_flows_active, 1 });
+}
+
+static void every_backend_refusing_gets_503(void **state)
+{
+	struct h_env *e = *state;
+	struct h_conn c;
+	char resp[512];
+
+	response(503, "Service Unavailable", resp, sizeof(resp));
+	const int rl = (int)strlen(resp);
+	h_conn_init(&c, 40203, 1000, 0x50000000);
+	up_to_syn(e, &c, req);
+	const struct h_step st[] = {
+		{ "first backend refuses: the other one", 10, F_BACKEND,
+		  { .flags = RST | ACK, .ack = S_(1) },
+		  { { X_BACKEND, .target = T_OTHER, .relearn = true,
+		      .s = { .flags = SYN, .seq = S_(0) } } } },
+		{ "the other refuses too: 503 and FIN to the client", 20, F_BACKEND,
+		  { .flags = RST | ACK, .ack = S_(1) },
+		  { { X_CLIENT, .s = { .flags = ACK | PSH | FIN, .seq = R_(1),
+				       .ack = C_(1 + REQ_LEN), .data = resp } } } },
+		{ "client ACKs", 30, F_CLIENT,
+		  { .flags = ACK, .seq = C_(1 + REQ_LEN), .ack = R_(1 + rl + 1) }, { { X_END } } },
+		{ "client FIN: ACKed", 31, F_CLIENT,
+		  { .flags = FIN | ACK, .seq = C_(1 + REQ_LEN), .ack = R_(1 + rl + 1) },
+		  { { X_CLIENT, .s = { .flags = ACK, .seq = R_(1 + rl + 1),
+				       .ack = C_(2 + REQ_LEN) } } } },
+		{ "linger over", 531, F_NONE, { 0 }, { { X_END } } },
+	};
+	h_play(e, &c, st);
+	NO_DROPS(e);
+	h_expect_cnts(e, { CNT_http_503, 1 }, { CNT_closed_connect_failed, 1 },
+		      { CNT_backend_connects, 2 }, { CNT_backend_retries, 1 },
+		      { CNT_flows_active, 0 });
+}
+
+static void every_backend_silent_gets_503_after_two_connect_timeouts(void **state)
+{
+	struct h_env *e = *state;
+	struct h_conn c;
+	char resp[512];
+
+	response(503, "Service Unavailable", resp, sizeof(resp));
+	h_conn_init(&c, 40204, 1000, 0x50000000);
+	up_to_syn(e, &c, req);
+	const struct h_step st[] = {
+		{ "retransmitted SYN", 1000, F_NONE, { 0 },
+		  { { X_BACKEND, .s = { .flags = SYN, .seq = S_(0) } } } },
+		{ "timeout: the other backend", 2000, F_NONE, { 0 },
+		  { { X_BACKEND, .target = T_OTHER, .relearn = true,
+		      .s = { .flags = SYN, .seq = S_(0) } } } },
+		{ "retransmitted SYN", 3000, F_NONE, { 0 },
+		  { { X_BACKEND, .s = { .flags = SYN, .seq = S_(0) } } } },
+		{ "timeout again: 503", 4000, F_NONE, { 0 },
+		  { { X_CLIENT, .s = { .flags = ACK | PSH | FIN, .seq = R_(1),
+				       .ack = C_(1 + REQ_LEN), .data = resp } } } },
+	};
+	h_play(e, &c, st);
+	NO_DROPS(e);
+	h_expect_cnts(e, { CNT_http_503, 1 }, { CNT_closed_connect_failed, 1 },
+		      { CNT_backend_connects, 2 });
+}
+
+static void body_bytes_while_connecting_follow_the_header(void **state)
+{
+	struct h_env *e = *state;
+	struct h_conn c;
+	static const char post[] = "POST /p HTTP/1.1\r\nHost: web.example.test\r\n"
+				   "Content-Length: 10\r\n\r\nhello";
+	const int n = sizeof(post) - 1;
+	char fwd[512];
+
+	h_with_xff(post, H_CLIENT_IP, fwd, sizeof(fwd));
+	strcat(fwd, "world");
+	h_conn_init(&c, 40205, 1000, 0x50000000);
+	up_to_syn(e, &c, post);
+	const struct h_step st[] = {
+		{ "rest of the body while connecting: ACKed and buffered", 5, F_CLIENT,
+		  { .flags = ACK | PSH, .seq = C_(1 + n), .ack = R_(1), .data = "world" },
+		  { { X_CLIENT, .s = { .flags = ACK, .seq = R_(1), .ack = C_(1 + n + 5) } } } },
+		{ "client FIN while connecting: not taken yet", 6, F_CLIENT,
+		  { .flags = FIN | ACK, .seq = C_(1 + n + 5), .ack = R_(1) }, { { X_END } } },
+		{ "SYN-ACK: header + injected line + whole body", 10, F_BACKEND,
+		  { .flags = SYN | ACK, .seq = B_(0), .ack = S_(1), .o = be_opts },
+		  { { X_BACKEND, .s = { .flags = ACK | PSH, .seq = S_(1), .ack = B_(1),
+					.data = fwd } } } },
+		{ "the client's FIN, retransmitted now, is spliced through", 100, F_CLIENT,
+		  { .flags = FIN | ACK, .seq = C_(1 + n + 5), .ack = R_(1) },
+		  { { X_BACKEND, .s = { .flags = FIN | ACK, .seq = S_(1 + (int)strlen(fwd)),
+					.ack = B_(1) } } } },
+	};
+	h_play(e, &c, st);
+	h_expect_drops(e, { DROP_fin_early, 1 });
+}
+
+static void backend_synack_retransmitted_resends_the_header(void **state)
+{
+	struct h_env *e = *state;
+	struct h_conn c;
+	char fwd[256];
+
+	h_with_xff(req, H_CLIENT_IP, fwd, sizeof(fwd));
+	h_conn_init(&c, 40206, 1000, 0x50000000);
+	up_to_syn(e, &c, req);
+	const struct h_step st[] = {
+		{ "SYN-ACK: header", 10, F_BACKEND,
+		  { .flags = SYN | ACK, .seq = B_(0), .ack = S_(1), .o = be_opts },
+		  { { X_BACKEND, .s = { .flags = ACK | PSH, .seq = S_(1), .ack = B_(1),
+					.data = fwd } } } },
+		{ "SYN-ACK again (our header was lost): header again", 20, F_BACKEND,
+		  { .flags = SYN | ACK, .seq = B_(0), .ack = S_(1), .o = be_opts },
+		  { { X_BACKEND, .s = { .flags = ACK | PSH, .seq = S_(1), .ack = B_(1),
+					.data = fwd } } } },
+		{ "no ACK within 200 ms: we retransmit it ourselves", 210, F_NONE, { 0 },
+		  { { X_BACKEND, .s = { .flags = ACK | PSH, .seq = S_(1), .ack = B_(1),
+					.data = fwd } } } },
+		{ "backend ACKs it: forwarded to the client", 300, F_BACKEND,
+		  { .flags = ACK, .seq = B_(1), .ack = S_(1 + (int)strlen(fwd)) },
+		  { { X_CLIENT, .s = { .flags = ACK, .seq = R_(1), .ack = C_(1 + REQ_LEN) } } } },
+		{ "and our retransmission timer is off", 2000, F_NONE, { 0 }, { { X_END } } },
+	};
+	h_play(e, &c, st);
+	h_expect_drops(e, { DROP_tcp_dup, 1 });
+	h_expect_cnts(e, { CNT_retransmits, 2 });
+}
+
+static const struct CMUnitTest tests[] = {
+	T(backend_rst_during_connect_moves_to_the_other_backend),
+	T(connect_timeout_retransmits_then_moves_on),
+	T(late_synack_to_an_abandoned_port_gets_rst),
+	T(every_backend_refusing_gets_503),
+	T(every_backend_silent_gets_503_after_two_connect_timeouts),
+	T(body_bytes_while_connecting_follow_the_header),
+	T(backend_synack_retransmitted_resends_the_header),
+};
+
+H_MAIN("packet_connect", tests)

@@ -1,0 +1,121 @@
+/* A ruleset published while flows are in flight (DESIGN.md "Rules and
+ * their updates"): a flow keeps the decision it was made with; a new
+ * decision uses the new rules; a connect that fails after the reload
+ * continues with the new rules' backends. */
+#include <stdio.h>
+#include <string.h>
+
+#include "harness.h"
+
+static const struct h_sopts linux_opts = { .mss = 1460, .ws = WS(7), .sackok = true };
+static const struct h_sopts be_opts = { .mss = 1460, .ws = WS(7), .sackok = true };
+
+static const char req[] = "GET /r HTTP/1.1\r\nHost: web.example.test\r\n\r\n";
+#define N ((int)sizeof(req) - 1)
+#define FN (N + 31)
+
+static const char only_be0[] = "{ address = \"198.18.1.10:8080\"; }";
+static const char only_be1[] = "{ address = \"198.18.1.11:8080\"; }";
+
+static void spliced_flow_keeps_its_backend_across_a_reload_that_removes_it(void **state)
+{
+	struct h_env *e = *state;
+	struct h_conn c;
+
+	h_conn_init(&c, 40800, 1, 2);
+	h_establish(e, &c, req, T_ANY, &linux_opts, &be_opts);
+	struct h_params p = { .web_backends = c.target == T_BE0 ? only_be1 : only_be0 };
+	h_reload(e, &p);
+	const struct h_step st[] = {
+		{ "after the reload: the removed backend's data still reaches the client", 10,
+		  F_BACKEND, { .flags = ACK, .seq = B_(1), .ack = S_(1 + FN), .data = "still here" },
+		  { { X_CLIENT, .s = { .flags = ACK, .seq = R_(1), .ack = C_(1 + N),
+				       .data = "still here" } } } },
+		{ "and the client's to it", 11, F_CLIENT,
+		  { .flags = ACK, .seq = C_(1 + N), .ack = R_(11), .data = "more" },
+		  { { X_BACKEND, .s = { .flags = ACK, .seq = S_(1 + FN), .ack = B_(11), .data = "more" } } } },
+	};
+	h_play(e, &c, st);
+	NO_DROPS(e);
+}
+
+static void new_flows_are_decided_by_the_new_rules(void **state)
+{
+	struct h_env *e = *state;
+
+	struct h_params p = { .web_backends = only_be1 };
+	h_reload(e, &p);
+	for (unsigned i = 0; i < 8; i++) {
+		struct h_conn c;
+		h_conn_init(&c, (uint16_t)(40810 + i), 1, 2);
+		h_establish(e, &c, req, T_BE1, &linux_opts, &be_opts);
+	}
+	NO_DROPS(e);
+	h_expect_cnts(e, { CNT_decisions_default, 8 });
+}
+
+static void connect_failure_after_a_reload_moves_to_a_backend_of_the_new_rules(void **state)
+{
+	struct h_env *e = *state;
+	struct h_conn c;
+
+	h_conn_init(&c, 40820, 1, 2);
+	h_handshake(e, &c, &linux_opts);
+	const struct h_step st[] = {
+		{ "request: SYN to a web backend", 0, F_CLIENT,
+		  { .flags = ACK | PSH, .seq = C_(1), .ack = R_(1), .data = req },
+		  { { X_CLIENT, .s = { .flags = ACK, .ack = C_(1 + N) } },
+		    { X_BACKEND, .target = T_ANY, .relearn = true, .s = { .flags = SYN, .seq = S_(0) } } } },
+	};
+	h_play(e, &c, st);
+	/* the reload leaves the service only the backend not tried yet
+	 * (now at index 0, whichever it was before) */
+	struct h_params p = { .web_backends = c.target == T_BE0 ? only_be1 : only_be0 };
+	h_reload(e, &p);
+	const struct h_step st2[] = {
+		{ "the first backend refuses: the one backend of the new rules is tried", 10,
+		  F_BACKEND, { .flags = RST | ACK, .ack = S_(1) },
+		  { { X_BACKEND, .target = T_OTHER, .relearn = true,
+		      .s = { .flags = SYN, .seq = S_(0) } } } },
+	};
+	h_play(e, &c, st2);
+	h_expect_cnts(e, { CNT_backend_retries, 1 }, { CNT_http_503, 0 });
+	NO_DROPS(e);
+}
+
+static void connect_failure_after_a_reload_that_kept_only_it_gets_503(void **state)
+{
+	struct h_env *e = *state;
+	struct h_conn c;
+
+	h_conn_init(&c, 40821, 1, 2);
+	h_handshake(e, &c, &linux_opts);
+	const struct h_step st[] = {
+		{ "request: SYN to a web backend", 0, F_CLIENT,
+		  { .flags = ACK | PSH, .seq = C_(1), .ack = R_(1), .data = req },
+		  { { X_CLIENT, .s = { .flags = ACK, .ack = C_(1 + N) } },
+		    { X_BACKEND, .target = T_ANY, .relearn = true, .s = { .flags = SYN, .seq = S_(0) } } } },
+	};
+	h_play(e, &c, st);
+	/* the new rules keep only the backend being tried */
+	struct h_params p = { .web_backends = c.target == T_BE0 ? only_be0 : only_be1 };
+	h_reload(e, &p);
+	const struct h_step st2[] = {
+		{ "it refuses: nothing else to try, 503 (not the same backend again)", 10,
+		  F_BACKEND, { .flags = RST | ACK, .ack = S_(1) },
+		  { { X_CLIENT, .s = { .flags = ACK | PSH | FIN, .seq = R_(1), .ack = C_(1 + N),
+				       .exp_len = 132 } } } },
+	};
+	h_play(e, &c, st2);
+	h_expect_cnts(e, { CNT_http_503, 1 }, { CNT_backend_connects, 1 });
+	NO_DROPS(e);
+}
+
+static const struct CMUnitTest tests[] = {
+	T(spliced_flow_keeps_its_backend_across_a_reload_that_removes_it),
+	T(new_flows_are_decided_by_the_new_rules),
+	T(connect_failure_after_a_reload_moves_to_a_backend_of_the_new_rules),
+	T(connect_failure_after_a_reload_that_kept_only_it_gets_503),
+};
+
+H_MAIN("packet_reload", tests)
