@@ -96,7 +96,7 @@ struct steer_stats {
 	uint64_t port_tx[STEER_MAX_PORTS];
 	uint64_t port_rx_bytes[STEER_MAX_PORTS];
 	uint64_t port_tx_bytes[STEER_MAX_PORTS];
-	uint64_t hist[HIST__COUNT][HIST_BUCKETS];
+	uint64_t hist[HIST__COUNT][HIST_BUCKETS + 1]; /* last: longer than all */
 	uint64_t hist_ns[HIST__COUNT];   /* sum of the durations */
 	uint64_t *decisions;      /* per counter slot (publish.h) */
 	uint32_t n_decisions;

@@ -251,6 +251,11 @@ static bool same_strs(char **a, unsigned na, char **b, unsigned nb)
 	return true;
 }
 
+static bool same_str(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
 /* What a reload cannot change without a restart, or NULL. */
 static const char *needs_restart(const struct steer_conf *boot,
 				 const struct steer_conf *n)
@@ -272,6 +277,10 @@ static const char *needs_restart(const struct steer_conf *boot,
 		    boot->ports[i].ip != n->ports[i].ip ||
 		    boot->ports[i].plen != n->ports[i].plen)
 			return "ports";
+	const struct conf_control *ca = &boot->control, *cb = &n->control;
+	if (!same_str(ca->socket, cb->socket) || !same_str(ca->group, cb->group) ||
+	    !same_str(ca->metrics, cb->metrics))
+		return "control";
 	if (boot->n_routes != n->n_routes)
 		return "routes";
 	for (unsigned i = 0; i < n->n_routes; i++)

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include <rte_cycles.h>
 #include <rte_hash.h>
 #include <rte_hash_crc.h>
 #include <rte_malloc.h>
@@ -48,7 +49,9 @@ int flow_init(struct worker *w, uint32_t max_flows, uint32_t hbuf_size,
 		w->by_sport[i] = FLOW_NONE;
 		w->sport_fifo[i] = (uint16_t)(w->sport_base + i);
 	}
-	w->sport_head = 0;
+	/* Start at a varying place: a restarted steerd would otherwise reuse
+	 * its predecessor's ports first, into the backends' TIME_WAIT. */
+	w->sport_head = (uint32_t)(rte_rdtsc() % w->sport_count);
 	w->sport_n = w->sport_count;
 	for (unsigned i = 0; i < WHEEL_SLOTS; i++)
 		w->wheel[i] = FLOW_NONE;

@@ -133,6 +133,7 @@ char *metrics_text(const struct dp_shared *sh, size_t *len)
 				hist_names[h], 1e-7 * (double)(1ull << b),
 				(unsigned long long)cum);
 		}
+		cum += s.hist[h][HIST_BUCKETS];
 		fprintf(f, "steer_%s_seconds_bucket{le=\"+Inf\"} %llu\n"
 			   "steer_%s_seconds_sum %.9f\nsteer_%s_seconds_count %llu\n",
 			hist_names[h], (unsigned long long)cum, hist_names[h],

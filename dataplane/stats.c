@@ -35,7 +35,7 @@ static void add(struct steer_stats *out, const struct steer_stats *in)
 		out->port_tx_bytes[i] += in->port_tx_bytes[i];
 	}
 	for (unsigned h = 0; h < HIST__COUNT; h++) {
-		for (unsigned b = 0; b < HIST_BUCKETS; b++)
+		for (unsigned b = 0; b <= HIST_BUCKETS; b++)
 			out->hist[h][b] += in->hist[h][b];
 		out->hist_ns[h] += in->hist_ns[h];
 	}

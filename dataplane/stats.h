@@ -25,7 +25,8 @@ static inline void hist_add(struct worker *w, enum steer_hist h, uint64_t cycles
 	uint64_t units = ns / 100;
 	unsigned b = units ? 64 - (unsigned)__builtin_clzll(units) : 0;
 
-	w->st.hist[h][b < HIST_BUCKETS ? b : HIST_BUCKETS - 1]++;
+	/* Past the last bound it counts only towards +Inf. */
+	w->st.hist[h][b < HIST_BUCKETS ? b : HIST_BUCKETS]++;
 	w->st.hist_ns[h] += ns;
 }
 

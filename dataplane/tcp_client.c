@@ -384,6 +384,19 @@ void tcp_client_input(struct worker *w, struct seg *s, unsigned listener)
 		return;
 	}
 	f->last_active = w->now;
+	if ((s->flags & TCP_SYN) && !(s->flags & (TCP_ACK | TCP_RST)) &&
+	    f->state == FS_LINGER &&
+	    SEQ_LT(f->spliced ? f->c_snd : f->c_isn + 1 + f->hlen, s->seq) &&
+	    seg_csum_ok(s)) {
+		/* A new connection on the tuple of one that is closed and only
+		 * lingering (the client reuses its port at once): as a TCP in
+		 * TIME-WAIT accepts a SYN with a higher sequence number
+		 * (RFC 9293 3.10.7.4), start afresh instead of making the
+		 * client wait for its SYN retransmission. */
+		flow_free(w, f);
+		new_flow(w, s, listener);
+		return;
+	}
 	if ((s->flags & TCP_SYN) && f->state != FS_SYN_RCVD) {
 		count_drop(w, DROP_syn_in_flow, s->m);
 		return;

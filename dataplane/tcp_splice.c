@@ -319,6 +319,21 @@ void tcp_backend_input(struct worker *w, struct seg *s)
 			flow_connect_failed(w, f);
 			return;
 		}
+		if ((s->flags & TCP_ACK) && !(s->flags & TCP_RST) &&
+		    s->ack != f->s_isn + 1) {
+			/* RFC 9293 3.10.7.3: an unacceptable ACK in SYN-SENT
+			 * gets <SEQ=SEG.ACK><CTL=RST>. This is what a backend
+			 * still in TIME_WAIT for this port pair answers (e.g.
+			 * after a restart): the RST clears it, and our SYN
+			 * goes again at once instead of after the RTO. */
+			struct rte_mbuf *r = tcp_build(w, &f->b, s->ack, 0, TCP_RST,
+						       0, NULL, 0, NULL, 0);
+			if (r != NULL && flow_send_backend(w, f, r))
+				w->st.cnt[CNT_rst_sent]++;
+			count_drop(w, DROP_tcp_bad_flags, s->m);
+			flow_send_syn(w, f);
+			return;
+		}
 		if ((s->flags & (TCP_SYN | TCP_ACK)) != (TCP_SYN | TCP_ACK) ||
 		    s->ack != f->s_isn + 1 || (s->flags & TCP_RST)) {
 			count_drop(w, DROP_tcp_bad_flags, s->m);

@@ -14,6 +14,21 @@
       Prints one JSON summary; exit 0 when every request got a 2xx from an
       expected server.
 
+  client.py load --out FILE [--new N] [--keepalive K] [--ka-requests R]
+                 [--ka-gap S] [--header NAME:VALUE] [--share F]
+                 [--duration S] [--stop-file PATH] [--sources A-B]
+      Steady load until --duration passes or --stop-file exists: N tasks
+      that each send one request per new connection ("Connection: close"),
+      and K tasks that each open a keep-alive connection and send R requests
+      on it, --ka-gap seconds apart. A share F of the connections (every
+      one of its requests) carries the header NAME: VALUE. Writes one JSON
+      line per request to FILE: conn id, kind ("new"/"ka"), request index,
+      hdr (bool), t_open (wall clock before connect), t0 and t1 (request
+      sent / response read), status, served_by, error (e.g. a reset); a
+      connection whose close fails (reset, or bytes after the last
+      response) adds a line with "close": true.
+      Prints a JSON summary.
+
   client.py raw --data STR [--host IP] [--port P] [--wait S]
       Sends STR (Python escapes such as \\r\\n are decoded; {A*N} expands to
       N letters 'A') on one connection, then reads until the peer closes or
@@ -26,6 +41,7 @@ import asyncio
 import codecs
 import ipaddress
 import json
+import os
 import re
 import socket
 import sys
@@ -179,6 +195,124 @@ async def many(a):
     return 0 if not bad else 1
 
 
+async def load(a):
+    host, port, path = parse_url(a.url)
+    sources = parse_sources(a.sources)
+    hname, _, hvalue = a.header.partition(":")
+    deadline = time.monotonic() + a.duration
+    out = open(a.out, "w")
+    ids = {"conn": 0}
+    summary = {"requests": 0, "errors": 0, "connections": 0,
+               "served_by": {}}
+
+    def running():
+        return (time.monotonic() < deadline and
+                not (a.stop_file and os.path.exists(a.stop_file)))
+
+    def next_conn():
+        ids["conn"] += 1
+        c = ids["conn"]
+        # Deterministic share: connection c carries the header when the
+        # running fraction of such connections is below --share.
+        hdr = int(c * a.share) != int((c - 1) * a.share)
+        return c, hdr
+
+    def record(rec):
+        out.write(json.dumps(rec) + "\n")
+        summary["requests"] += not rec.get("close")
+        key = rec["served_by"] if rec["error"] is None else "error"
+        summary["served_by"][key] = summary["served_by"].get(key, 0) + 1
+        if rec["error"] is not None:
+            summary["errors"] += 1
+
+    async def request(reader, writer, hdr, close):
+        hdrs = {"Host": host, "User-Agent": "steer-e2e-load"}
+        if close:
+            hdrs["Connection"] = "close"
+        if hdr:
+            hdrs[hname.strip()] = hvalue.strip()
+        req = "GET %s HTTP/1.1\r\n" % path
+        req += "".join("%s: %s\r\n" % kv for kv in hdrs.items()) + "\r\n"
+        writer.write(req.encode("latin-1"))
+        await writer.drain()
+        status, headers, _ = await asyncio.wait_for(read_response(reader),
+                                                    a.timeout)
+        return status, headers.get("x-served-by")
+
+    async def connection(kind, n_req):
+        c, hdr = next_conn()
+        summary["connections"] += 1
+        src = sources[c % len(sources)]
+        t_open = time.time()
+        writer = None
+        try:
+            reader, writer = await asyncio.wait_for(
+                asyncio.open_connection(host, port,
+                                        local_addr=(src, 0) if src else None),
+                a.timeout)
+        except Exception as e:  # noqa: BLE001 - every failure is a result
+            record({"c": c, "kind": kind, "i": 0, "hdr": hdr,
+                    "t_open": t_open, "t0": t_open, "t1": time.time(),
+                    "status": None, "served_by": None,
+                    "error": "connect: %s: %s" % (type(e).__name__, e)})
+            return
+        try:
+            failed = False
+            for i in range(n_req):
+                if i and a.ka_gap:
+                    await asyncio.sleep(a.ka_gap)
+                rec = {"c": c, "kind": kind, "i": i, "hdr": hdr,
+                       "t_open": t_open, "t0": time.time(), "t1": None,
+                       "status": None, "served_by": None, "error": None}
+                try:
+                    status, by = await request(reader, writer, hdr,
+                                               close=(i == n_req - 1))
+                    rec["status"], rec["served_by"] = status, by
+                    if not 200 <= status < 300:
+                        rec["error"] = "HTTP %d" % status
+                except Exception as e:  # noqa: BLE001
+                    rec["error"] = "%s: %s" % (type(e).__name__, e)
+                rec["t1"] = time.time()
+                record(rec)
+                if rec["error"] is not None:
+                    failed = True
+                    break
+            if not failed:
+                # The last request said "Connection: close": wait for the
+                # server's FIN, so the close is orderly on both sides and a
+                # reset at the end is seen too.
+                try:
+                    rest = await asyncio.wait_for(reader.read(), a.timeout)
+                    if rest:
+                        raise ValueError("%d bytes after the last response"
+                                         % len(rest))
+                except Exception as e:  # noqa: BLE001
+                    record({"c": c, "kind": kind, "i": n_req, "hdr": hdr,
+                            "t_open": t_open, "t0": time.time(),
+                            "t1": time.time(), "status": None,
+                            "served_by": None, "close": True,
+                            "error": "close: %s: %s" % (type(e).__name__, e)})
+        finally:
+            writer.close()
+            try:
+                await writer.wait_closed()
+            except Exception:  # noqa: BLE001
+                pass
+
+    async def worker(kind, n_req):
+        while running():
+            await connection(kind, n_req)
+
+    t0 = time.monotonic()
+    await asyncio.gather(
+        *[worker("new", 1) for _ in range(a.new)],
+        *[worker("ka", a.ka_requests) for _ in range(a.keepalive)])
+    out.close()
+    summary["elapsed_s"] = round(time.monotonic() - t0, 3)
+    print(json.dumps(summary))
+    return 0 if summary["errors"] == 0 else 1
+
+
 def expand(s):
     s = re.sub(r"\{A\*(\d+)\}", lambda m: "A" * int(m.group(1)), s)
     return codecs.decode(s, "unicode_escape").encode("latin-1")
@@ -240,6 +374,19 @@ def main():
     m.add_argument("--hold", action="store_true")
     m.add_argument("--sources")
     m.add_argument("--timeout", type=float, default=30)
+    ld = sub.add_parser("load")
+    ld.add_argument("--url", default=DEFAULT_URL)
+    ld.add_argument("--out", required=True)
+    ld.add_argument("--new", type=int, default=4)
+    ld.add_argument("--keepalive", type=int, default=2)
+    ld.add_argument("--ka-requests", type=int, default=20)
+    ld.add_argument("--ka-gap", type=float, default=0.02)
+    ld.add_argument("--header", default="x-load:1")
+    ld.add_argument("--share", type=float, default=0.5)
+    ld.add_argument("--duration", type=float, default=30)
+    ld.add_argument("--stop-file")
+    ld.add_argument("--sources")
+    ld.add_argument("--timeout", type=float, default=10)
     r = sub.add_parser("raw")
     r.add_argument("--host", default="198.18.0.1")
     r.add_argument("--port", type=int, default=80)
@@ -252,6 +399,8 @@ def main():
         if a.hold and a.concurrency < a.count:
             raise SystemExit("--hold needs --concurrency >= --count")
         return asyncio.run(many(a))
+    if a.cmd == "load":
+        return asyncio.run(load(a))
     return raw(a)
 
 

@@ -17,6 +17,9 @@
 #                  its place. Cases that need L7 routing skip. Self-test of
 #                  the harness only.
 #   E2E_KEEP_TMP   1: keep the per-run temp dir (configs, logs, stats)
+#   STEERCTL       absolute path of steerctl (meson passes it; default: next
+#                  to STEERD in a build dir, ../ctrl/steerctl). Only the
+#                  control cases need it (needs_steerctl).
 
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 STEER_SRC=${STEER_SRC:-$(cd "$E2E_DIR/../.." && pwd)}
@@ -32,6 +35,17 @@ E2E_TMP=
 STEERD_PID=
 STEERD_RC=
 STEER_STATS=
+# The control socket e2e_config writes into the config (set by e2e_begin;
+# a case that moves the socket sets it too) and the metrics endpoint of
+# config/demo.conf (steerd runs in the root namespace).
+STEER_SOCK=
+STEER_METRICS=127.0.0.1:9870
+if [ -z "${STEERCTL:-}" ] && [ -n "${STEERD:-}" ] &&
+	[ -x "$(dirname "$STEERD")/../ctrl/steerctl" ]; then
+	STEERCTL=$(cd "$(dirname "$STEERD")/../ctrl" && pwd)/steerctl
+fi
+# Commands e2e_cleanup runs first (e2e_on_exit).
+E2E_EXIT_HOOKS=()
 
 # --- reporting ------------------------------------------------------------
 
@@ -90,6 +104,7 @@ e2e_begin() {
 	ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 	topo_up || die "topology up"
 	servers_up || die "servers up"
+	STEER_SOCK="$E2E_TMP/steer.sock"
 	ALICE_URL="http://$ROUTER"
 	ALICE_ARGS=(-H 'x-telepresence-intercept-id: 7f3a:alice-web')
 	if standin; then
@@ -99,10 +114,19 @@ e2e_begin() {
 	fi
 }
 
+# e2e_on_exit CMD: run CMD (eval'd) at exit, before steerd stops and the
+# topology goes: background processes a case started in the root namespace
+# (a `steerctl watch`), groups it created.
+e2e_on_exit() { E2E_EXIT_HOOKS+=("$1"); }
+
 e2e_cleanup() {
 	local rc=$?
 	set +e
 	trap - EXIT INT TERM
+	local hook
+	for hook in "${E2E_EXIT_HOOKS[@]}"; do
+		eval "$hook" >/dev/null 2>&1
+	done
 	if [ -n "$STEERD_PID" ] && _alive "$STEERD_PID"; then
 		stop_steerd 5 >/dev/null
 	fi
@@ -337,6 +361,39 @@ check_counter() {
 		fail "$desc: $path = $v, expected $op $n"
 	fi
 }
+
+# --- steerctl and metrics ------------------------------------------------
+
+# needs_steerctl: skip (77) without an executable STEERCTL, or in stand-in
+# mode (no control socket there).
+needs_steerctl() {
+	needs_steerd "the control socket is steerd's"
+	[ -n "${STEERCTL:-}" ] && [ -x "$STEERCTL" ] ||
+		skip "STEERCTL is not an executable (got '${STEERCTL:-}')"
+}
+
+# steerctl_run ARGS...: steerctl on this run's socket; its status is the
+# command's.
+steerctl_run() {
+	"$STEERCTL" --socket "$STEER_SOCK" "$@"
+}
+
+# generation: the running ruleset's generation (empty when steerd does not
+# answer).
+generation() {
+	local st
+	st=$(steerctl_run --json status 2>/dev/null) || true
+	json_get "$st" generation
+}
+
+# metrics_scrape: the Prometheus text from steerd's metrics endpoint.
+metrics_scrape() {
+	curl -sS --max-time 5 "http://$STEER_METRICS/metrics"
+}
+
+# now_s: wall-clock seconds with ns digits (comparable with Python's
+# time.time() in any namespace: CLOCK_REALTIME is not namespaced).
+now_s() { date +%s.%N; }
 
 # --- clients --------------------------------------------------------------
 

@@ -55,8 +55,12 @@ static void backend_rst_during_connect_moves_to_the_other_backend(void **state)
 	const struct h_step st[] = {
 		{ "RST without ACK in SYN-SENT is not acceptable (RFC 9293 3.10.7.3)", 10,
 		  F_BACKEND, { .flags = RST, .seq = ABS(0) }, { { X_END } } },
-		{ "SYN-ACK acknowledging something else is dropped", 10, F_BACKEND,
-		  { .flags = SYN | ACK, .seq = B_(0), .ack = S_(5) }, { { X_END } } },
+		{ "SYN-ACK acknowledging something else: <SEQ=SEG.ACK><CTL=RST>, SYN again (RFC 9293 3.10.7.3)",
+		  10, F_BACKEND, { .flags = SYN | ACK, .seq = B_(0), .ack = S_(5) },
+		  { { X_BACKEND, .s = { .flags = RST, .seq = S_(5), .ack = ABS(0) } },
+		    { X_BACKEND, .s = { .flags = SYN, .seq = S_(0), .ack = ABS(0),
+					.o = { .mss = 1460, .ws = WS(7), .sackok = true },
+					.chk_opts = true } } } },
 		{ "RST|ACK of our SYN: connection refused -> SYN to the other backend", 10,
 		  F_BACKEND, { .flags = RST | ACK, .seq = ABS(0), .ack = S_(1) },
 		  { { X_BACKEND, .target = T_OTHER, .relearn = true,
@@ -73,7 +77,7 @@ static void backend_rst_during_connect_moves_to_the_other_backend(void **state)
 	assert_int_not_equal(c.sport, first_port);
 	h_expect_drops(e, { DROP_tcp_bad_flags, 2 });
 	h_expect_cnts(e, { CNT_backend_connects, 2 }, { CNT_backend_retries, 1 },
-		      { CNT_flows_active, 1 });
+		      { CNT_flows_active, 1 }, { CNT_rst_sent, 1 });
 }
 
 static void connect_timeout_retransmits_then_moves_on(void **state)
