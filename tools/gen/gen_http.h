@@ -1,0 +1,66 @@
+/* HTTP/1.1 messages steer-gen writes and reads: requests of a mix entry,
+ * responses of a server, and one small header parser for both. The parser
+ * follows picohttpparser's contract: (buf, len) -> header length, -2 when
+ * incomplete, -1 when malformed; it never allocates and points into BUF. */
+#ifndef STEER_GEN_HTTP_H
+#define STEER_GEN_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+#define GEN_ID_LEN 13             /* "%08x-%04x": fixed, so a message's
+				     length does not depend on its number */
+#define GEN_HDR_MAX 1024          /* longest header we write or keep */
+
+/* What a request needs to be written. EXTRA: whole header lines, each
+ * ending in CRLF (may be empty). */
+struct gen_req {
+	const char *method, *host, *path, *extra;
+	uint32_t body;            /* Content-Length; 0: none sent */
+	bool close;               /* last request of the connection */
+};
+
+/* Write REQ's header with ID into BUF (CAP bytes). Returns its length, or
+ * 0 when it does not fit. The body is gen_body_fill() bytes. */
+size_t gen_req_build(char *buf, size_t cap, const struct gen_req *req,
+		     const char *id);
+
+/* Write a 200 response header naming SERVED_BY, echoing ID and, when
+ * non-empty, ECHO (the value of the echoed request header) into BUF.
+ * Returns its length or 0. */
+size_t gen_resp_build(char *buf, size_t cap, const char *served_by,
+		      const char *id, const char *echo, uint32_t body,
+		      bool close);
+
+/* Body bytes: a pattern both ends can check, byte I of a body is
+ * 'a' + I % 26. Fill DST with body bytes [OFF, OFF+LEN). */
+void gen_body_fill(uint8_t *dst, uint32_t off, uint32_t len);
+
+/* True when SRC holds body bytes [OFF, OFF+LEN). */
+bool gen_body_check(const uint8_t *src, uint32_t off, uint32_t len);
+
+struct gen_str {
+	const char *p;
+	size_t len;
+};
+
+/* A parsed header. Absent fields have len 0 (content_length -1). */
+struct gen_http_msg {
+	int status;               /* responses */
+	struct gen_str method, path; /* requests */
+	int64_t content_length;
+	bool close;               /* Connection: close */
+	struct gen_str served_by; /* X-Served-By */
+	struct gen_str id;        /* X-Gen-Id */
+	struct gen_str echo;      /* X-Echo (responses) or the echo header */
+};
+
+/* Parse a request (IS_RESPONSE false) or response header in BUF[0..LEN).
+ * ECHO_NAME: the request header whose value is kept in msg->echo (NULL:
+ * none; responses keep X-Echo). Returns the header length including the
+ * final CRLF CRLF, -2 incomplete, -1 malformed. */
+int gen_http_parse(const char *buf, size_t len, bool is_response,
+		   const char *echo_name, struct gen_http_msg *msg);
+
+#endif
