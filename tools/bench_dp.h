@@ -1,0 +1,199 @@
+/* bench_dp: the in-process dataplane benchmark (bench_dp.c). Declarations
+ * shared by its files:
+ *   bench_dp_env.c   EAL, configuration, the worker, the ring ports, and
+ *                    the timed loops (the worker's, io-forward, macswap)
+ *   bench_dp_wire.c  frames the synthetic peers write and read (their own
+ *                    checksum code, not DPDK's or the router's)
+ *   bench_dp_conn.c  whole connection lives, phase by phase
+ *   bench_dp.c       main: spliced forwarding, connection lives, report */
+#ifndef STEER_BENCH_DP_H
+#define STEER_BENCH_DP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include "dp.h"
+
+#define IP4(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | \
+			 (uint32_t)(c) << 8 | (uint32_t)(d))
+
+/* Addresses (host order) of the configuration bench_dp_env.c writes. */
+#define EDGE_IP IP4(198, 18, 0, 1)
+#define INNER_IP IP4(198, 18, 1, 1)
+#define LISTEN_PORT 80
+#define BACKEND_PORT 8080
+#define CLIENT_NET IP4(10, 1, 0, 0)
+#define CLIENT_PORTS 60000u       /* client ports per client address */
+
+enum { PORT_EDGE, PORT_INNER, N_PORTS };
+
+extern const struct rte_ether_addr edge_mac, inner_mac, client_mac;
+
+/* The web service's backends (Maglev picks one per connection). */
+#define N_BACKENDS 2
+extern const uint32_t backend_ip[N_BACKENDS];
+extern const struct rte_ether_addr backend_mac[N_BACKENDS];
+
+/* Which timed loop runs the frames in the input rings. LOOP_CONN is the
+ * worker's loop too, named after the phase in bench.phase. */
+enum loop_kind { LOOP_STEER, LOOP_CONN, LOOP_IOFWD, LOOP_MACSWAP, LOOP_SETUP };
+
+struct bench {
+	struct dp_shared *sh;
+	struct worker *w;
+	struct rte_mempool *pool;       /* frames the peers send */
+	struct rte_ring *rx[N_PORTS];   /* the ring ports' RX queues: we fill */
+	struct rte_ring *tx[N_PORTS];   /* ... and TX queues: we drain */
+	uint16_t port_id[N_PORTS];
+	uint64_t now;                   /* worker clock, ms */
+	uint32_t linger_ms;
+	unsigned phase;                 /* LOOP_CONN: enum phase */
+	uint64_t ran[LOOP_SETUP];       /* frames through each timed loop */
+	uint64_t refused;               /* io-forward: frames TX refused */
+	int perf_fd;                    /* instructions counter, -1 none */
+	char perf_err[96];
+};
+
+/* One timed run of a loop: TSC cycles, thread CPU time, instructions. */
+struct sample {
+	uint64_t cycles;
+	uint64_t cpu_ns;
+	uint64_t instr;                 /* 0: not counted */
+	unsigned frames;
+};
+
+/* ---- bench_dp_env.c ----------------------------------------------------- */
+
+/* EAL without huge pages, PCI or ports, its memory locked and faulted in;
+ * exits on failure. */
+void env_eal_init(const char *prog, unsigned mem_mb);
+
+/* Configuration, ruleset, shared state, one worker on this lcore, two ring
+ * ports in place of the NICs, the backends' MACs learnt from ARP replies.
+ * MAX_FLOWS sizes the flow table. Exits on failure. */
+void env_create(struct bench *b, uint32_t max_flows);
+
+/* Feed every input ring through loop K until TOTAL frames were taken in;
+ * returns the frames taken (less than TOTAL only if the rings ran dry).
+ * LOOP_SETUP is the worker's loop too, not timed, under a name that
+ * callgrind's --toggle-collect='bench_loop_*' leaves out. Every timed loop
+ * counts the frames it ran in S (and in bench.ran, warm-up included). */
+unsigned env_run(struct bench *b, enum loop_kind k, unsigned total,
+		 struct sample *s);
+
+/* Drain port P's TX ring into OUT (at most MAX); returns the count. */
+unsigned env_collect(struct bench *b, unsigned p, struct rte_mbuf **out,
+		     unsigned max);
+
+/* Queue N frames on port P's RX ring; exits if they do not fit. */
+void env_feed(struct bench *b, unsigned p, struct rte_mbuf **m, unsigned n);
+
+/* Sum of every drop counter (worker and main lcore). */
+uint64_t env_drops(const struct bench *b);
+/* Print every non-zero drop counter to stderr. */
+void env_print_drops(const struct bench *b);
+
+/* ---- bench_dp_wire.c ---------------------------------------------------- */
+
+/* RFC 1071 sum of BUF (big-endian 16-bit words), not folded. */
+uint32_t wire_sum(const void *buf, unsigned len, uint32_t acc);
+
+/* A TCP segment the peers send (host order). */
+struct wire_seg {
+	const struct rte_ether_addr *src_mac, *dst_mac;
+	uint32_t sip, dip;
+	uint16_t sport, dport;
+	uint32_t seq, ack;
+	uint8_t flags;
+	uint16_t win;
+	const uint8_t *opts;            /* multiple of 4 bytes */
+	unsigned optlen;
+	const void *data;               /* NULL: the payload already in the
+					 * mbuf, whose sum is DATA_SUM */
+	unsigned len;
+	uint32_t data_sum;
+};
+
+/* Write S as Ethernet + IPv4 + TCP into M from its start, checksums
+ * complete. */
+void wire_write(struct rte_mbuf *m, const struct wire_seg *s);
+
+/* A frame the router sent, parsed. */
+struct wire_pkt {
+	struct rte_ether_addr src_mac, dst_mac;
+	uint32_t sip, dip;
+	uint16_t sport, dport;
+	uint32_t seq, ack;
+	uint8_t flags;
+	uint16_t win;
+	uint16_t mss;                   /* 0: absent */
+	int ws;                         /* -1: absent */
+	bool sackok;
+	const uint8_t *data;
+	unsigned len;
+};
+
+/* Parse M as Ethernet + IPv4 + TCP. With CSUM, the IPv4 and TCP checksums
+ * are verified from scratch. Returns NULL, or what is wrong. */
+const char *wire_parse(const struct rte_mbuf *m, bool csum, struct wire_pkt *p);
+
+/* ---- bench_dp_conn.c ---------------------------------------------------- */
+
+/* The steps of a connection's life the benchmark plays, in order. */
+enum phase {
+	PH_SYN,                   /* client SYN -> our SYN-ACK */
+	PH_REQUEST,               /* client ACK + 600 B header -> ACK, SYN to the backend */
+	PH_SYNACK,                /* backend SYN-ACK -> the buffered header */
+	PH_HDR_ACK,               /* backend ACKs it -> forwarded to the client */
+	PH_RESPONSE,              /* backend response -> client */
+	PH_RESP_ACK,              /* client ACKs it -> backend */
+	PH_CLIENT_FIN,            /* client FIN -> backend */
+	PH_BACKEND_FIN,           /* backend FIN -> client; both closed: linger */
+	PH_LAST_ACK,              /* client ACKs the backend's FIN -> backend */
+	PH_EXPIRE,                /* linger_ms passes: the entries are freed */
+	PH__COUNT
+};
+#define PH_ESTABLISHED PH_HDR_ACK /* last phase of the splice set-up */
+
+extern const char *const phase_name[PH__COUNT];
+
+#define HDR_LEN 600               /* request header bytes */
+#define RESP_LEN 1000             /* response bytes */
+
+/* One connection as its two peers (client and backend) see it. */
+struct peer_conn {
+	uint32_t c_ip;                  /* host order */
+	uint16_t c_port;
+	uint32_t c_isn, b_isn;          /* chosen by the peers */
+	uint32_t r_isn, s_isn;          /* learnt: our ISNs (client, backend side) */
+	uint16_t sport;                 /* learnt: our source port */
+	uint8_t backend;                /* learnt: index in backend_ip */
+	uint32_t fwd_len;               /* learnt: header + injected lines */
+	uint32_t c_sent, b_sent;        /* payload bytes after the exchange */
+	uint32_t id;                    /* connection number */
+};
+
+/* Client tuple and ISNs of connection number ID. */
+void conn_init(struct peer_conn *c, uint32_t id);
+
+/* Play phases FIRST..LAST for the N connections of C. Through LOOP_SETUP
+ * when STEER is NULL (set-up), else timed through LOOP_CONN with each
+ * phase's run in STEER[phase] and, if IOFWD is not NULL, the same frames
+ * through LOOP_IOFWD first, in IOFWD[phase]. Every frame the router
+ * sends is checked. Returns the number of problems found (0: all good),
+ * each printed to stderr. */
+unsigned conn_play(struct bench *b, struct peer_conn *c, unsigned n,
+		   enum phase first, enum phase last, struct sample *steer,
+		   struct sample *iofwd);
+
+/* The address of the backend the router chose for C (host order). */
+static inline uint32_t backend_of(const struct peer_conn *c)
+{
+	return backend_ip[c->backend];
+}
+
+#endif
