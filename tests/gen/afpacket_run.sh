@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# steer-gen against steerd over net_af_packet on veths (the memif run's
+# twin): two veth pairs in the root namespace, steerd on one end of each,
+# steer-gen on the other, no kernel host involved and no address on any of
+# them. Asserts zero errors and zero misroutes, not a rate.
+#   STEERD, STEERGEN  absolute paths (meson passes them)
+#   STEER_SRC         source root
+set -euo pipefail
+[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (veths)"; exit 77; }
+[ -x "${STEERD:-}" ] && [ -x "${STEERGEN:-}" ] || { echo "SKIP: STEERD and STEERGEN must be set"; exit 77; }
+STEER_SRC=${STEER_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
+TMP=$(mktemp -d /tmp/steer-gen-afp.XXXXXX)
+TAG=steer-gafp-$$
+STEERD_PID=
+LINKS=(st-gedge0 st-ginner0)
+
+cleanup() {
+	set +e
+	if [ -n "$STEERD_PID" ] && kill -0 "$STEERD_PID" 2>/dev/null; then
+		kill -TERM "$STEERD_PID"
+		wait "$STEERD_PID" 2>/dev/null
+	fi
+	for l in "${LINKS[@]}"; do ip link del "$l" 2>/dev/null; done
+	rm -rf "$TMP" "/var/run/dpdk/$TAG-d" "/var/run/dpdk/$TAG-g"
+}
+trap cleanup EXIT INT TERM
+
+# Leftovers of a crashed run, then the two pairs.
+for l in "${LINKS[@]}"; do ip link del "$l" 2>/dev/null || true; done
+for p in edge inner; do
+	ip link add "st-g${p}0" type veth peer name "st-g${p}1"
+	for e in 0 1; do
+		ifc="st-g${p}${e}"
+		sysctl -qw "net.ipv6.conf.$ifc.disable_ipv6=1" || true
+		ip link set "$ifc" up
+		# The router reads raw frames: finished checksums, no super-frames.
+		ethtool -K "$ifc" tx off tso off gso off gro off rx off >/dev/null 2>&1 || true
+	done
+done
+
+MPORT=$((20000 + $$ % 20000))
+sed -e "s|--vdev=net_memif0,[^\"]*|--vdev=net_af_packet0,iface=st-gedge0|" \
+    -e "s|--vdev=net_memif1,[^\"]*|--vdev=net_af_packet1,iface=st-ginner0|" \
+    -e "s|net_memif0|net_af_packet0|; s|net_memif1|net_af_packet1|" \
+    -e "s|/tmp/steer-gen|$TMP|g" -e "s|--file-prefix=steer-memif|--file-prefix=$TAG-d|" \
+    -e "s|127.0.0.1:9871|127.0.0.1:$MPORT|" "$STEER_SRC/tests/gen/memif.conf" > "$TMP/steerd.conf"
+sed -e "s|--vdev=net_memif0,[^\"]*|--vdev=net_af_packet0,iface=st-gedge1|" \
+    -e "s|--vdev=net_memif1,[^\"]*|--vdev=net_af_packet1,iface=st-ginner1|" \
+    -e "s|net_memif0|net_af_packet0|; s|net_memif1|net_af_packet1|" \
+    -e "s|/tmp/steer-gen|$TMP|g" -e "s|--file-prefix=steer-gen|--file-prefix=$TAG-g|" \
+    "$STEER_SRC/tests/gen/gen.conf" > "$TMP/gen.conf"
+if grep -v "^ *#" "$TMP/steerd.conf" "$TMP/gen.conf" | grep -q "net_memif"; then
+	echo "FAIL: could not turn the memif configs into af_packet ones"
+	grep -n memif "$TMP/steerd.conf" "$TMP/gen.conf"
+	exit 1
+fi
+
+"$STEERD" -c "$TMP/steerd.conf" --stats-file "$TMP/stats.json" > "$TMP/steerd.log" 2>&1 &
+STEERD_PID=$!
+for _ in $(seq 1 100); do
+	grep -q "steerd: serving" "$TMP/steerd.log" && break
+	kill -0 "$STEERD_PID" 2>/dev/null || { cat "$TMP/steerd.log"; echo "FAIL: steerd exited"; exit 1; }
+	sleep 0.1
+done
+
+rc=0
+"$STEERGEN" -c "$TMP/gen.conf" --connections 2000 --concurrency 64 \
+	--requests 2 --backoff --json > "$TMP/gen.json" 2> "$TMP/gen.log" || rc=$?
+python3 - "$TMP/gen.json" <<'PY' || rc=1
+import json, sys
+d = json.load(open(sys.argv[1]))
+errors = sum(d.get("errors", {}).values()) if isinstance(d.get("errors"), dict) else d.get("errors", 0)
+mis = d.get("misroutes", 0)
+if isinstance(mis, dict):
+    mis = sum(mis.values())
+conns = d.get("connections", {})
+done = conns.get("completed", conns) if isinstance(conns, dict) else conns
+print("connections", json.dumps(conns), "errors", errors, "misroutes", mis)
+sys.exit(0 if errors == 0 and mis == 0 else 1)
+PY
+if [ "$rc" -ne 0 ]; then
+	echo "FAIL: steer-gen over af_packet (exit $rc)"
+	tail -5 "$TMP/gen.log"; tail -5 "$TMP/steerd.log"
+	exit 1
+fi
+echo "ok: steer-gen over net_af_packet: no error, no misroute"
