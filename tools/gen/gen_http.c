@@ -142,6 +142,8 @@ int gen_http_parse(const char *buf, size_t len, bool is_response,
 	bool first = true;
 	while (p < end) {
 		const char *eol = memmem(p, (size_t)(end - p), "\r\n", 2);
+		if (eol == NULL)
+			return -1;  /* cannot happen: END ends in CRLF */
 		int r = first ? start_line(p, eol, is_response, msg) :
 				field(p, eol, is_response, echo_name, msg);
 		if (r < 0)

@@ -5,7 +5,6 @@
 
 /* Sequence-space comparisons (RFC 9293 section 3.4): modulo 2^32. */
 static inline bool seq_lt(uint32_t a, uint32_t b) { return (int32_t)(a - b) < 0; }
-static inline bool seq_le(uint32_t a, uint32_t b) { return (int32_t)(a - b) <= 0; }
 static inline bool seq_gt(uint32_t a, uint32_t b) { return (int32_t)(a - b) > 0; }
 
 #define RTO_MAX_MS 6400u
