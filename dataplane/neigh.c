@@ -89,12 +89,12 @@ static const struct conf_tunnel *zone_tunnel(const struct dp_shared *sh, uint32_
 
 /* Send the ARP frame M: on the port for the underlay, wrapped in VXLAN to
  * the tunnel's VTEP for an overlay. */
-static void arp_send(struct dp_shared *sh, struct rte_mbuf *m, uint32_t zone,
+static bool arp_send(struct dp_shared *sh, struct rte_mbuf *m, uint32_t zone,
 		     unsigned port)
 {
 	if (zone == 0) {
 		ctrl_tx(sh, port, m);
-		return;
+		return true;
 	}
 	const struct conf_tunnel *t = zone_tunnel(sh, zone);
 	unsigned p;
@@ -102,18 +102,19 @@ static void arp_send(struct dp_shared *sh, struct rte_mbuf *m, uint32_t zone,
 	struct rte_ether_addr mac;
 	if (t == NULL || !route_lookup(sh, vtep, &p, &nh)) {
 		rte_pktmbuf_free(m);
-		return;
+		return false;
 	}
 	if (!neigh_lookup(sh->neigh, 0, nh, &mac)) {
 		neigh_request(sh, 0, nh, p);
 		rte_pktmbuf_free(m);
-		return;
+		return false;
 	}
 	if (!vxlan_wrap(m, &sh->ports[p], &mac, vtep, t->vni, 49152)) {
 		rte_pktmbuf_free(m);
-		return;
+		return false;
 	}
 	ctrl_tx(sh, p, m);
+	return true;
 }
 
 /* Our address and MAC in ZONE as seen from PORT. */
@@ -227,9 +228,15 @@ static void send_request(struct dp_shared *sh, struct neigh_entry *e,
 	if (!our_addr(sh, zone, port, &ip, &mac))
 		return;
 	struct rte_mbuf *m = arp_build(sh, RTE_ARP_OP_REQUEST, &mac, ip, NULL, target);
-	if (m) {
-		sh->ctrl_st.cnt[CNT_arp_requests]++;
-		arp_send(sh, m, zone, port);
+	if (m == NULL)
+		return;
+	sh->ctrl_st.cnt[CNT_arp_requests]++;
+	if (!arp_send(sh, m, zone, port)) {
+		/* Not sent (the overlay's VTEP is being resolved first): it
+		 * was no try, and the next want may ask again at once rather
+		 * than a retry period later. */
+		e->tries--;
+		e->next_try = 0;
 	}
 }
 
