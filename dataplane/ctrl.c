@@ -265,7 +265,8 @@ static const char *needs_restart(const struct steer_conf *boot,
 	if (!same_strs(a->eal, a->n_eal, b->eal, b->n_eal))
 		return "dataplane.eal";
 	if (a->workers != b->workers || a->max_flows != b->max_flows ||
-	    a->header_max != b->header_max || a->idle_backoff != b->idle_backoff ||
+	    a->header_max != b->header_max || a->header_buffers != b->header_buffers ||
+	    a->idle_backoff != b->idle_backoff ||
 	    a->idle_backoff_max_us != b->idle_backoff_max_us ||
 	    memcmp(&a->timeouts, &b->timeouts, sizeof(a->timeouts)) != 0)
 		return "dataplane";

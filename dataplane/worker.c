@@ -409,7 +409,7 @@ int worker_create(struct dp_shared *sh, unsigned i, unsigned lcore,
 	if (w->pool == NULL || w->handoff == NULL || w->txr == NULL ||
 	    w->st.decisions == NULL)
 		return -ENOMEM;
-	uint32_t hbufs = c->dataplane.max_flows < 2048 ? c->dataplane.max_flows : 2048;
 	return flow_init(w, c->dataplane.max_flows,
-			 c->dataplane.header_max + INJECT_ROOM, hbufs);
+			 c->dataplane.header_max + INJECT_ROOM,
+			 c->dataplane.header_buffers);
 }

@@ -29,6 +29,7 @@ struct conf_dataplane {
 	unsigned workers;         /* polling lcores, 1..64 */
 	uint32_t max_flows;       /* per worker */
 	uint32_t header_max;      /* request header bytes before 431 */
+	uint32_t header_buffers;  /* per worker; default min(max_flows, 2048) */
 	struct conf_timeouts timeouts;
 	bool idle_backoff;        /* sleep after empty polls (on for demo/tests) */
 	uint32_t idle_backoff_max_us;

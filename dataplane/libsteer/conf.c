@@ -95,8 +95,8 @@ static int load_timeouts(struct conf_loader *l, const config_setting_t *dp)
 static int load_dataplane(struct conf_loader *l, const config_setting_t *root)
 {
 	static const char *const keys[] = { "eal", "workers", "max_flows",
-		"header_max", "timeouts", "idle_backoff", "idle_backoff_max_us",
-		NULL };
+		"header_max", "header_buffers", "timeouts", "idle_backoff",
+		"idle_backoff_max_us", NULL };
 	static const char what[] = "dataplane";
 	struct conf_dataplane *d = &l->c->dataplane;
 	uint32_t workers = 1;
@@ -117,12 +117,19 @@ static int load_dataplane(struct conf_loader *l, const config_setting_t *root)
 	    (rc = ld_get_u32(l, g, "workers", what, false, 1, 128, &workers)) != 0 ||
 	    (rc = ld_get_u32(l, g, "max_flows", what, false, 1, 16777216, &d->max_flows)) != 0 ||
 	    (rc = ld_get_u32(l, g, "header_max", what, false, 256, 65535, &d->header_max)) != 0 ||
+	    (rc = ld_get_u32(l, g, "header_buffers", what, false, 1, 16777216,
+			     &d->header_buffers)) != 0 ||
 	    (rc = load_timeouts(l, g)) != 0 ||
 	    (rc = ld_get_bool(l, g, "idle_backoff", &d->idle_backoff)) != 0 ||
 	    (rc = ld_get_u32(l, g, "idle_backoff_max_us", what, false, 1, 10000,
 			     &d->idle_backoff_max_us)) != 0)
 		return rc;
 	d->workers = workers;
+	/* A flow holds a header buffer until its target acknowledged the
+	 * request: no more are useful than flows, and by default a worker
+	 * keeps 2048 (35 MB at the default header_max). */
+	if (d->header_buffers == 0 || d->header_buffers > d->max_flows)
+		d->header_buffers = d->max_flows < 2048 ? d->max_flows : 2048;
 	return 0;
 }
 

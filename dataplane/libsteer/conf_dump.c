@@ -249,6 +249,7 @@ static void dump_dataplane(struct out *o, const struct conf_dataplane *d)
 	out_uint(o, "workers", d->workers);
 	out_uint(o, "max_flows", d->max_flows);
 	out_uint(o, "header_max", d->header_max);
+	out_uint(o, "header_buffers", d->header_buffers);
 	out_puts(o, "\n  timeouts = {");
 	out_uint(o, "syn_ms", t->syn_ms);
 	out_uint(o, "header_ms", t->header_ms);

@@ -82,6 +82,7 @@ static bool dataplane_equal(const struct conf_dataplane *a,
 	DIFF(memcmp(&a->timeouts, &b->timeouts, sizeof(a->timeouts)) != 0, "timeouts");
 	DIFF(a->idle_backoff != b->idle_backoff, "idle_backoff");
 	DIFF(a->idle_backoff_max_us != b->idle_backoff_max_us, "idle_backoff_max_us");
+	DIFF(a->header_buffers != b->header_buffers, "header_buffers");
 	return true;
 }
 

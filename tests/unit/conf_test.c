@@ -103,6 +103,8 @@ static const struct bad_case bad_cases[] = {
 	  "t.conf:1: 'linger_ms' must be between 0 and 600000 (got -1)", "negative linger" },
 	{ "dataplane = { idle_backoff = 1; };\n" PORT LSN SVC,
 	  "t.conf:1: 'idle_backoff' must be true or false", "an int is not a bool" },
+	{ "dataplane = { header_buffers = 0; };\n" PORT LSN SVC,
+	  "t.conf:1: 'header_buffers' must be between 1 and 16777216", "no header buffer" },
 	{ "dataplane = { idle_backoff_max_us = 0; };\n" PORT LSN SVC,
 	  "t.conf:1: 'idle_backoff_max_us' must be between 1 and 10000", "zero cap" },
 	{ "dataplane = { idle_backoff_max_us = 10001; };\n" PORT LSN SVC,
@@ -433,6 +435,7 @@ static void base_config_loads_with_defaults(void **state)
 	assert_int_equal(d->workers, 1);
 	assert_int_equal(d->max_flows, 65536);
 	assert_int_equal(d->header_max, 16384);
+	assert_int_equal(d->header_buffers, 2048);
 	assert_int_equal(d->timeouts.syn_ms, 5000);
 	assert_int_equal(d->timeouts.header_ms, 10000);
 	assert_int_equal(d->timeouts.connect_ms, 2000);
@@ -515,6 +518,8 @@ static void optional_keys_are_parsed_and_names_lowercased(void **state)
 	assert_int_equal(d->workers, 4);
 	assert_int_equal(d->max_flows, 1000);
 	assert_int_equal(d->header_max, 256);
+	/* default capped by max_flows */
+	assert_int_equal(d->header_buffers, 1000);
 	assert_int_equal(d->n_eal, 3);
 	assert_string_equal(d->eal[2], "64");
 	assert_null(d->eal[3]);
