@@ -42,6 +42,29 @@ static inline void csum_replace4(void *sum, uint32_t from, uint32_t to)
 	memcpy(sum, &v, 2);
 }
 
+/* Several replacements under one checksum: accumulate each word's ~m + m'
+ * (RFC 1624 eqn 3 is linear in them) and fold into the checksum once,
+ * instead of folding per field. ACC stays far below 2^32 for the few dozen
+ * words a header can hold. */
+static inline uint32_t csum_acc4(uint32_t acc, uint32_t from, uint32_t to)
+{
+	return acc + (uint16_t)~(from & 0xffff) + (uint16_t)~(from >> 16) +
+	       (to & 0xffff) + (to >> 16);
+}
+
+static inline uint32_t csum_acc2(uint32_t acc, uint16_t from, uint16_t to)
+{
+	return acc + (uint16_t)~from + to;
+}
+
+static inline void csum_apply(void *sum, uint32_t acc)
+{
+	uint16_t v;
+	memcpy(&v, sum, 2);
+	v = (uint16_t)~csum_fold32((uint32_t)(uint16_t)~v + acc);
+	memcpy(sum, &v, 2);
+}
+
 /* Load/store a 32-bit field that may be unaligned (TCP options). */
 static inline uint32_t load32(const void *p)
 {

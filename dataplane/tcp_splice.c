@@ -13,55 +13,59 @@
 #include "stats.h"
 #include "tcp.h"
 
-/* Rewrite the IPv4 addresses to SRC/DST, fixing the IP header checksum
- * and the TCP checksum's pseudo-header. */
-static inline void nat_ip(struct rte_ipv4_hdr *ip, struct rte_tcp_hdr *th,
+/* The rewrites below each add their words' changes to ACC, the TCP
+ * checksum's pending update (csum_acc*); the caller applies it once. */
+
+/* Rewrite the IPv4 addresses to SRC/DST: the IP header checksum here, the
+ * TCP pseudo-header's share into ACC. */
+static inline void nat_ip(struct rte_ipv4_hdr *ip, uint32_t *acc,
 			  uint32_t src, uint32_t dst)
 {
-	csum_replace4((void *)&ip->hdr_checksum, ip->src_addr, src);
-	csum_replace4((void *)&ip->hdr_checksum, ip->dst_addr, dst);
-	csum_replace4((void *)&th->cksum, ip->src_addr, src);
-	csum_replace4((void *)&th->cksum, ip->dst_addr, dst);
+	uint32_t a = csum_acc4(csum_acc4(0, ip->src_addr, src), ip->dst_addr, dst);
+
+	csum_apply((void *)&ip->hdr_checksum, a);
+	*acc += a;
 	ip->src_addr = src;
 	ip->dst_addr = dst;
 }
 
-static inline void nat_ports(struct rte_tcp_hdr *th, uint16_t sport, uint16_t dport)
+static inline void nat_ports(struct rte_tcp_hdr *th, uint32_t *acc,
+			     uint16_t sport, uint16_t dport)
 {
-	csum_replace2((void *)&th->cksum, th->src_port, sport);
-	csum_replace2((void *)&th->cksum, th->dst_port, dport);
+	*acc = csum_acc2(csum_acc2(*acc, th->src_port, sport), th->dst_port, dport);
 	th->src_port = sport;
 	th->dst_port = dport;
 }
 
-static inline void set_seq(struct rte_tcp_hdr *th, uint32_t seq)
+static inline void set_seq(struct rte_tcp_hdr *th, uint32_t *acc, uint32_t seq)
 {
 	uint32_t v = rte_cpu_to_be_32(seq);
-	csum_replace4((void *)&th->cksum, th->sent_seq, v);
+	*acc = csum_acc4(*acc, th->sent_seq, v);
 	th->sent_seq = v;
 }
 
-static inline void set_ack(struct rte_tcp_hdr *th, uint32_t ack)
+static inline void set_ack(struct rte_tcp_hdr *th, uint32_t *acc, uint32_t ack)
 {
 	uint32_t v = rte_cpu_to_be_32(ack);
-	csum_replace4((void *)&th->cksum, th->recv_ack, v);
+	*acc = csum_acc4(*acc, th->recv_ack, v);
 	th->recv_ack = v;
 }
 
 /* Re-express a window field from shift IN to shift OUT (RFC 7323 2.2). */
-static inline void rescale_win(struct rte_tcp_hdr *th, uint8_t in, uint8_t out)
+static inline void rescale_win(struct rte_tcp_hdr *th, uint32_t *acc,
+			       uint8_t in, uint8_t out)
 {
 	if (in == out)
 		return;
 	uint32_t win = (uint32_t)rte_be_to_cpu_16(th->rx_win) << in >> out;
 	uint16_t v = rte_cpu_to_be_16((uint16_t)(win > 65535 ? 65535 : win));
-	csum_replace2((void *)&th->cksum, th->rx_win, v);
+	*acc = csum_acc2(*acc, th->rx_win, v);
 	th->rx_win = v;
 }
 
 /* SACK blocks (RFC 2018) acknowledge the other direction's bytes: move
  * their edges by -SUB. */
-static void sack_shift(struct rte_tcp_hdr *th, uint32_t sub)
+static void sack_shift(struct rte_tcp_hdr *th, uint32_t *acc, uint32_t sub)
 {
 	uint8_t *p = (uint8_t *)(th + 1);
 	uint8_t *end = (uint8_t *)th + ((th->data_off >> 4) * 4);
@@ -79,7 +83,7 @@ static void sack_shift(struct rte_tcp_hdr *th, uint32_t sub)
 			for (uint8_t *e = p + 2; e + 4 <= p + p[1]; e += 4) {
 				uint32_t old = load32(e);
 				uint32_t v = rte_cpu_to_be_32(rte_be_to_cpu_32(old) - sub);
-				csum_replace4((void *)&th->cksum, old, v);
+				*acc = csum_acc4(*acc, old, v);
 				store32(e, v);
 			}
 		}
@@ -206,17 +210,19 @@ void splice_to_backend(struct worker *w, struct flow *f, struct seg *s)
 	if ((s->flags & TCP_ACK) && !rst)
 		f->c_wnd = rte_be_to_cpu_16(th->rx_win);
 
-	nat_ip(s->ip, th, f->b.local_ip, f->b.peer_ip);
-	nat_ports(th, f->b.local_port, f->b.peer_port);
-	set_seq(th, s->seq + f->c2b);
+	uint32_t acc = 0;
+	nat_ip(s->ip, &acc, f->b.local_ip, f->b.peer_ip);
+	nat_ports(th, &acc, f->b.local_port, f->b.peer_port);
+	set_seq(th, &acc, s->seq + f->c2b);
 	if (s->flags & TCP_ACK) {
 		uint32_t ack = s->ack - f->b2c;
 		if (!rst)
 			f->b_ack = ack;
-		set_ack(th, ack);
-		sack_shift(th, f->b2c);
+		set_ack(th, &acc, ack);
+		sack_shift(th, &acc, f->b2c);
 	}
-	rescale_win(th, c_shift(f), cb_shift(f));
+	rescale_win(th, &acc, c_shift(f), cb_shift(f));
+	csum_apply((void *)&th->cksum, acc);
 	flow_send_backend(w, f, s->m);
 
 	if (rst) {
@@ -264,9 +270,10 @@ static void splice_to_client(struct worker *w, struct flow *f, struct seg *s)
 		}
 	}
 
-	nat_ip(s->ip, th, f->c.local_ip, f->c.peer_ip);
-	nat_ports(th, f->c.local_port, f->c.peer_port);
-	set_seq(th, s->seq + f->b2c);
+	uint32_t acc = 0;
+	nat_ip(s->ip, &acc, f->c.local_ip, f->c.peer_ip);
+	nat_ports(th, &acc, f->c.local_port, f->c.peer_port);
+	set_seq(th, &acc, s->seq + f->b2c);
 	if (s->flags & TCP_ACK) {
 		/* Acks inside the buffered request were already given to
 		 * the client by us: never go back below that. */
@@ -275,10 +282,11 @@ static void splice_to_client(struct worker *w, struct flow *f, struct seg *s)
 			ack = f->c_buf_end;
 		if (SEQ_LT(f->c_acked, ack))
 			f->c_acked = ack;
-		set_ack(th, ack);
-		sack_shift(th, f->c2b);
+		set_ack(th, &acc, ack);
+		sack_shift(th, &acc, f->c2b);
 	}
-	rescale_win(th, f->b_wscale, our_wscale(f));
+	rescale_win(th, &acc, f->b_wscale, our_wscale(f));
+	csum_apply((void *)&th->cksum, acc);
 	s->eth->dst_addr = f->c.peer_mac;
 	s->eth->src_addr = w->sh->ports[f->c.port].mac;
 	tx_send(w, f->c.port, s->m);
