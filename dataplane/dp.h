@@ -192,6 +192,7 @@ struct worker {
 	uint16_t sport_base;
 	uint16_t sport_count;
 	uint16_t *sport_fifo;     /* FIFO: longest-unused first (TIME_WAIT) */
+	uint32_t sport_count_free; /* ports in the FIFO's cycle (no listeners) */
 	uint32_t sport_head, sport_n;
 
 	/* timers */

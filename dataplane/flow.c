@@ -45,14 +45,25 @@ int flow_init(struct worker *w, uint32_t max_flows, uint32_t hbuf_size,
 	for (uint32_t i = 0; i < max_flows; i++)
 		w->free_flows[i] = max_flows - 1 - i;
 	w->n_free = max_flows;
+	/* A listener port in our range is never a source port: the target's
+	 * reply would be taken for a client's SYN (listeners of the boot
+	 * config; docs/configuration.md). */
+	const struct steer_conf *c = w->sh->conf;
+	uint32_t n = 0;
 	for (uint32_t i = 0; i < w->sport_count; i++) {
+		uint16_t p = (uint16_t)(w->sport_base + i);
+		bool listener = false;
+		for (unsigned l = 0; c && l < c->n_listeners; l++)
+			listener |= c->listeners[l].port == p;
 		w->by_sport[i] = FLOW_NONE;
-		w->sport_fifo[i] = (uint16_t)(w->sport_base + i);
+		if (!listener)
+			w->sport_fifo[n++] = p;
 	}
+	w->sport_count_free = n;
 	/* Start at a varying place: a restarted steerd would otherwise reuse
 	 * its predecessor's ports first, into the backends' TIME_WAIT. */
-	w->sport_head = (uint32_t)(rte_rdtsc() % w->sport_count);
-	w->sport_n = w->sport_count;
+	w->sport_head = n ? (uint32_t)(rte_rdtsc() % n) : 0;
+	w->sport_n = n;
 	for (unsigned i = 0; i < WHEEL_SLOTS; i++)
 		w->wheel[i] = FLOW_NONE;
 	return 0;
@@ -164,7 +175,7 @@ bool flow_take_sport(struct worker *w, struct flow *f)
 		return false;
 	}
 	uint16_t p = w->sport_fifo[w->sport_head];
-	w->sport_head = (w->sport_head + 1) % w->sport_count;
+	w->sport_head = (w->sport_head + 1) % w->sport_count_free;
 	w->sport_n--;
 	w->by_sport[p - w->sport_base] = flow_index(w, f);
 	f->b.local_port = rte_cpu_to_be_16(p);
@@ -179,7 +190,7 @@ void flow_put_sport(struct worker *w, struct flow *f)
 	/* FIFO: the port reused last is the one free the longest, which
 	 * gives the backend's TIME_WAIT for it the most time to end. */
 	w->by_sport[p - w->sport_base] = FLOW_NONE;
-	w->sport_fifo[(w->sport_head + w->sport_n) % w->sport_count] = p;
+	w->sport_fifo[(w->sport_head + w->sport_n) % w->sport_count_free] = p;
 	w->sport_n++;
 	f->b.local_port = 0;
 }

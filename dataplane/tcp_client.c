@@ -156,7 +156,7 @@ static void send_response(struct worker *w, struct flow *f)
 	 * into a zero window, it probes), so never advertise 0 here. */
 	uint16_t win = client_window(f, w->sh->conf->dataplane.header_max);
 	struct rte_mbuf *m = tcp_build(w, &f->c, f->r_isn + 1,
-				       f->c_isn + 1 + f->hlen + f->c_fin,
+				       f->c_fin ? f->c_snd : f->c_isn + 1 + f->hlen,
 				       TCP_ACK | TCP_PSH | TCP_FIN, win ? win : 1,
 				       NULL, 0, buf, n);
 	f->resp_len = (uint16_t)n;
@@ -193,21 +193,24 @@ static void respond_input(struct worker *w, struct flow *f, struct seg *s)
 	}
 	if ((s->flags & TCP_ACK) && s->ack == our_end) {
 		f->resp_acked = true;
-		if (f->c_fin) {
+		if (f->c_fin && !(s->flags & TCP_FIN)) {
 			flow_linger(w, f, f->status ? CNT_closed_http_error : CNT_closed_fin);
 			rte_pktmbuf_free(s->m);
 			return;
 		}
 	}
 	if (s->flags & TCP_FIN) {
-		/* Their FIN: acknowledge it, and we are done (the FIN we
-		 * answered is the last thing either side sends). */
-		struct rte_mbuf *m = tcp_build(w, &f->c, our_end,
-					       s->seq + s->len + 1, TCP_ACK, 0,
-					       NULL, 0, NULL, 0);
+		/* Their FIN: acknowledge it. We are done once our response and
+		 * FIN are acknowledged too; until then the response timer
+		 * keeps resending them (acknowledging this FIN as well). */
+		f->c_fin = true;
+		f->c_snd = s->seq + s->len + 1;
+		struct rte_mbuf *m = tcp_build(w, &f->c, our_end, f->c_snd, TCP_ACK,
+					       0, NULL, 0, NULL, 0);
 		if (m)
 			tx_send(w, f->c.port, m);
-		flow_linger(w, f, f->status ? CNT_closed_http_error : CNT_closed_fin);
+		if (f->resp_acked)
+			flow_linger(w, f, f->status ? CNT_closed_http_error : CNT_closed_fin);
 		rte_pktmbuf_free(s->m);
 		return;
 	}
@@ -273,6 +276,14 @@ static int collect(struct worker *w, struct flow *f, struct seg *s)
 	uint32_t end = off + len;
 	if (end <= f->hlen)
 		return DROP_tcp_dup;
+	if (off < f->hlen) {
+		/* Keep only what is new: bytes below hlen are in place already
+		 * (and past hdr_end they sit moved up by the injected lines, so
+		 * copying them again at OFF would overwrite those). */
+		data += f->hlen - off;
+		len -= f->hlen - off;
+		off = f->hlen;
+	}
 	if (off > f->hlen) {
 		/* Out of order: keep it where it belongs (bounded ranges). */
 		unsigned i;
@@ -341,6 +352,7 @@ static void header_input(struct worker *w, struct flow *f, struct seg *s)
 			/* The client finished sending and the header is not
 			 * complete: it never will be. */
 			f->c_fin = true;
+			f->c_snd = s->seq + 1;
 			/* Nothing sent at all: a connect-and-close (a health
 			 * check), not a bad request. Just close. */
 			flow_respond(w, f, f->hlen ? 400 : 0);

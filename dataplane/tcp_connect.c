@@ -152,7 +152,9 @@ void flow_send_syn(struct worker *w, struct flow *f)
 {
 	uint8_t opts[12];
 	unsigned n = 0;
-	uint16_t mss = (uint16_t)(w->sh->ports[f->c.port].mtu - 40);
+	/* A VXLAN target's segments come back wrapped in 50 more bytes. */
+	uint16_t mss = (uint16_t)(w->sh->ports[f->c.port].mtu - 40 -
+				  (f->vxlan ? VXLAN_OVERHEAD : 0));
 	uint32_t win = f->c_wnd << (f->c_ws_ok ? f->c_wscale : 0);
 
 	/* The client's options, so the backend talks to it as it would
@@ -254,6 +256,15 @@ void flow_decide(struct worker *w, struct flow *f)
 	const struct steer_conf *c = rs_conf(rs);
 	struct rs_decision d;
 
+	/* The listener index is the ruleset's: one published since the SYN
+	 * may have moved or dropped it. */
+	int l = rs_listener_find(rs, rte_be_to_cpu_32(f->c.local_ip),
+				 rte_be_to_cpu_16(f->c.local_port));
+	if (l < 0) {
+		flow_respond(w, f, 503);
+		return;
+	}
+	f->listener = (uint16_t)l;
 	uint64_t t0 = rte_rdtsc();
 	int r = rs_decide(rs, w->pub->scratch[w->id], f->listener, &w->req, f->hash, &d);
 	hist_add(w, HIST_decision, rte_rdtsc() - t0);
@@ -299,6 +310,8 @@ static int32_t next_backend(const struct ruleset *rs, const struct flow *f,
 		return -1;        /* every backend drained */
 	for (uint32_t k = 1; k <= 64; k++) {
 		uint16_t b = t[(f->hash + k * 2654435761u) % size];
+		if (b == f->backend)
+			continue;
 		if (b >= 64 || !(f->tried & (1ull << b)))
 			return b;
 	}
@@ -350,6 +363,9 @@ void flow_connect_failed(struct worker *w, struct flow *f)
 	w->st.cnt[CNT_backend_retries]++;
 	f->backend = next;
 	if (!target_backend(w, f, c)) {
+		/* No route to it: counts as an attempt, so this recursion
+		 * ends within MAX_TRIES. */
+		f->tries++;
 		flow_connect_failed(w, f);
 		return;
 	}

@@ -179,15 +179,30 @@ static void maybe_closed(struct worker *w, struct flow *f)
 		flow_linger(w, f, CNT_closed_fin);
 }
 
+/* Spliced segments are passed on unchecked, but one that changes our own
+ * state (FIN, RST, or an ACK while we still own the buffered request) is
+ * believed only with a good checksum. */
+static inline bool state_csum_bad(const struct flow *f, const struct seg *s)
+{
+	return ((s->flags & (TCP_FIN | TCP_RST)) || f->hbuf != NULL) &&
+	       !seg_csum_ok(s);
+}
+
 void splice_to_backend(struct worker *w, struct flow *f, struct seg *s)
 {
 	struct rte_tcp_hdr *th = s->th;
+
+	if (unlikely(state_csum_bad(f, s))) {
+		count_drop(w, DROP_tcp_csum, s->m);
+		return;
+	}
 
 	if (s->len && SEQ_LT(s->seq, f->c_buf_end)) {
 		/* Bytes we acknowledged ourselves: the client missed our
 		 * ACK. Say it again; it resends from there. */
 		uint32_t win = f->b_wnd >> our_wscale(f);
-		struct rte_mbuf *m = tcp_build(w, &f->c, s->ack, f->c_acked,
+		uint32_t ack = SEQ_LT(f->c_acked, f->c_buf_end) ? f->c_buf_end : f->c_acked;
+		struct rte_mbuf *m = tcp_build(w, &f->c, s->ack, ack,
 					       TCP_ACK, (uint16_t)(win > 65535 ? 65535 : win),
 					       NULL, 0, NULL, 0);
 		if (m)
@@ -236,6 +251,11 @@ void splice_to_backend(struct worker *w, struct flow *f, struct seg *s)
 static void splice_to_client(struct worker *w, struct flow *f, struct seg *s)
 {
 	struct rte_tcp_hdr *th = s->th;
+
+	if (unlikely(state_csum_bad(f, s))) {
+		count_drop(w, DROP_tcp_csum, s->m);
+		return;
+	}
 	uint32_t total = f->s_isn + 1 + buffered(f);
 
 	if (s->flags & TCP_SYN) {

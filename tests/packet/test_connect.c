@@ -226,6 +226,37 @@ static void body_bytes_while_connecting_follow_the_header(void **state)
 	h_expect_drops(e, { DROP_fin_early, 1 });
 }
 
+/* A retransmission that covers the complete header and more (Linux
+ * collapses segments when it retransmits) must add only the new bytes:
+ * the injected lines already sit where the header ended. */
+static void retransmission_overlapping_the_header_keeps_the_injected_lines(void **state)
+{
+	struct h_env *e = *state;
+	struct h_conn c;
+	static const char post[] = "POST /p HTTP/1.1\r\nHost: web.example.test\r\n"
+				   "Content-Length: 10\r\n\r\nhello";
+	static const char both[] = "POST /p HTTP/1.1\r\nHost: web.example.test\r\n"
+				   "Content-Length: 10\r\n\r\nhelloworld";
+	const int n = sizeof(post) - 1;
+	char fwd[512];
+
+	h_with_xff(post, H_CLIENT_IP, fwd, sizeof(fwd));
+	strcat(fwd, "world");
+	h_conn_init(&c, 40207, 1000, 0x50000000);
+	up_to_syn(e, &c, post);
+	const struct h_step st[] = {
+		{ "header and whole body again in one segment: only the new 5 bytes taken",
+		  5, F_CLIENT,
+		  { .flags = ACK | PSH, .seq = C_(1), .ack = R_(1), .data = both },
+		  { { X_CLIENT, .s = { .flags = ACK, .seq = R_(1), .ack = C_(1 + n + 5) } } } },
+		{ "SYN-ACK: header + injected line + whole body, nothing else", 10, F_BACKEND,
+		  { .flags = SYN | ACK, .seq = B_(0), .ack = S_(1), .o = be_opts },
+		  { { X_BACKEND, .s = { .flags = ACK | PSH, .seq = S_(1), .ack = B_(1),
+					.data = fwd } } } },
+	};
+	h_play(e, &c, st);
+}
+
 static void backend_synack_retransmitted_resends_the_header(void **state)
 {
 	struct h_env *e = *state;
@@ -264,6 +295,7 @@ static const struct CMUnitTest tests[] = {
 	T(every_backend_refusing_gets_503),
 	T(every_backend_silent_gets_503_after_two_connect_timeouts),
 	T(body_bytes_while_connecting_follow_the_header),
+	T(retransmission_overlapping_the_header_keeps_the_injected_lines),
 	T(backend_synack_retransmitted_resends_the_header),
 };
 

@@ -78,7 +78,7 @@ static void intercept_header_goes_to_the_vxlan_tunnel_after_overlay_arp(void **s
 		{ "20 ms later: SYN in VXLAN from 198.19.0.1 to 198.19.0.2:8080", 20, F_NONE, { 0 },
 		  { { X_BACKEND, .target = T_ALICE, .relearn = true,
 		      .s = { .flags = SYN, .seq = S_(0), .ack = ABS(0),
-			     .o = { .mss = 1460, .ws = WS(7), .sackok = true },
+			     .o = { .mss = 1410, .ws = WS(7), .sackok = true },  /* 1500 - 40 - VXLAN */
 			     .chk_opts = true } } } },
 		{ "SYN-ACK decapsulated: the header goes out encapsulated", 30, F_BACKEND,
 		  { .flags = SYN | ACK, .seq = B_(0), .ack = S_(1), .o = be_opts },
