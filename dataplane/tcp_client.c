@@ -181,12 +181,19 @@ void flow_respond(struct worker *w, struct flow *f, int status)
 	flow_timer(w, f, 200);
 }
 
+/* How a flow that ended with our own response is counted: an error
+ * response, or (status 0) a plain close of a connection that sent nothing. */
+static enum steer_counter respond_outcome(const struct flow *f)
+{
+	return f->status ? CNT_closed_http_error : CNT_closed_fin;
+}
+
 static void respond_input(struct worker *w, struct flow *f, struct seg *s)
 {
 	uint32_t our_end = f->r_isn + 1 + f->resp_len + 1;
 
 	if (s->flags & TCP_RST) {
-		w->st.cnt[CNT_closed_http_error]++;
+		w->st.cnt[respond_outcome(f)]++;
 		flow_free(w, f);
 		rte_pktmbuf_free(s->m);
 		return;
@@ -194,7 +201,7 @@ static void respond_input(struct worker *w, struct flow *f, struct seg *s)
 	if ((s->flags & TCP_ACK) && s->ack == our_end) {
 		f->resp_acked = true;
 		if (f->c_fin && !(s->flags & TCP_FIN)) {
-			flow_linger(w, f, f->status ? CNT_closed_http_error : CNT_closed_fin);
+			flow_linger(w, f, respond_outcome(f));
 			rte_pktmbuf_free(s->m);
 			return;
 		}
@@ -210,7 +217,7 @@ static void respond_input(struct worker *w, struct flow *f, struct seg *s)
 		if (m)
 			tx_send(w, f->c.port, m);
 		if (f->resp_acked)
-			flow_linger(w, f, f->status ? CNT_closed_http_error : CNT_closed_fin);
+			flow_linger(w, f, respond_outcome(f));
 		rte_pktmbuf_free(s->m);
 		return;
 	}
@@ -538,7 +545,7 @@ void tcp_expire(struct worker *w, struct flow *f)
 			flow_timer(w, f, 200u << f->retries);
 			return;
 		}
-		w->st.cnt[CNT_closed_http_error]++;
+		w->st.cnt[respond_outcome(f)]++;
 		flow_free(w, f);
 		return;
 	case FS_LINGER:
