@@ -60,11 +60,20 @@ struct conf_lroute {
 	int line;
 };
 
+/* How the requests of one client connection are routed (listeners[].routing,
+ * docs/configuration.md "Per-request routing"). REQUEST is 0 so that a
+ * zeroed listener gets the default. */
+enum conf_routing {
+	CONF_ROUTING_REQUEST,     /* each request decided by its own header */
+	CONF_ROUTING_CONNECTION,  /* first request decides; then spliced to the end */
+};
+
 struct conf_listener {
 	char name[CONF_NAME_MAX];
 	uint32_t ip;
 	uint16_t port;
 	unsigned default_service;
+	enum conf_routing routing;
 	struct conf_lroute *routes;
 	unsigned n_routes;
 	int line;

@@ -501,10 +501,38 @@ static int load_lroutes(struct conf_loader *l, const config_setting_t *lst,
 	return 0;
 }
 
+/* The optional 'routing' of listener E into LI->routing (already
+ * CONF_ROUTING_REQUEST, the default). The value is compared as written:
+ * "Request" is refused rather than guessed at, like a tunnel's type. */
+static int load_routing(struct conf_loader *l, const config_setting_t *e,
+			struct conf_listener *li, const char *what)
+{
+	const config_setting_t *s = config_setting_get_member(e, "routing");
+	const char *v = NULL;
+	int rc;
+
+	if (s == NULL)
+		return 0;
+	/* a number or a bool gets the allowed values too, not just "must be
+	 * a string" */
+	if (config_setting_type(s) != CONFIG_TYPE_STRING)
+		return ld_fail(l, s, "'routing' must be \"request\" or \"connection\"");
+	if ((rc = ld_get_string(l, e, "routing", what, false, &v)) != 0)
+		return rc;
+	if (strcmp(v, "request") == 0)
+		li->routing = CONF_ROUTING_REQUEST;
+	else if (strcmp(v, "connection") == 0)
+		li->routing = CONF_ROUTING_CONNECTION;
+	else
+		return ld_fail(l, s, "'routing' must be \"request\" or \"connection\" (got \"%.40s\")",
+			       v);
+	return 0;
+}
+
 static int load_listeners(struct conf_loader *l, const config_setting_t *root)
 {
 	static const char *const keys[] = { "name", "address",
-		"default_service", "routes", NULL };
+		"default_service", "routing", "routes", NULL };
 	struct steer_conf *c = l->c;
 	config_setting_t *list;
 	struct ld_key *k;
@@ -530,6 +558,7 @@ static int load_listeners(struct conf_loader *l, const config_setting_t *root)
 		    (rc = ld_get_ip_port(l, e, "address", what, &li->ip, &li->port)) != 0 ||
 		    (rc = get_service_ref(l, e, "default_service", what,
 					  &li->default_service)) != 0 ||
+		    (rc = load_routing(l, e, li, what)) != 0 ||
 		    (rc = load_lroutes(l, e, li)) != 0)
 			return rc;
 	}

@@ -52,8 +52,9 @@ struct conf_edit {
  * NUL-terminated string, or NULL with errno set (ENOMEM; ENOENT when EDIT
  * names an intercept/tunnel/service/backend that does not exist, with a
  * message in ERR; EINVAL for a malformed EDIT). The result is not
- * validated: load it to validate. Every key is written, defaults included;
- * only line numbers differ from the original file. */
+ * validated: load it to validate. Every key is written, defaults included
+ * (but a backend's drain and a listener's routing only when not the
+ * default); only line numbers differ from the original file. */
 char *conf_dump(const struct steer_conf *c, const struct conf_edit *edit,
 		char *err, size_t errlen);
 

@@ -5,7 +5,9 @@
  * the edit, then load and compile the text exactly like a file
  * (docs/control.md, "How a change is applied"). So the dump must be
  * faithful: every key is written, defaults included, so that loading gives
- * an equal configuration whatever the defaults of the reader; and it is
+ * an equal configuration whatever the defaults of the reader (keys added
+ * later, a backend's drain and a listener's routing, are written only when
+ * not the default, so that older readers still load the dump); and it is
  * deterministic, so that dumping the reloaded text gives the same bytes.
  * Nothing here validates: the loader does, with its file:line messages.
  *
@@ -303,6 +305,10 @@ static void dump_routes(struct out *o, const struct steer_conf *c)
 
 static void dump_listeners(struct out *o, const struct steer_conf *c)
 {
+	static const char *const routing[] = {
+		[CONF_ROUTING_REQUEST] = "request",
+		[CONF_ROUTING_CONNECTION] = "connection",
+	};
 	struct list l, rl;
 
 	list_begin(&l, o, "", "listeners");
@@ -315,6 +321,12 @@ static void dump_listeners(struct out *o, const struct steer_conf *c)
 		out_ip_port(o, "address", li->ip, li->port);
 		out_str(o, "default_service",
 			c->services[li->default_service].name);
+		/* written only when not the default, like a backend's drain:
+		 * dumps of configs without it stay byte for byte what they
+		 * were and load in a steerd that predates the key. Sound only
+		 * while the default stays "request" (docs/configuration.md). */
+		if (li->routing != CONF_ROUTING_REQUEST)
+			out_str(o, "routing", routing[li->routing]);
 		out_puts(o, "\n    ");
 		list_begin(&rl, o, "    ", "routes");
 		for (unsigned j = 0; j < li->n_routes; j++) {

@@ -32,7 +32,7 @@ static const char rich[] =
 	"listeners = ( { name = \"web\"; address = \"198.18.0.1:65535\"; default_service = \"web\";\n"
 	"  routes = ( { host = \"API.Example.Test\"; service = \"api\"; },\n"
 	"             { host_suffix = \".example.test\"; path_prefix = \"/v2/\"; service = \"api\"; } ); },\n"
-	"  { name = \"alt\"; address = \"198.18.0.1:1\"; default_service = \"api\"; } );\n"
+	"  { name = \"alt\"; address = \"198.18.0.1:1\"; default_service = \"api\"; routing = \"connection\"; } );\n"
 	"services = ( { name = \"web\"; maglev_size = 101;\n"
 	"  backends = ( { address = \"198.18.1.10:8080\"; weight = 1000; drain = true; } ); },\n"
 	"  { name = \"api\"; backends = []; } );\n"
@@ -96,6 +96,8 @@ static bool listener_equal(const struct steer_conf *ca,
 	DIFF(strcmp(ca->services[a->default_service].name,
 		    cb->services[b->default_service].name) != 0,
 	     "listener %s default_service", a->name);
+	DIFF(a->routing != b->routing, "listener %s routing %d vs %d", a->name,
+	     (int)a->routing, (int)b->routing);
 	DIFF(a->n_routes != b->n_routes, "listener %s routes", a->name);
 	for (unsigned j = 0; j < a->n_routes; j++) {
 		const struct conf_lroute *x = &a->routes[j], *y = &b->routes[j];
@@ -320,6 +322,8 @@ static void minimal_config_round_trips_with_defaults_written(void **state)
 	assert_non_null(strstr(t, "intercepts = ( );"));
 	/* no domain: previews stay off */
 	assert_null(strstr(t, "domain"));
+	/* routing left at its default: the key is not written */
+	assert_null(strstr(t, "routing"));
 	free(t);
 	assert_round_trip(c);
 	conf_free(c);
@@ -345,6 +349,8 @@ static void every_optional_key_and_special_string_round_trips(void **state)
 	assert_int_equal(r->services[0].maglev_size, 101);
 	assert_false(r->tunnels[0].fail_open);
 	assert_int_equal(r->dataplane.max_flows, 16777216);
+	assert_int_equal(r->listeners[0].routing, CONF_ROUTING_REQUEST);
+	assert_int_equal(r->listeners[1].routing, CONF_ROUTING_CONNECTION);
 	conf_free(r);
 	conf_free(c);
 }
@@ -373,6 +379,51 @@ static void dump_writes_names_as_stored_and_escapes_strings(void **state)
 	assert_null(strstr(t, "drain = false"));
 	free(t);
 	conf_free(c);
+}
+
+/* routing is written only when it is not the default, so the dumps of
+ * configs that never set it stay what they were; either way the dump loads
+ * back to the same routing. */
+static void listener_routing_is_written_only_when_not_the_default(void **state)
+{
+	static const struct {
+		const char *key;          /* the listener's routing setting, or "" */
+		const char *dumped;       /* expected in the dump, or NULL: no key */
+		enum conf_routing want;
+	} cases[] = {
+		{ "", NULL, CONF_ROUTING_REQUEST },
+		{ "routing = \"request\";", NULL, CONF_ROUTING_REQUEST },
+		{ "routing = \"connection\";",
+		  "default_service = \"web\"; routing = \"connection\";",
+		  CONF_ROUTING_CONNECTION },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char text[1024];
+		struct steer_conf *c, *r;
+		char *t;
+
+		snprintf(text, sizeof(text),
+			 "dataplane = { };\n"
+			 "ports = ( { name = \"edge\"; device = \"d0\"; address = \"198.18.0.1/24\"; } );\n"
+			 "listeners = ( { name = \"web\"; address = \"198.18.0.1:80\"; default_service = \"web\"; %s } );\n"
+			 "services = ( { name = \"web\"; } );\n", cases[i].key);
+		c = load_text(text);
+		assert_int_equal(c->listeners[0].routing, cases[i].want);
+		t = conf_dump(c, NULL, NULL, 0);
+		assert_non_null(t);
+		if (cases[i].dumped == NULL)
+			assert_null(strstr(t, "routing"));
+		else
+			assert_non_null(strstr(t, cases[i].dumped));
+		r = load_text(t);
+		assert_int_equal(r->listeners[0].routing, cases[i].want);
+		free(t);
+		conf_free(r);
+		assert_round_trip(c);
+		conf_free(c);
+	}
 }
 
 static void large_config_with_10000_intercepts_round_trips(void **state)
@@ -793,6 +844,7 @@ int main(void)
 		cmocka_unit_test(minimal_config_round_trips_with_defaults_written),
 		cmocka_unit_test(every_optional_key_and_special_string_round_trips),
 		cmocka_unit_test(dump_writes_names_as_stored_and_escapes_strings),
+		cmocka_unit_test(listener_routing_is_written_only_when_not_the_default),
 		cmocka_unit_test(large_config_with_10000_intercepts_round_trips),
 		cmocka_unit_test(dropping_an_intercept_removes_exactly_it),
 		cmocka_unit_test(adding_an_intercept_appends_exactly_it),

@@ -271,6 +271,33 @@ static const struct bad_case bad_cases[] = {
 	{ DP PORT "listeners = ( { name = \"web\"; address = \"198.18.0.1:80\"; default_service = \"web\";\n"
 	  "  routes = ( { hots = \"a.test\"; path_prefix = \"/\"; service = \"api\"; } ); } );\n" SVC,
 	  "t.conf:4: unknown key 'hots' in route #1 of listener 'web'", "typo in a listener route" },
+	{ DP PORT "listeners = ( { name = \"web\"; address = \"198.18.0.1:80\"; default_service = \"web\";\n"
+	  "  routing = \"Request\"; } );\n" SVC,
+	  "t.conf:4: 'routing' must be \"request\" or \"connection\" (got \"Request\")",
+	  "routing values are compared as written, like a tunnel's type" },
+	{ DP PORT "listeners = ( { name = \"web\"; address = \"198.18.0.1:80\"; default_service = \"web\";\n"
+	  "  routing = \"per-request\"; } );\n" SVC,
+	  "t.conf:4: 'routing' must be \"request\" or \"connection\" (got \"per-request\")",
+	  "the docs' heading is not a value" },
+	{ DP PORT "listeners = ( { name = \"web\"; address = \"198.18.0.1:80\"; default_service = \"web\";\n"
+	  "  routing = \"\"; } );\n" SVC,
+	  "t.conf:4: 'routing' must be \"request\" or \"connection\" (got \"\")",
+	  "an empty routing is not the default" },
+	{ DP PORT "listeners = ( { name = \"web\"; address = \"198.18.0.1:80\"; default_service = \"web\";\n"
+	  "  routing = 1; } );\n" SVC,
+	  "t.conf:4: 'routing' must be \"request\" or \"connection\"",
+	  "a number (an enum's value) is refused with the allowed values" },
+	{ DP PORT "listeners = ( { name = \"web\"; address = \"198.18.0.1:80\"; default_service = \"web\";\n"
+	  "  routing = true; } );\n" SVC,
+	  "t.conf:4: 'routing' must be \"request\" or \"connection\"",
+	  "a bool is not a routing" },
+	{ DP PORT "listeners = ( { name = \"web\"; address = \"198.18.0.1:80\"; default_service = \"web\";\n"
+	  "  routing = \"connection\\r\\n\"; } );\n" SVC,
+	  "t.conf:4: 'routing' must not contain CR or LF",
+	  "no line break ever reaches the one-line message" },
+	{ DP PORT "listeners = ( { name = \"web\"; address = \"198.18.0.1:80\"; default_service = \"web\";\n"
+	  "  routng = \"connection\"; } );\n" SVC,
+	  "t.conf:4: unknown key 'routng' in listener 'web'", "typo of routing" },
 
 	/* intercepts */
 	{ BASE TUN "intercepts = ( { name = \"alice-web\"; service = \"web\"; tunnel = \"bob\";\n"
@@ -456,6 +483,7 @@ static void base_config_loads_with_defaults(void **state)
 	assert_int_equal(c->n_listeners, 1);
 	assert_int_equal(c->listeners[0].n_routes, 0);
 	assert_int_equal(c->listeners[0].default_service, 0);
+	assert_int_equal(c->listeners[0].routing, CONF_ROUTING_REQUEST);
 	assert_int_equal(c->listeners[0].line, 3);
 
 	assert_int_equal(c->n_services, 2);
@@ -603,6 +631,40 @@ static void optional_keys_are_parsed_and_names_lowercased(void **state)
 	assert_string_equal(c->control.group, "steer");
 	assert_string_equal(c->control.metrics, "198.18.0.1:9100");
 	conf_free(c);
+}
+
+/* Each listener has its own routing; without the key it is "request". */
+static void listener_routing_defaults_to_request_and_takes_either_value(void **state)
+{
+	static const struct {
+		const char *key;          /* the listener's routing setting, or "" */
+		enum conf_routing want;
+		const char *why;
+	} cases[] = {
+		{ "", CONF_ROUTING_REQUEST, "absent: the default" },
+		{ "routing = \"request\";", CONF_ROUTING_REQUEST, "the default, written out" },
+		{ "routing = \"connection\";", CONF_ROUTING_CONNECTION, "today's per-connection splice" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char text[1024], err[256];
+		struct steer_conf *c;
+
+		snprintf(text, sizeof(text), DP PORT
+			 "listeners = ( { name = \"web\"; address = \"198.18.0.1:80\"; default_service = \"web\"; %s },\n"
+			 "  { name = \"alt\"; address = \"198.18.0.1:81\"; default_service = \"api\"; } );\n"
+			 SVC, cases[i].key);
+		c = load(text, err, sizeof(err));
+		if (c == NULL)
+			fail_msg("case %zu (%s): %s", i, cases[i].why, err);
+		if (c->listeners[0].routing != cases[i].want)
+			fail_msg("case %zu (%s): routing %d, want %d", i, cases[i].why,
+				 (int)c->listeners[0].routing, (int)cases[i].want);
+		/* the other listener keeps the default whatever this one says */
+		assert_int_equal(c->listeners[1].routing, CONF_ROUTING_REQUEST);
+		conf_free(c);
+	}
 }
 
 /* 700 backends need a table of >= 70000 slots: the default grows to the
@@ -929,6 +991,7 @@ int main(void)
 		cmocka_unit_test(invalid_case_table_is_large_enough),
 		cmocka_unit_test(every_invalid_config_is_rejected_with_file_and_line),
 		cmocka_unit_test(optional_keys_are_parsed_and_names_lowercased),
+		cmocka_unit_test(listener_routing_defaults_to_request_and_takes_either_value),
 		cmocka_unit_test(many_backends_grow_the_default_maglev_size),
 		cmocka_unit_test(first_duplicate_in_file_order_is_reported),
 		cmocka_unit_test(demo_config_loads_with_every_field),
