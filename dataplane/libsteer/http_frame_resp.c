@@ -1,0 +1,374 @@
+/* Response heads (RFC 9112 sections 4 and 5), parsed as their bytes arrive
+ * without a buffer: the router forwards each backend segment as it comes
+ * and sees its bytes once. So every rule is checked a byte at a time, and
+ * the three fields that decide framing and persistence (Content-Length,
+ * Transfer-Encoding, Connection) are recognised and read with a few bytes
+ * of state, whatever byte a segment ends on. */
+#include "http_frame.h"
+#include "http_frame-int.h"
+
+/* The dataplane keeps one in every flow entry. */
+_Static_assert(sizeof(struct hf_resp) <= 64, "struct hf_resp grew past 64");
+
+/* Status-line states; R_FIELDS plus an HF_F_* state after it. */
+enum {
+	R_VERSION,    /* "HTTP/1.", POS bytes matched */
+	R_MINOR,      /* "0" or "1" */
+	R_SP1,        /* the SP after HTTP-version */
+	R_CODE,       /* 3DIGIT, POS of them read */
+	R_SP2,        /* SP before the reason phrase, or CR */
+	R_REASON,     /* reason-phrase */
+	R_LF,         /* the LF ending the status line */
+	R_FIELDS,     /* + HF_F_* */
+};
+
+/* The field names we act on, matched as their bytes arrive. */
+enum { N_CONTENT_LENGTH, N_TRANSFER_ENCODING, N_CONNECTION, N_OTHER };
+static const struct hf_word names[N_OTHER] = {
+	[N_CONTENT_LENGTH] = { "content-length", 14 },
+	[N_TRANSFER_ENCODING] = { "transfer-encoding", 17 },
+	[N_CONNECTION] = { "connection", 10 },
+};
+
+/* The one transfer coding we decode. */
+static const struct hf_word codings[1] = { { "chunked", 7 } };
+
+/* Content-Length = 1*DIGIT: 18 digits always fit an int64_t, and no body
+ * that large is real (RFC 9110 section 8.6 lets a recipient refuse what it
+ * cannot handle). As http.c. */
+#define CL_MAX_DIGITS 18
+#define CL_AFTER_OWS 0xff         /* r->digits once trailing OWS began */
+
+static long fail(struct hf_resp *r, enum hf_error e)
+{
+	r->error = (uint8_t)e;
+	return HF_RESP_ERROR;
+}
+
+void hf_resp_init(struct hf_resp *r)
+{
+	r->status = 0;
+	r->minor = 0;
+	r->done = false;
+	r->chunked = false;
+	r->te = false;
+	r->conn_close = false;
+	r->conn_keepalive = false;
+	r->content_length = -1;
+	r->error = HF_ERR_NONE;
+	r->st = R_VERSION;
+	r->pos = 0;
+	r->names = 0;
+	r->field = N_OTHER;
+	r->digits = 0;
+	r->n_fields = 0;
+	hf_list_init(&r->list);
+	r->head_len = 0;
+}
+
+/* status-line = HTTP-version SP status-code SP [ reason-phrase ] CRLF
+ * (RFC 9112 section 4), one byte C at a time. */
+static enum hf_error status_step(struct hf_resp *r, unsigned char c)
+{
+	switch (r->st) {
+	case R_VERSION:
+		/* HTTP-version is case-sensitive (section 2.3). A CRLF
+		 * before the status line is refused: section 2.2 only lets
+		 * a server ignore one before a request, and a stray line
+		 * here means the previous body's length was misjudged. */
+		if (c == (unsigned char)"HTTP/1."[r->pos]) {
+			if (++r->pos == 7)
+				r->st = R_MINOR;
+			return HF_ERR_NONE;
+		}
+		if (r->pos == 0 && c == '\r')
+			return HF_ERR_STATUS_LINE;
+		return hf_bad(c, HF_ERR_VERSION);
+	case R_MINOR:
+		/* Only 1.0 and 1.1 have this framing. */
+		if (c != '0' && c != '1')
+			return hf_bad(c, HF_ERR_VERSION);
+		r->minor = (uint8_t)(c - '0');
+		r->st = R_SP1;
+		return HF_ERR_NONE;
+	case R_SP1:
+		if (c == ' ') {
+			r->st = R_CODE;
+			r->pos = 0;
+			return HF_ERR_NONE;
+		}
+		return hf_bad(c, c == '\r' ? HF_ERR_STATUS_LINE :
+					     HF_ERR_VERSION);
+	case R_CODE:
+		/* status-code = 3DIGIT; 1xx..5xx are defined and 6xx..9xx
+		 * are to be read as 5xx (RFC 9110 section 15), but no
+		 * class starts with 0. */
+		if (c < '0' || c > '9' || (r->pos == 0 && c == '0'))
+			return hf_bad(c, HF_ERR_STATUS);
+		r->status = (uint16_t)(r->status * 10 + (c - '0'));
+		if (++r->pos == 3)
+			r->st = R_SP2;
+		return HF_ERR_NONE;
+	case R_SP2:
+		/* The SP before an empty reason phrase is required, but
+		 * servers leave it out often enough, and the framing does
+		 * not depend on it: "HTTP/1.1 204\r\n" is taken. */
+		if (c == ' ')
+			r->st = R_REASON;
+		else if (c == '\r')
+			r->st = R_LF;
+		else
+			return hf_bad(c, HF_ERR_STATUS);
+		return HF_ERR_NONE;
+	case R_REASON:
+		/* reason-phrase = 1*( HTAB / SP / VCHAR / obs-text ) */
+		if (c == '\r')
+			r->st = R_LF;
+		else if (!(hf_ctype[c] & HF_C_VALUE))
+			return hf_bad(c, HF_ERR_STATUS_LINE);
+		return HF_ERR_NONE;
+	default:
+		/* R_LF: lines end in CRLF exactly (section 2.2). */
+		if (c != '\n')
+			return HF_ERR_BARE_CR;
+		r->st = R_FIELDS + HF_F_START;
+		return HF_ERR_NONE;
+	}
+}
+
+/* A member M of a Transfer-Encoding list ended (RFC 9112 section 6.1):
+ * chunked must be the final coding and be applied once, so any member
+ * after a chunked one is an error; fields combine in order (RFC 9110
+ * section 5.3). */
+static enum hf_error te_member(struct hf_resp *r, int m)
+{
+	if (m == HF_LIST_BAD)
+		return HF_ERR_TRANSFER_ENCODING;
+	if (m < 0)
+		return HF_ERR_NONE;
+	if (r->chunked)
+		return HF_ERR_TRANSFER_ENCODING;
+	r->chunked = m == 0;
+	return HF_ERR_NONE;
+}
+
+/* A member M of a Connection list ended, or the list was unreadable: then
+ * the connection is not kept, which is always safe. */
+static void conn_member(struct hf_resp *r, int m)
+{
+	if (m == HF_LIST_BAD || m == HF_W_CLOSE)
+		r->conn_close = true;
+	else if (m == HF_W_KEEPALIVE)
+		r->conn_keepalive = true;
+}
+
+/* The colon after a field name: which field begins. */
+static enum hf_error value_start(struct hf_resp *r)
+{
+	r->field = (uint8_t)hf_words_which(r->names, r->pos, names, N_OTHER);
+	switch (r->field) {
+	case N_CONTENT_LENGTH:
+		/* A list of equal values may be accepted by the RFC, but
+		 * any repetition is refused, as for requests (RFC 9112
+		 * section 6.3 item 5 makes an invalid one unrecoverable). */
+		if (r->content_length >= 0)
+			return HF_ERR_CONTENT_LENGTH;
+		/* Both framings at once: an intermediary must not forward
+		 * that, and we cannot remove a field (section 6.1). */
+		if (r->te)
+			return HF_ERR_CL_AND_TE;
+		r->content_length = 0;
+		r->digits = 0;
+		break;
+	case N_TRANSFER_ENCODING:
+		/* An HTTP/1.0 message with Transfer-Encoding has faulty
+		 * framing (section 6.1). */
+		if (r->minor == 0)
+			return HF_ERR_TRANSFER_ENCODING;
+		if (r->content_length >= 0)
+			return HF_ERR_CL_AND_TE;
+		r->te = true;
+		hf_list_init(&r->list);
+		break;
+	case N_CONNECTION:
+		hf_list_init(&r->list);
+		break;
+	}
+	return HF_ERR_NONE;
+}
+
+/* Byte C of the value of the field being read, from its first non-OWS. */
+static enum hf_error value_byte(struct hf_resp *r, unsigned char c)
+{
+	switch (r->field) {
+	case N_CONTENT_LENGTH:
+		/* 1*DIGIT, then only trailing OWS: no sign, no list. */
+		if (r->digits != CL_AFTER_OWS && c >= '0' && c <= '9') {
+			if (++r->digits > CL_MAX_DIGITS)
+				return HF_ERR_CONTENT_LENGTH;
+			r->content_length = r->content_length * 10 + (c - '0');
+		} else if (hf_is_ws(c)) {
+			r->digits = CL_AFTER_OWS;
+		} else {
+			return HF_ERR_CONTENT_LENGTH;
+		}
+		return HF_ERR_NONE;
+	case N_TRANSFER_ENCODING:
+		return te_member(r, hf_list_step(&r->list, codings, 1, c));
+	case N_CONNECTION:
+		conn_member(r, hf_list_step(&r->list, hf_conn_words,
+					    HF_W__COUNT, c));
+		return HF_ERR_NONE;
+	default:
+		return HF_ERR_NONE;
+	}
+}
+
+/* The field line ended. */
+static enum hf_error value_end(struct hf_resp *r)
+{
+	enum hf_error e = HF_ERR_NONE;
+
+	switch (r->field) {
+	case N_CONTENT_LENGTH:
+		if (r->digits == 0)
+			e = HF_ERR_CONTENT_LENGTH;
+		break;
+	case N_TRANSFER_ENCODING:
+		e = te_member(r, hf_list_end(&r->list, codings, 1));
+		/* A field with no coding at all says nothing we can
+		 * frame by. */
+		if (e == HF_ERR_NONE && r->list.members == 0)
+			e = HF_ERR_TRANSFER_ENCODING;
+		break;
+	case N_CONNECTION:
+		conn_member(r, hf_list_end(&r->list, hf_conn_words,
+					   HF_W__COUNT));
+		break;
+	}
+	r->field = N_OTHER;
+	return e;
+}
+
+/* One byte C of the field section. Returns 1 when the head ended. */
+static int field_step(struct hf_resp *r, unsigned char c, enum hf_error *e)
+{
+	uint8_t fst = (uint8_t)(r->st - R_FIELDS);
+	int ev = hf_field_step(&fst, c);
+
+	r->st = (uint8_t)(R_FIELDS + fst);
+	switch (ev) {
+	case HF_EV_NAME0:
+		if (++r->n_fields > HF_MAX_FIELDS) {
+			*e = HF_ERR_TOO_MANY_FIELDS;
+			return 0;
+		}
+		hf_words_start(&r->names, &r->pos, N_OTHER);
+		hf_words_next(&r->names, &r->pos, names, N_OTHER, c);
+		break;
+	case HF_EV_NAME:
+		hf_words_next(&r->names, &r->pos, names, N_OTHER, c);
+		break;
+	case HF_EV_COLON:
+		*e = value_start(r);
+		break;
+	case HF_EV_VALUE:
+		*e = value_byte(r, c);
+		break;
+	case HF_EV_EOL:
+		*e = value_end(r);
+		break;
+	case HF_EV_END:
+		return 1;
+	case HF_EV_NONE:
+		break;
+	default:
+		*e = (enum hf_error)-ev;
+		break;
+	}
+	return 0;
+}
+
+long hf_resp_feed(struct hf_resp *r, const char *p, size_t len)
+{
+	const unsigned char *b = (const unsigned char *)p;
+	size_t i = 0;
+
+	if (unlikely(r->error != HF_ERR_NONE))
+		return HF_RESP_ERROR;
+	if (r->done)
+		return 0;
+	while (i < len) {
+		enum hf_error e = HF_ERR_NONE;
+
+		/* Most of a head is values of fields we do not act on:
+		 * run over them, up to the head's size limit. */
+		if (r->st == R_FIELDS + HF_F_VALUE && r->field == N_OTHER) {
+			size_t room = HF_MAX_HEAD - r->head_len;
+			size_t end = len - i < room ? len : i + room, j = i;
+			while (j < end && (hf_ctype[b[j]] & HF_C_VALUE))
+				j++;
+			r->head_len += (uint32_t)(j - i);
+			i = j;
+			if (i == len)
+				break;
+		}
+		/* The head, final CRLF included, fits the uint16_t lengths
+		 * the request parser uses too. */
+		if (r->head_len >= HF_MAX_HEAD)
+			return fail(r, HF_ERR_HEAD_TOO_LARGE);
+		r->head_len++;
+		unsigned char c = b[i++];
+		if (r->st < R_FIELDS) {
+			e = status_step(r, c);
+		} else if (field_step(r, c, &e)) {
+			r->done = true;
+			return (long)i;
+		}
+		if (e != HF_ERR_NONE)
+			return fail(r, e);
+	}
+	return (long)i;
+}
+
+enum hf_kind hf_resp_body_kind(const struct hf_resp *r, bool req_head,
+			       bool req_connect, uint64_t *length)
+{
+	enum hf_kind k;
+	uint64_t n = 0;
+
+	/* RFC 9112 section 6.3, in its order; 101 first, as a switch of
+	 * protocols follows the head whatever the method (RFC 9110 section
+	 * 15.2.2). */
+	if (!r->done || r->error != HF_ERR_NONE)
+		k = HF_CLOSE;
+	else if (r->status == 101)
+		k = HF_TUNNEL;
+	else if (r->status < 200)
+		k = HF_NONE;              /* item 1: interim, a head follows */
+	else if (req_connect && r->status < 300)
+		k = HF_TUNNEL;            /* item 2 */
+	else if (req_head || r->status == 204 || r->status == 304)
+		k = HF_NONE;              /* item 1 */
+	else if (r->chunked)
+		k = HF_CHUNKED;           /* item 4 */
+	else if (r->te)
+		k = HF_CLOSE;             /* item 4: a response ends at close */
+	else if (r->content_length >= 0) {
+		k = HF_LENGTH;            /* item 6 */
+		n = (uint64_t)r->content_length;
+	} else
+		k = HF_CLOSE;             /* item 8 */
+	if (length != NULL)
+		*length = n;
+	return k;
+}
+
+bool hf_resp_keepalive(const struct hf_resp *r, enum hf_kind k)
+{
+	/* A close-delimited body ends the connection, a tunnel is no
+	 * longer HTTP; otherwise RFC 9112 section 9.3 in its order. */
+	if (k == HF_CLOSE || k == HF_TUNNEL || !r->done || r->conn_close)
+		return false;
+	return r->minor >= 1 || r->conn_keepalive;
+}
