@@ -27,6 +27,7 @@
 	X(NO_HOST, 400, "HTTP/1.1 request without Host")                      \
 	X(MULTIPLE_HOST, 400, "more than one Host")                           \
 	X(HOST, 400, "invalid Host")                                          \
+	X(CONNECT, 405, "CONNECT: not a forward proxy")                       \
 	X(TOO_MANY_FIELDS, 431, "too many header fields")                     \
 	X(TOO_LARGE, 431, "request header too large")
 

@@ -291,7 +291,7 @@ static enum http_error target_parse(struct http_req *r)
 	/* authority-form (section 3.2.3) is CONNECT's, and any CONNECT asks
 	 * for a tunnel: this router is not a forward proxy. */
 	if (r->method_len == 7 && memcmp(r->method, "CONNECT", 7) == 0)
-		return HTTP_ERR_TARGET;
+		return HTTP_ERR_CONNECT;
 
 	/* origin-form (section 3.2.1) */
 	if (t[0] == '/') {

@@ -298,9 +298,9 @@ static const struct tcase cases[] = {
 	    "methods are case-sensitive: 'options' is not OPTIONS"),
 	BAD("OPTIONS *x HTTP/1.1\r\n" HOST "\r\n", TARGET,
 	    "asterisk-form is exactly '*'"),
-	BAD("CONNECT a.example:443 HTTP/1.1\r\n" HOST "\r\n", TARGET,
+	BAD("CONNECT a.example:443 HTTP/1.1\r\n" HOST "\r\n", CONNECT,
 	    "authority-form: not a forward proxy"),
-	BAD("CONNECT / HTTP/1.1\r\n" HOST "\r\n", TARGET,
+	BAD("CONNECT / HTTP/1.1\r\n" HOST "\r\n", CONNECT,
 	    "CONNECT with any target"),
 	BAD("GET ftp://a.example/ HTTP/1.1\r\n" HOST "\r\n", TARGET,
 	    "scheme other than http(s)"),
@@ -970,7 +970,8 @@ static void every_error_has_a_status_and_a_text(void **state)
 	assert_int_equal(http_error_status(HTTP_ERR_NONE), 0);
 	for (int e = 1; e < HTTP_ERR__COUNT; e++) {
 		int want = e == HTTP_ERR_TOO_MANY_FIELDS ||
-			   e == HTTP_ERR_TOO_LARGE ? 431 : 400;
+			   e == HTTP_ERR_TOO_LARGE ? 431 :
+			   e == HTTP_ERR_CONNECT ? 405 : 400;
 		assert_int_equal(http_error_status(e), want);
 		assert_non_null(http_error_str(e));
 		assert_true(strlen(http_error_str(e)) > 0);
