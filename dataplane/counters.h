@@ -44,7 +44,12 @@
 	X(tx_full, "TX queue full")                                           \
 	X(syn_in_flow, "SYN on an established flow")                          \
 	X(fin_early, "client FIN before the backend connected (retransmitted later)") \
-	X(data_after_close, "client data after our own response")
+	X(data_after_close, "client data after our own response")             \
+	X(req_wait, "request bytes behind a request not yet delivered (retransmitted later)") \
+	X(frame_ooo, "segment beyond the point HTTP framing has reached (retransmitted later)") \
+	X(req_framing, "malformed chunked request body (connection reset)")   \
+	X(resp_framing, "malformed response from the backend (connection reset)") \
+	X(resp_unsolicited, "backend bytes with no request pending (connection reset)")
 
 #define STEER_COUNTERS(X)                                                     \
 	X(rx_packets) X(rx_bytes) X(tx_packets) X(tx_bytes)                   \
@@ -54,7 +59,9 @@
 	X(closed_connect_failed) X(closed_error)                              \
 	X(decisions_default) X(decisions_intercept) X(decisions_preview)      \
 	X(backend_connects) X(backend_retries) X(fail_opens)                  \
-	X(http_400) X(http_408) X(http_431) X(http_502) X(http_503)           \
+	X(http_400) X(http_405) X(http_408) X(http_431) X(http_502) X(http_503)           \
+	X(requests) X(requests_same_leg) X(rebinds) X(requests_held)          \
+	X(legs_closed) X(legs_backend_closed)                                 \
 	X(retransmits) X(handoffs) X(arp_requests) X(arp_replies)             \
 	X(icmp_echo_replies) X(rst_sent)                                      \
 	X(busy_cycles) X(idle_cycles) X(polls)
@@ -89,6 +96,10 @@ enum steer_hist {
 	HIST__COUNT
 };
 
+/* Requests per client connection: bucket k counts connections that
+ * carried at most 2^k requests (k = 0..REQ_BUCKETS-1); the last, more. */
+#define REQ_BUCKETS 12
+
 struct steer_stats {
 	uint64_t drop[DROP__COUNT];
 	uint64_t cnt[CNT__COUNT];
@@ -98,6 +109,8 @@ struct steer_stats {
 	uint64_t port_tx_bytes[STEER_MAX_PORTS];
 	uint64_t hist[HIST__COUNT][HIST_BUCKETS + 1]; /* last: longer than all */
 	uint64_t hist_ns[HIST__COUNT];   /* sum of the durations */
+	uint64_t req_conn[REQ_BUCKETS + 1];
+	uint64_t req_conn_sum;
 	uint64_t *decisions;      /* per counter slot (publish.h) */
 	uint32_t n_decisions;
 };

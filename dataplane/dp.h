@@ -17,6 +17,7 @@
 
 struct dp_pub;
 #include "http-t.h"
+#include "http_frame-t.h"
 #include "rules.h"
 
 #define BURST 32
@@ -42,7 +43,28 @@ enum flow_state {
 	FS_SPLICE,                /* translating both directions */
 	FS_RESPOND,               /* our own response + FIN sent to the client */
 	FS_LINGER,                /* closed; absorbing stragglers */
+	FS_LEG_CLOSE,             /* a backend leg left behind by a re-bind,
+				   * closing (tcp_leg.c); no client side */
 };
+
+/* What the client's next bytes are, per-request routing (tcp_request.c). */
+enum rq_state {
+	RQ_HEADER,                /* a request header, collected in hbuf */
+	RQ_BODY,                  /* the body of the decided request */
+	RQ_DONE,                  /* the decided request is complete; bytes
+				   * after it (in hbuf) are the next one's */
+	RQ_TUNNEL,                /* no more framing: spliced to the end */
+};
+
+/* What the backend's next bytes are (tcp_response.c). */
+enum rs_state {
+	RS_IDLE,                  /* no response expected */
+	RS_HEAD,                  /* a response head */
+	RS_BODY,                  /* its body */
+	RS_TUNNEL,                /* no more framing */
+};
+
+#define PEND_MAX 8                /* requests on a leg awaiting responses */
 
 /* One side's addressing as it appears on the wire (network byte order for
  * addresses and ports, so rewriting is a copy). */
@@ -134,6 +156,45 @@ struct flow {
 	bool resp_acked;          /* the client acknowledged our response+FIN */
 	uint32_t c_snd;           /* client's highest seq seen (client space) */
 	uint32_t b_snd;           /* backend's highest seq seen (backend space) */
+
+	/* Where the buffer and our responses sit in sequence space: hbuf[0]
+	 * is client byte h_seq; our own response starts at r_base. With one
+	 * request per connection these are c_isn + 1 and r_isn + 1. */
+	uint32_t h_seq;
+	uint32_t r_base;
+	uint32_t out_len;         /* client bytes of hbuf in the request being
+				   * sent (header and body bytes in hbuf) */
+	uint32_t b_base;          /* backend seq of hbuf[0] */
+
+	/* per-request routing (routing = "request"; tcp_request.c) */
+	bool per_req;             /* requests are framed and decided one by one */
+	uint8_t rq;               /* enum rq_state */
+	uint8_t rs;               /* enum rs_state */
+	uint8_t n_pend;           /* requests on this leg awaiting a response */
+	uint8_t pend_head;        /* bit i: pending request i was HEAD */
+	bool held;                /* a decided request waits for its leg */
+	bool held_switch;         /* ... for a new leg (another target) */
+	bool nx_head;             /* the decided request is HEAD */
+	bool nx_last;             /* ... and ends per-request routing */
+	bool leg_gone;            /* the backend closed between requests */
+	int16_t err_pending;      /* our response once the current one ends */
+	uint32_t rq_frame;        /* client seq framed up to */
+	uint32_t rs_frame;        /* backend seq framed up to */
+	uint32_t c_msg_end;       /* client seq where the last request ended */
+	uint32_t c2b_prev;        /* offset of spliced bytes below c_prev_hi */
+	uint32_t c_prev_lo;       /* [c_prev_lo, c_prev_hi): spliced with c2b_prev */
+	uint32_t c_prev_hi;
+	uint32_t b_acked;         /* highest ack from the backend */
+	uint32_t c_ack_rcv;       /* highest ack from the client */
+	uint32_t s_nxt;           /* backend seq past what we sent it */
+	bool resp_last;           /* the backend closes after this response */
+	bool leg_only;            /* FS_LEG_CLOSE entry: no client side */
+	uint32_t r_nxt;           /* client-space seq of the backend's next byte */
+	uint32_t n_req;           /* requests on this connection */
+	uint64_t t_req;           /* ms: first byte of the header being collected */
+	struct hf_body rq_body;
+	struct hf_body rs_body;
+	struct hf_resp rs_head;
 } __rte_cache_aligned;
 
 struct port_info {

@@ -132,6 +132,24 @@ struct flow *flow_create(struct worker *w, const struct flow_key *k)
 	return f;
 }
 
+struct flow *flow_create_leg(struct worker *w)
+{
+	if (unlikely(w->n_free == 0))
+		return NULL;
+	struct flow *f = &w->flows[w->free_flows[--w->n_free]];
+	memset(f, 0, sizeof(*f));
+	f->tnext = f->tprev = FLOW_NONE;
+	f->tslot = FLOW_NONE;
+	f->state = FS_LEG_CLOSE;
+	f->leg_only = true;
+	f->intercept = -1;
+	f->tunnel = -1;
+	f->backend = -1;
+	f->last_active = w->now;
+	f->created = w->now;
+	return f;
+}
+
 static void timer_unlink(struct worker *w, struct flow *f)
 {
 	if (f->tslot == FLOW_NONE)
@@ -162,9 +180,18 @@ void flow_free(struct worker *w, struct flow *f)
 	timer_unlink(w, f);
 	flow_put_hbuf(w, f);
 	flow_put_sport(w, f);
-	rte_hash_del_key(w->ctable, &k);
 	f->state = FS_FREE;
 	w->free_flows[w->n_free++] = flow_index(w, f);
+	if (f->leg_only)
+		return;
+	if (f->n_req) {
+		unsigned b = 0;
+		while (b < REQ_BUCKETS && (1u << b) < f->n_req)
+			b++;
+		w->st.req_conn[b]++;
+		w->st.req_conn_sum += f->n_req;
+	}
+	rte_hash_del_key(w->ctable, &k);
 	w->st.cnt[CNT_flows_active]--;
 }
 

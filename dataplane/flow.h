@@ -36,6 +36,10 @@ static inline struct flow *flow_by_sport(struct worker *w, uint16_t sport)
  * the header buffers are exhausted. */
 struct flow *flow_create(struct worker *w, const struct flow_key *k);
 
+/* An entry with no client side, for a backend leg left behind by a
+ * re-bind (tcp_leg.c); NULL when the table is full. */
+struct flow *flow_create_leg(struct worker *w);
+
 /* Give F's entry, port and buffers back. */
 void flow_free(struct worker *w, struct flow *f);
 

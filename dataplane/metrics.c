@@ -140,6 +140,20 @@ char *metrics_text(const struct dp_shared *sh, size_t *len)
 			(double)s.hist_ns[h] * 1e-9, hist_names[h],
 			(unsigned long long)cum);
 	}
+	uint64_t cum = 0;
+	fprintf(f, "# HELP steer_requests_per_connection Requests each closed client connection carried.\n"
+		   "# TYPE steer_requests_per_connection histogram\n");
+	for (unsigned b = 0; b < REQ_BUCKETS; b++) {
+		cum += s.req_conn[b];
+		fprintf(f, "steer_requests_per_connection_bucket{le=\"%llu\"} %llu\n",
+			1ull << b, (unsigned long long)cum);
+	}
+	cum += s.req_conn[REQ_BUCKETS];
+	fprintf(f, "steer_requests_per_connection_bucket{le=\"+Inf\"} %llu\n"
+		   "steer_requests_per_connection_sum %llu\n"
+		   "steer_requests_per_connection_count %llu\n",
+		(unsigned long long)cum, (unsigned long long)s.req_conn_sum,
+		(unsigned long long)cum);
 	stats_release(&s);
 	fclose(f);
 	return buf;

@@ -39,6 +39,9 @@ static void add(struct steer_stats *out, const struct steer_stats *in)
 			out->hist[h][b] += in->hist[h][b];
 		out->hist_ns[h] += in->hist_ns[h];
 	}
+	for (unsigned b = 0; b <= REQ_BUCKETS; b++)
+		out->req_conn[b] += in->req_conn[b];
+	out->req_conn_sum += in->req_conn_sum;
 	for (unsigned i = 0; i < in->n_decisions && i < out->n_decisions; i++)
 		out->decisions[i] += in->decisions[i];
 }
@@ -97,7 +100,11 @@ void stats_write_json(const struct dp_shared *sh, FILE *f, bool per_worker)
 	for (unsigned i = 0; sum.n_decisions && i < rc->n_intercepts; i++)
 		fprintf(f, "%s\"%s\": %llu", i ? ", " : "", rc->intercepts[i].name,
 			(unsigned long long)dp_decisions(sh, sum.decisions, i));
-	fprintf(f, "}");
+	fprintf(f, "}, \"requests_per_connection\": {\"sum\": %llu, \"buckets\": [",
+		(unsigned long long)sum.req_conn_sum);
+	for (unsigned b = 0; b <= REQ_BUCKETS; b++)
+		fprintf(f, "%s%llu", b ? ", " : "", (unsigned long long)sum.req_conn[b]);
+	fprintf(f, "]}");
 	if (per_worker) {
 		fprintf(f, ", \"workers\": [");
 		for (unsigned w = 0; w < sh->n_workers; w++) {

@@ -86,6 +86,101 @@ static inline uint8_t our_wscale(const struct flow *f)
 	return f->c_ws_ok ? 7 : 0;
 }
 
+/* tcp_client.c: header collection, shared with later requests. */
+#define COL_ADVANCED (-1)        /* the contiguous bytes grew */
+#define COL_KEPT (-2)            /* stored out of order */
+/* Store LEN bytes of DATA at client sequence SEQ in F's buffer (from
+ * f->h_seq). Returns COL_ADVANCED, COL_KEPT, or the drop reason. */
+int flow_collect(struct worker *w, struct flow *f, uint32_t seq,
+		 const char *data, uint32_t len);
+/* Parse the buffered request header (resumable): > 0 its length (then
+ * f->hdr_end is set and w->req holds the result), HTTP_INCOMPLETE, or
+ * HTTP_ERROR with w->req.error (a full buffer is HTTP_ERR_TOO_LARGE). */
+int flow_parse(struct worker *w, struct flow *f);
+
+/* Where client byte OFF (from h_seq) lives in the buffer: bytes past the
+ * header moved by the injected lines (inj_len, which may also hold the
+ * change of a rewritten Host) once the header was decided. */
+static inline uint32_t phys(const struct flow *f, uint32_t off)
+{
+	return f->hdr_end && off >= f->hdr_end ? off + f->inj_len : off;
+}
+
+/* Bytes of the buffer that go to the backend for the request being sent
+ * (with one request per connection: everything the buffer holds). */
+static inline uint32_t buffered(const struct flow *f)
+{
+	uint32_t n = f->per_req ? f->out_len : f->hlen;
+
+	return n + (f->hdr_end && n >= f->hdr_end ? f->inj_len : 0);
+}
+
+/* What of the buffer is on its way to the backend leg (nothing while the
+ * request waits for another leg). */
+static inline uint32_t owned(const struct flow *f)
+{
+	return f->held ? 0 : buffered(f);
+}
+
+/* tcp_client.c: RST to the client at the backend's next byte and to the
+ * backend at SEQ_B (backend space). */
+void flow_reset_both(struct worker *w, struct flow *f, uint32_t seq_b);
+
+/* tcp_splice.c: send the client's bytes [FROM, TO) of S to the backend as
+ * a segment of our own, at client sequence + C2B (S is not consumed). */
+void splice_client_bytes(struct worker *w, struct flow *f, const struct seg *s,
+			 uint32_t from, uint32_t to, uint32_t c2b);
+/* tcp_splice.c: rewrite and forward client segment S in place with C2B. */
+void splice_client_seg(struct worker *w, struct flow *f, struct seg *s,
+		       uint32_t c2b);
+
+/* tcp_request.c: per-request routing (routing = "request"). */
+/* The decided request's header is in the buffer: record how it is framed
+ * (from w->req) and which of the buffered bytes belong to it. */
+void req_decided(struct worker *w, struct flow *f);
+/* More bytes in the buffer while the decided request waits for its leg. */
+void req_buffer_grew(struct worker *w, struct flow *f);
+/* The leg is connected (tcp_splice.c established()): the request in the
+ * buffer is on its way. */
+void req_on_leg(struct worker *w, struct flow *f);
+/* A client data segment of a spliced per-request flow (consumes S). */
+void req_client_data(struct worker *w, struct flow *f, struct seg *s);
+/* The backend acknowledged the whole buffered request: drop it from the
+ * buffer and go on with what follows. */
+void req_delivered(struct worker *w, struct flow *f);
+/* Events that may let a held request go (a response ended, an ACK). */
+void req_progress(struct worker *w, struct flow *f);
+/* May the client be told (ACK) that we hold the buffered bytes? */
+bool req_may_ack_held(const struct flow *f);
+/* The client-space ACK for backend ACK ACK_B. */
+uint32_t req_ack_to_client(const struct flow *f, uint32_t ack_b);
+/* Timer of a spliced per-request flow; false: not ours, carry on. */
+bool req_expire(struct worker *w, struct flow *f);
+/* Answer STATUS once the pending response is complete. */
+void req_fail(struct worker *w, struct flow *f, int status);
+
+/* tcp_response.c: response framing, backend to client. Returns false when
+ * the segment must not be forwarded (S consumed, the flow may be gone). */
+bool resp_backend_data(struct worker *w, struct flow *f, struct seg *s);
+/* A request was handed to the leg. */
+void resp_expect(struct flow *f, bool head);
+
+/* tcp_leg.c: a leg left behind by a re-bind. */
+/* Detach F's backend leg into an entry of its own that closes it with a
+ * FIN (or an RST when no entry is free); F is left without a leg. */
+void leg_detach(struct worker *w, struct flow *f);
+/* Backend segment to a detached leg. */
+void leg_input(struct worker *w, struct flow *f, struct seg *s);
+/* Its timer. */
+void leg_expire(struct worker *w, struct flow *f);
+
+/* tcp_connect.c: connect the current decision's target as a new leg. */
+void flow_connect_target(struct worker *w, struct flow *f);
+/* Is the current decision's target the leg F is spliced to? */
+bool flow_target_is_leg(struct worker *w, const struct flow *f);
+/* Decide the request in w->req for F: 0, or the status to answer. */
+int flow_decide_rules(struct worker *w, struct flow *f);
+
 /* Our ISN (RFC 6528: a 4 us clock plus a keyed hash of the tuple). */
 uint32_t isn_make(struct worker *w, uint32_t a, uint32_t b, uint32_t ports);
 

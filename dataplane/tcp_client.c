@@ -10,6 +10,7 @@
 #include "flow.h"
 #include "http.h"
 #include "pkt.h"
+#include "publish.h"
 #include "stats.h"
 #include "tcp.h"
 
@@ -34,8 +35,15 @@ static uint16_t client_window(const struct flow *f, uint32_t cap)
 
 void client_ack(struct worker *w, struct flow *f)
 {
-	uint32_t ack = f->c_isn + 1 + f->hlen;
-	struct rte_mbuf *m = tcp_build(w, &f->c, f->r_isn + 1, ack, TCP_ACK,
+	uint32_t ack = f->h_seq + f->hlen;
+
+	/* Bytes spliced before the buffer are the backend's to acknowledge:
+	 * a cumulative ACK past them would speak for it (tcp_request.c). */
+	if (f->spliced && !req_may_ack_held(f))
+		return;
+	/* Our next byte: past what the leg sent the client, if any. */
+	uint32_t seq = f->spliced ? f->b_snd + f->b2c : f->r_nxt;
+	struct rte_mbuf *m = tcp_build(w, &f->c, seq, ack, TCP_ACK,
 				       client_window(f, w->sh->conf->dataplane.header_max),
 				       NULL, 0, NULL, 0);
 	if (m == NULL)
@@ -112,6 +120,12 @@ static void new_flow(struct worker *w, struct seg *s, unsigned listener)
 	f->sack_ok = o.sack_ok;
 	f->c_wnd = rte_be_to_cpu_16(s->th->rx_win);
 	f->r_isn = isn_make(w, k.c_ip, k.l_ip, (uint32_t)k.c_port << 16 | k.l_port);
+	f->h_seq = f->c_isn + 1;
+	f->r_base = f->r_isn + 1;
+	f->r_nxt = f->r_base;
+	f->c_ack_rcv = f->r_base;
+	f->per_req = rs_conf(w->pub->rs)->listeners[listener].routing ==
+		     CONF_ROUTING_REQUEST;
 	f->hash = rte_hash_crc(&k, sizeof(k), 0x5354);
 	f->t_syn = rte_rdtsc();
 	send_synack(w, f);
@@ -125,6 +139,7 @@ static const char *status_text(int status)
 {
 	switch (status) {
 	case 400: return "Bad Request";
+	case 405: return "Method Not Allowed";
 	case 408: return "Request Timeout";
 	case 431: return "Request Header Fields Too Large";
 	case 502: return "Bad Gateway";
@@ -141,9 +156,12 @@ static unsigned response_text(const struct flow *f, char *buf, size_t len)
 	int bl = snprintf(body, sizeof(body), "steer: %d %s\n", f->status,
 			  status_text(f->status));
 	int n = snprintf(buf, len,
-			 "HTTP/1.1 %d %s\r\nContent-Type: text/plain\r\n"
+			 "HTTP/1.1 %d %s\r\nContent-Type: text/plain\r\n%s"
 			 "Content-Length: %d\r\nConnection: close\r\n\r\n%s",
-			 f->status, status_text(f->status), bl, body);
+			 f->status, status_text(f->status),
+			 /* RFC 9110 section 15.5.6; only CONNECT gets 405 */
+			 f->status == 405 ? "Allow: GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS\r\n" : "",
+			 bl, body);
 	return n > 0 && (size_t)n < len ? (unsigned)n : 0;
 }
 
@@ -155,8 +173,8 @@ static void send_response(struct worker *w, struct flow *f)
 	 * must fit our window (RFC 9293 3.8.6: Linux will not send a FIN
 	 * into a zero window, it probes), so never advertise 0 here. */
 	uint16_t win = client_window(f, w->sh->conf->dataplane.header_max);
-	struct rte_mbuf *m = tcp_build(w, &f->c, f->r_isn + 1,
-				       f->c_fin ? f->c_snd : f->c_isn + 1 + f->hlen,
+	struct rte_mbuf *m = tcp_build(w, &f->c, f->r_base,
+				       f->c_fin ? f->c_snd : f->h_seq + f->hlen,
 				       TCP_ACK | TCP_PSH | TCP_FIN, win ? win : 1,
 				       NULL, 0, buf, n);
 	f->resp_len = (uint16_t)n;
@@ -168,6 +186,7 @@ void flow_respond(struct worker *w, struct flow *f, int status)
 {
 	switch (status) {
 	case 400: w->st.cnt[CNT_http_400]++; break;
+	case 405: w->st.cnt[CNT_http_405]++; break;
 	case 408: w->st.cnt[CNT_http_408]++; break;
 	case 431: w->st.cnt[CNT_http_431]++; break;
 	case 502: w->st.cnt[CNT_http_502]++; break;
@@ -190,7 +209,7 @@ static enum steer_counter respond_outcome(const struct flow *f)
 
 static void respond_input(struct worker *w, struct flow *f, struct seg *s)
 {
-	uint32_t our_end = f->r_isn + 1 + f->resp_len + 1;
+	uint32_t our_end = f->r_base + f->resp_len + 1;
 
 	if (s->flags & TCP_RST) {
 		w->st.cnt[respond_outcome(f)]++;
@@ -229,13 +248,6 @@ static void respond_input(struct worker *w, struct flow *f, struct seg *s)
 
 /* ---- header collection ---------------------------------------------- */
 
-/* Where client byte OFF lives in the buffer: bytes past the header moved
- * up by the injected lines once the header was complete. */
-static inline uint32_t phys(const struct flow *f, uint32_t off)
-{
-	return f->hdr_end && off >= f->hdr_end ? off + f->inj_len : off;
-}
-
 static void ooo_merge(struct flow *f)
 {
 	bool again = true;
@@ -256,17 +268,13 @@ static void ooo_merge(struct flow *f)
 	}
 }
 
-#define COL_ADVANCED (-1)        /* the contiguous bytes grew */
-#define COL_KEPT (-2)            /* stored out of order */
-
-/* Store S's payload. Returns COL_ADVANCED, COL_KEPT, or the drop reason
- * (enum steer_drop) when nothing of it was kept. */
-static int collect(struct worker *w, struct flow *f, struct seg *s)
+/* Store LEN bytes of DATA at client sequence SEQ. Returns COL_ADVANCED,
+ * COL_KEPT, or the drop reason (enum steer_drop) when nothing was kept. */
+int flow_collect(struct worker *w, struct flow *f, uint32_t seq,
+		 const char *data, uint32_t len)
 {
 	uint32_t cap = w->sh->conf->dataplane.header_max;
-	uint32_t off = s->seq - (f->c_isn + 1);
-	const char *data = s->data;
-	uint32_t len = s->len;
+	uint32_t off = seq - f->h_seq;
 
 	if ((int32_t)off < 0) {
 		uint32_t skip = (uint32_t)-(int32_t)off;
@@ -320,30 +328,69 @@ static int collect(struct worker *w, struct flow *f, struct seg *s)
 	return COL_ADVANCED;
 }
 
-/* Run the parser over what we have; decide when the header is complete. */
-static void parse(struct worker *w, struct flow *f)
+/* RFC 9112 section 2.2: a server SHOULD ignore at least one empty line
+ * before a request line (old clients send a CRLF after a POST body). They
+ * are dropped from the buffer, never sent on; a bounded number, so a
+ * stream of them is a bad request like any other. */
+#define LEAD_CRLF_MAX 8
+
+static void skip_leading_crlf(struct flow *f)
+{
+	unsigned n = 0;
+
+	while (f->parse_scanned == 0 && f->hdr_end == 0 &&
+	       n < 2 * LEAD_CRLF_MAX && f->hlen - n >= 2 &&
+	       f->hbuf[n] == '\r' && f->hbuf[n + 1] == '\n')
+		n += 2;
+	if (n == 0)
+		return;
+	uint32_t end = f->hlen;
+	for (unsigned i = 0; i < f->n_ooo; i++)
+		if (f->ooo_end[i] > end)
+			end = f->ooo_end[i];
+	memmove(f->hbuf, f->hbuf + n, end - n);
+	for (unsigned i = 0; i < f->n_ooo; i++) {
+		f->ooo_start[i] -= n;
+		f->ooo_end[i] -= n;
+	}
+	f->hlen -= n;
+	f->h_seq += n;
+}
+
+int flow_parse(struct worker *w, struct flow *f)
 {
 	struct http_req *r = &w->req;
-	uint32_t cap = w->sh->conf->dataplane.header_max;
 
+	if (f->per_req)
+		skip_leading_crlf(f);
 	http_req_init(r);
 	r->scanned = f->parse_scanned;
 	r->eol = f->parse_eol;
 	int n = http_parse_request(r, f->hbuf, f->hlen);
 	f->parse_scanned = r->scanned;
 	f->parse_eol = r->eol;
+	if (n == HTTP_INCOMPLETE && f->hlen >= w->sh->conf->dataplane.header_max) {
+		r->error = HTTP_ERR_TOO_LARGE;
+		return HTTP_ERROR;
+	}
+	if (n > 0)
+		f->hdr_end = (uint32_t)n;
+	return n;
+}
+
+/* Run the parser over what we have; decide when the header is complete. */
+static void parse(struct worker *w, struct flow *f)
+{
+	int n = flow_parse(w, f);
+
 	if (n == HTTP_ERROR) {
-		flow_respond(w, f, http_error_status(r->error));
+		flow_respond(w, f, http_error_status(w->req.error));
 		return;
 	}
 	if (n == HTTP_INCOMPLETE) {
-		if (f->hlen >= cap)
-			flow_respond(w, f, 431);
-		else
-			client_ack(w, f);
+		client_ack(w, f);
 		return;
 	}
-	f->hdr_end = (uint32_t)n;
 	hist_add(w, HIST_header, rte_rdtsc() - f->t_syn);
 	client_ack(w, f);
 	flow_decide(w, f);
@@ -355,7 +402,7 @@ static void header_input(struct worker *w, struct flow *f, struct seg *s)
 		f->c_wnd = rte_be_to_cpu_16(s->th->rx_win);
 	if (s->len == 0) {
 		if ((s->flags & TCP_FIN) &&
-		    s->seq == f->c_isn + 1 + f->hlen && f->state == FS_HEADER) {
+		    s->seq == f->h_seq + f->hlen && f->state == FS_HEADER) {
 			/* The client finished sending and the header is not
 			 * complete: it never will be. */
 			f->c_fin = true;
@@ -369,7 +416,7 @@ static void header_input(struct worker *w, struct flow *f, struct seg *s)
 		rte_pktmbuf_free(s->m);
 		return;
 	}
-	int r = collect(w, f, s);
+	int r = flow_collect(w, f, s->seq, s->data, s->len);
 	if (r != COL_ADVANCED) {
 		/* duplicate, out of order or refused: a duplicate ACK says
 		 * what we have (RFC 9293 section 3.10.7.4). A segment kept
@@ -381,10 +428,15 @@ static void header_input(struct worker *w, struct flow *f, struct seg *s)
 			count_drop(w, (enum steer_drop)r, s->m);
 		return;
 	}
-	if (f->state == FS_HEADER)
+	if (f->state == FS_HEADER) {
 		parse(w, f);
-	else
-		client_ack(w, f);  /* FS_CONNECT: body bytes while connecting */
+	} else {
+		/* FS_CONNECT: body bytes (or the next request's) while
+		 * connecting. */
+		if (f->per_req)
+			req_buffer_grew(w, f);
+		client_ack(w, f);
+	}
 	rte_pktmbuf_free(s->m);
 }
 
@@ -405,7 +457,7 @@ void tcp_client_input(struct worker *w, struct seg *s, unsigned listener)
 	f->last_active = w->now;
 	if ((s->flags & TCP_SYN) && !(s->flags & (TCP_ACK | TCP_RST)) &&
 	    f->state == FS_LINGER &&
-	    SEQ_LT(f->spliced ? f->c_snd : f->c_isn + 1 + f->hlen, s->seq) &&
+	    SEQ_LT(f->spliced ? f->c_snd : f->h_seq + f->hlen, s->seq) &&
 	    seg_csum_ok(s)) {
 		/* A new connection on the tuple of one that is closed and only
 		 * lingering (the client reuses its port at once): as a TCP in
@@ -481,7 +533,7 @@ void flow_linger(struct worker *w, struct flow *f, enum steer_counter why)
 
 /* RST to the client at the backend's next byte, and to the backend at
  * SEQ_B (backend space). */
-static void reset_both(struct worker *w, struct flow *f, uint32_t seq_b)
+void flow_reset_both(struct worker *w, struct flow *f, uint32_t seq_b)
 {
 	struct rte_mbuf *m = tcp_build(w, &f->c, f->b_snd + f->b2c, 0, TCP_RST,
 				       0, NULL, 0, NULL, 0);
@@ -511,15 +563,18 @@ void tcp_expire(struct worker *w, struct flow *f)
 		}
 		flow_send_syn(w, f);
 		return;
+	case FS_LEG_CLOSE:
+		leg_expire(w, f);
+		return;
 	case FS_SPLICE:
-		if (SEQ_LT(f->b_una, f->s_isn + 1 + f->hlen + f->inj_len)) {
+		if (f->hbuf && SEQ_LT(f->b_una, f->b_base + owned(f))) {
 			/* The buffered request is ours to deliver. */
 			if (++f->retries > 8) {
 				/* Not silently: the client would wait for an
 				 * answer that never comes. The backend took
 				 * none of it: its RST goes at b_una, the one
 				 * sequence number RFC 5961 3.2 accepts. */
-				reset_both(w, f, f->b_una);
+				flow_reset_both(w, f, f->b_una);
 				w->st.cnt[CNT_closed_error]++;
 				flow_free(w, f);
 				return;
@@ -528,13 +583,15 @@ void tcp_expire(struct worker *w, struct flow *f)
 			flow_timer(w, f, 200u << (f->retries < 5 ? f->retries : 5));
 			return;
 		}
+		if (f->per_req && req_expire(w, f))
+			return;
 		if (w->now - f->last_active < (uint64_t)t->idle_s * 1000) {
 			flow_timer(w, f, (uint64_t)t->idle_s * 1000 -
 				   (w->now - f->last_active));
 			return;
 		}
 		/* Idle: tell both ends rather than vanish. */
-		reset_both(w, f, f->c_snd + f->c2b);
+		flow_reset_both(w, f, f->per_req ? f->s_nxt : f->c_snd + f->c2b);
 		w->st.cnt[CNT_closed_idle]++;
 		flow_free(w, f);
 		return;

@@ -9,6 +9,7 @@
 #include <rte_ip.h>
 
 #include "flow.h"
+#include "http.h"
 #include "neigh.h"
 #include "pkt.h"
 #include "publish.h"
@@ -29,21 +30,67 @@ static void count_decision(struct worker *w, const struct rs_decision *d)
 		w->st.decisions[w->pub->slot[d->intercept]]++;
 }
 
-/* Put TEXT before the header's final CRLF; bytes after it move up. */
-static bool inject(struct flow *f, const char *text, uint32_t len)
+/* The physical end of what the buffer holds (contiguous and out of
+ * order). */
+static uint32_t buf_end(const struct flow *f)
 {
-	uint32_t at = f->hdr_end - 2;
 	uint32_t end = f->hlen;
 
-	if (len > INJECT_ROOM)
-		return false;
 	for (unsigned i = 0; i < f->n_ooo; i++)
 		if (f->ooo_end[i] > end)
 			end = f->ooo_end[i];
-	memmove(f->hbuf + at + len, f->hbuf + at, end - at);
+	return phys(f, end);
+}
+
+/* Replace the buffer's bytes [AT, AT + OLD) (physical, inside the header)
+ * with TEXT[0..LEN); bytes after them move. inj_len keeps the difference,
+ * so phys() and the sequence offsets follow. */
+static bool rewrite(struct flow *f, uint32_t at, uint32_t old,
+		    const char *text, uint32_t len)
+{
+	uint32_t end = buf_end(f);
+
+	if ((int32_t)f->inj_len + (int32_t)len - (int32_t)old > INJECT_ROOM)
+		return false;
+	memmove(f->hbuf + at + len, f->hbuf + at + old, end - at - old);
 	memcpy(f->hbuf + at, text, len);
-	f->inj_len = len;
+	f->inj_len += len - old;
 	return true;
+}
+
+/* Put TEXT before the header's final CRLF; bytes after it move up. */
+static bool inject(struct flow *f, const char *text, uint32_t len)
+{
+	return rewrite(f, f->hdr_end + f->inj_len - 2, 0, text, len);
+}
+
+/* RFC 9112 section 3.2.2: an absolute-form target's authority wins over
+ * Host, and the decision used it; make the Host the backend sees say the
+ * same, so no server can read the request as meant for another host. */
+static bool host_agree(struct worker *w, struct flow *f)
+{
+	const struct http_req *r = &w->req;
+
+	if (r->target_len == 0 || r->target[0] == '/' || r->host == NULL)
+		return true;      /* origin-form, '*': Host is what we used */
+	int h = http_find_field(r, "host", 4, 0);
+	if (h < 0)
+		return true;      /* HTTP/1.0 without Host */
+	const struct http_field *hf = &r->fields[h];
+	/* The authority with its port: from the host to the path. */
+	const char *a = r->host;
+	const char *t_end = r->target + r->target_len;
+	const char *e = a;
+	while (e < t_end && *e != '/' && *e != '?')
+		e++;
+	uint32_t alen = (uint32_t)(e - a);
+	if (alen == hf->value_len && memcmp(a, hf->value, alen) == 0)
+		return true;
+	char text[256];
+	if (alen > sizeof(text))
+		return false;
+	memcpy(text, a, alen);
+	return rewrite(f, (uint32_t)(hf->value - f->hbuf), hf->value_len, text, alen);
 }
 
 /* Dotted quad of IP_BE into P (at most 15 bytes); returns the length.
@@ -93,6 +140,43 @@ static bool build_injection(struct flow *f, const struct rs_decision *d)
 		text[n++] = '\n';
 	}
 	return inject(f, text, n);
+}
+
+/* The target of decision fields F->service/backend/tunnel, as an address. */
+struct target {
+	uint32_t ip;              /* network order */
+	uint16_t port;
+	bool vxlan;
+	uint32_t vni;
+};
+
+static void target_of(const struct flow *f, const struct steer_conf *c,
+		      struct target *t)
+{
+	if (f->tunnel >= 0) {
+		const struct conf_tunnel *tu = &c->tunnels[f->tunnel];
+		t->ip = rte_cpu_to_be_32(tu->target_ip);
+		t->port = rte_cpu_to_be_16(tu->target_port);
+		t->vxlan = tu->type != CONF_TUNNEL_DIRECT;
+		t->vni = t->vxlan ? tu->vni : 0;
+		return;
+	}
+	const struct conf_backend *b = &c->services[f->service].backends[f->backend];
+	t->ip = rte_cpu_to_be_32(b->ip);
+	t->port = rte_cpu_to_be_16(b->port);
+	t->vxlan = false;
+	t->vni = 0;
+}
+
+bool flow_target_is_leg(struct worker *w, const struct flow *f)
+{
+	struct target t;
+
+	if (f->leg_gone || f->b.local_port == 0 || f->b_fin)
+		return false;
+	target_of(f, rs_conf(w->pub->rs), &t);
+	return t.ip == f->b.peer_ip && t.port == f->b.peer_port &&
+	       t.vxlan == f->vxlan && (!t.vxlan || t.vni == f->vni);
 }
 
 static bool target_addr(struct worker *w, struct flow *f, uint32_t ip_host,
@@ -250,28 +334,26 @@ static bool rebind(struct worker *w, struct flow *f, const struct steer_conf *c)
 	return true;
 }
 
-void flow_decide(struct worker *w, struct flow *f)
+int flow_decide_rules(struct worker *w, struct flow *f)
 {
 	const struct ruleset *rs = w->pub->rs;
 	const struct steer_conf *c = rs_conf(rs);
 	struct rs_decision d;
 
+	w->st.cnt[CNT_requests]++;
+	f->n_req++;
 	/* The listener index is the ruleset's: one published since the SYN
 	 * may have moved or dropped it. */
 	int l = rs_listener_find(rs, rte_be_to_cpu_32(f->c.local_ip),
 				 rte_be_to_cpu_16(f->c.local_port));
-	if (l < 0) {
-		flow_respond(w, f, 503);
-		return;
-	}
+	if (l < 0)
+		return 503;
 	f->listener = (uint16_t)l;
 	uint64_t t0 = rte_rdtsc();
 	int r = rs_decide(rs, w->pub->scratch[w->id], f->listener, &w->req, f->hash, &d);
 	hist_add(w, HIST_decision, rte_rdtsc() - t0);
-	if (r != 0) {
-		flow_respond(w, f, 503);
-		return;
-	}
+	if (r != 0)
+		return 503;
 	count_decision(w, &d);
 	f->service = (uint16_t)d.service;
 	f->intercept = d.intercept;
@@ -280,21 +362,40 @@ void flow_decide(struct worker *w, struct flow *f)
 	f->gen = w->pub->generation;
 	f->svc_key = name_key(c->services[d.service].name);
 	f->tun_key = d.tunnel >= 0 ? name_key(c->tunnels[d.tunnel].name) : 0;
-	if (d.target == RS_TARGET_NONE) {
-		flow_respond(w, f, 503);
-		return;
-	}
-	if (!build_injection(f, &d)) {
-		flow_respond(w, f, 431);
-		return;
-	}
-	bool ok = d.target == RS_TARGET_TUNNEL ? target_tunnel(w, f, c) :
-						 target_backend(w, f, c);
+	f->tries = 0;
+	f->tried = 0;
+	if (d.target == RS_TARGET_NONE)
+		return 503;
+	if (d.target != RS_TARGET_TUNNEL)
+		f->tunnel = -1;
+	if (!host_agree(w, f) || !build_injection(f, &d))
+		return 431;
+	return 0;
+}
+
+void flow_connect_target(struct worker *w, struct flow *f)
+{
+	const struct steer_conf *c = rs_conf(w->pub->rs);
+	bool ok = f->tunnel >= 0 ? target_tunnel(w, f, c) : target_backend(w, f, c);
+
 	if (!ok) {
 		flow_connect_failed(w, f);
 		return;
 	}
 	connect_start(w, f);
+}
+
+void flow_decide(struct worker *w, struct flow *f)
+{
+	int status = flow_decide_rules(w, f);
+
+	if (status != 0) {
+		flow_respond(w, f, status);
+		return;
+	}
+	if (f->per_req)
+		req_decided(w, f);
+	flow_connect_target(w, f);
 }
 
 /* The next backend after a failure: walk Maglev's table from the flow's

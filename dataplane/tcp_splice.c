@@ -8,6 +8,7 @@
 #include <rte_cycles.h>
 
 #include "csum.h"
+#include "http_frame.h"
 #include "flow.h"
 #include "pkt.h"
 #include "stats.h"
@@ -103,15 +104,10 @@ static inline uint8_t cb_shift(const struct flow *f)
 	return f->b_ws_ok ? f->c_wscale : 0;
 }
 
-static inline uint32_t buffered(const struct flow *f)
-{
-	return f->hlen + f->inj_len;
-}
-
 void splice_push(struct worker *w, struct flow *f, bool retransmit)
 {
-	uint32_t total = buffered(f);
-	uint32_t acked = f->b_una - (f->s_isn + 1);
+	uint32_t total = owned(f);
+	uint32_t acked = f->b_una - f->b_base;
 	uint32_t mss = f->b_mss ? f->b_mss : TCP_DEFAULT_MSS;
 	uint32_t room = w->sh->ports[f->b.port].mtu - 40 -
 			(f->vxlan ? VXLAN_OVERHEAD : 0);
@@ -132,13 +128,15 @@ void splice_push(struct worker *w, struct flow *f, bool retransmit)
 		if (n > f->b_wnd - (f->b_sent - acked))
 			n = f->b_wnd - (f->b_sent - acked);
 		uint8_t flags = TCP_ACK | (f->b_sent + n == total ? TCP_PSH : 0);
-		struct rte_mbuf *m = tcp_build(w, &f->b, f->s_isn + 1 + f->b_sent,
+		struct rte_mbuf *m = tcp_build(w, &f->b, f->b_base + f->b_sent,
 					       f->b_ack, flags,
 					       (uint16_t)(win > 65535 ? 65535 : win),
 					       NULL, 0, f->hbuf + f->b_sent, n);
 		if (m == NULL || !flow_send_backend(w, f, m))
 			return;
 		f->b_sent += n;
+		if (SEQ_LT(f->s_nxt, f->b_base + f->b_sent))
+			f->s_nxt = f->b_base + f->b_sent;
 	}
 }
 
@@ -155,19 +153,35 @@ static void established(struct worker *w, struct flow *f, struct seg *s)
 	f->b_mss = o.mss ? o.mss : TCP_DEFAULT_MSS;
 	/* RFC 7323 section 2.2: the window of a SYN is never scaled. */
 	f->b_wnd = rte_be_to_cpu_16(s->th->rx_win);
-	f->b_una = f->s_isn + 1;
+	f->b_base = f->s_isn + 1;
+	f->b_una = f->b_base;
+	f->b_acked = f->b_base;
+	f->s_nxt = f->b_base;
 	f->b_ack = f->b_isn + 1;
 	f->b_snd = f->b_isn + 1;
+	f->b_fin = false;
 	f->b_sent = 0;
 	/* Client bytes past the buffer map to backend bytes past buffer +
-	 * injected lines; backend bytes map onto our own ISN's space. */
-	f->c_buf_end = f->c_isn + 1 + f->hlen;
-	f->c_snd = f->c_buf_end;
-	f->c2b = f->s_isn - f->c_isn + f->inj_len;
-	f->b2c = f->r_isn - f->b_isn;
+	 * injected lines; backend bytes continue the client's view of our
+	 * sequence space (r_nxt: r_isn + 1 for the first leg). */
+	f->c_buf_end = f->h_seq + (f->per_req ? f->out_len : f->hlen);
+	if (SEQ_LT(f->c_snd, f->h_seq + f->hlen))
+		f->c_snd = f->h_seq + f->hlen;
+	f->c2b = f->b_base + f->inj_len - f->h_seq;
+	f->c2b_prev = f->c2b;
+	f->c_prev_lo = f->c_prev_hi = f->h_seq;
+	f->b2c = f->r_nxt - (f->b_isn + 1);
+	f->rs_frame = f->b_isn + 1;
+	f->rs = RS_IDLE;
+	f->n_pend = 0;
+	f->pend_head = 0;
+	f->leg_gone = false;
+	f->resp_last = false;
 	f->state = FS_SPLICE;
 	f->spliced = true;
 	f->retries = 0;
+	if (f->per_req)
+		req_on_leg(w, f);
 	splice_push(w, f, false);
 	flow_timer(w, f, 200);    /* RTO for the buffered request */
 	rte_pktmbuf_free(s->m);
@@ -188,16 +202,112 @@ static inline bool state_csum_bad(const struct flow *f, const struct seg *s)
 	       !seg_csum_ok(s);
 }
 
+/* Per request, the bytes framing reads (headers, chunk-size lines) must be
+ * the ones the endpoint will take: only a segment that is opaque body
+ * data from end to end goes unchecked. */
+static inline bool framed_csum_bad(const struct flow *f, const struct seg *s,
+				   bool to_backend)
+{
+	if (!f->per_req || s->len == 0 || f->hbuf != NULL)
+		return false;     /* checked by state_csum_bad, or not read */
+	const struct hf_body *b = to_backend ? &f->rq_body : &f->rs_body;
+	uint32_t at = to_backend ? f->rq_frame : f->rs_frame;
+	bool body = to_backend ? f->rq == RQ_BODY : f->rs == RS_BODY;
+	if (to_backend ? f->rq == RQ_TUNNEL : f->rs == RS_TUNNEL)
+		return false;
+	if (body && SEQ_LEQ(s->seq, at) &&
+	    (uint64_t)(s->seq + s->len - at) <= hf_body_opaque(b))
+		return false;
+	if (SEQ_LEQ(s->seq + s->len, at))
+		return false;     /* framed already: passed on as it is */
+	return !seg_csum_ok(s);
+}
+
+void splice_client_seg(struct worker *w, struct flow *f, struct seg *s,
+		       uint32_t c2b)
+{
+	struct rte_tcp_hdr *th = s->th;
+	bool rst = s->flags & TCP_RST;
+	uint32_t acc = 0;
+
+	nat_ip(s->ip, &acc, f->b.local_ip, f->b.peer_ip);
+	nat_ports(th, &acc, f->b.local_port, f->b.peer_port);
+	set_seq(th, &acc, s->seq + c2b);
+	if (s->len && SEQ_LT(f->s_nxt, s->seq + c2b + s->len))
+		f->s_nxt = s->seq + c2b + s->len;
+	if (s->flags & TCP_ACK) {
+		uint32_t ack = s->ack - f->b2c;
+		if (!rst)
+			f->b_ack = ack;
+		set_ack(th, &acc, ack);
+		sack_shift(th, &acc, f->b2c);
+	}
+	rescale_win(th, &acc, c_shift(f), cb_shift(f));
+	csum_apply((void *)&th->cksum, acc);
+	flow_send_backend(w, f, s->m);
+}
+
+void splice_client_bytes(struct worker *w, struct flow *f, const struct seg *s,
+			 uint32_t from, uint32_t to, uint32_t c2b)
+{
+	uint32_t ack = s->ack - f->b2c;
+	uint32_t win = (uint32_t)rte_be_to_cpu_16(s->th->rx_win) << c_shift(f) >> cb_shift(f);
+	struct rte_mbuf *m = tcp_build(w, &f->b, from + c2b, ack,
+				       (uint8_t)(TCP_ACK | (s->flags & TCP_PSH)),
+				       (uint16_t)(win > 65535 ? 65535 : win),
+				       NULL, 0, s->data + (from - s->seq), to - from);
+	if (m == NULL || !flow_send_backend(w, f, m))
+		return;
+	f->b_ack = ack;
+	if (SEQ_LT(f->s_nxt, to + c2b))
+		f->s_nxt = to + c2b;
+}
+
 void splice_to_backend(struct worker *w, struct flow *f, struct seg *s)
 {
 	struct rte_tcp_hdr *th = s->th;
 
-	if (unlikely(state_csum_bad(f, s))) {
+	if (unlikely(state_csum_bad(f, s) || framed_csum_bad(f, s, true))) {
 		count_drop(w, DROP_tcp_csum, s->m);
 		return;
 	}
+	if (f->per_req && f->state == FS_SPLICE) {
+		if (s->len) {
+			req_client_data(w, f, s);
+			if (f->state == FS_SPLICE && (f->held || f->err_pending))
+				req_progress(w, f);
+			return;
+		}
+		if ((s->flags & TCP_ACK) && SEQ_LT(f->c_ack_rcv, s->ack))
+			f->c_ack_rcv = s->ack;
+		if (f->leg_gone) {
+			/* No leg: the client's control segments are ours. */
+			if (s->flags & TCP_RST) {
+				w->st.cnt[CNT_closed_rst_client]++;
+				rte_pktmbuf_free(s->m);
+				flow_free(w, f);
+				return;
+			}
+			if ((s->flags & TCP_FIN) && s->seq == f->h_seq + f->hlen) {
+				f->c_fin = true;
+				f->c_snd = s->seq + 1;
+				f->r_base = f->r_nxt;
+				flow_respond(w, f, f->hlen ? 400 : 0);
+			}
+			rte_pktmbuf_free(s->m);
+			return;
+		}
+		if ((s->flags & TCP_FIN) &&
+		    (f->held || f->out_len != f->hlen || s->seq != f->h_seq + f->hlen ||
+		     f->b_sent != owned(f))) {
+			/* A FIN behind bytes we hold: taken when it comes
+			 * again, once they are through. */
+			count_drop(w, DROP_fin_early, s->m);
+			return;
+		}
+	}
 
-	if (s->len && SEQ_LT(s->seq, f->c_buf_end)) {
+	if (!f->per_req && s->len && SEQ_LT(s->seq, f->c_buf_end)) {
 		/* Bytes we acknowledged ourselves: the client missed our
 		 * ACK. Say it again; it resends from there. */
 		uint32_t win = f->b_wnd >> our_wscale(f);
@@ -224,27 +334,20 @@ void splice_to_backend(struct worker *w, struct flow *f, struct seg *s)
 		f->c_fin = true;
 	if ((s->flags & TCP_ACK) && !rst)
 		f->c_wnd = rte_be_to_cpu_16(th->rx_win);
-
-	uint32_t acc = 0;
-	nat_ip(s->ip, &acc, f->b.local_ip, f->b.peer_ip);
-	nat_ports(th, &acc, f->b.local_port, f->b.peer_port);
-	set_seq(th, &acc, s->seq + f->c2b);
-	if (s->flags & TCP_ACK) {
-		uint32_t ack = s->ack - f->b2c;
-		if (!rst)
-			f->b_ack = ack;
-		set_ack(th, &acc, ack);
-		sack_shift(th, &acc, f->b2c);
-	}
-	rescale_win(th, &acc, c_shift(f), cb_shift(f));
-	csum_apply((void *)&th->cksum, acc);
-	flow_send_backend(w, f, s->m);
+	/* Per request, a segment without data speaks at the backend's next
+	 * byte: the client's own may be past bytes we hold. */
+	uint32_t c2b = f->c2b;
+	if (f->per_req && s->len == 0)
+		c2b = f->s_nxt + (f->c_fin && !(s->flags & TCP_FIN)) - s->seq;
+	splice_client_seg(w, f, s, c2b);
 
 	if (rst) {
 		if (rst_ok)
 			flow_linger(w, f, CNT_closed_rst_client);
 	} else {
 		maybe_closed(w, f);
+		if (f->per_req && f->state == FS_SPLICE && (f->held || f->err_pending))
+			req_progress(w, f);
 	}
 }
 
@@ -252,11 +355,11 @@ static void splice_to_client(struct worker *w, struct flow *f, struct seg *s)
 {
 	struct rte_tcp_hdr *th = s->th;
 
-	if (unlikely(state_csum_bad(f, s))) {
+	if (unlikely(state_csum_bad(f, s) || framed_csum_bad(f, s, false))) {
 		count_drop(w, DROP_tcp_csum, s->m);
 		return;
 	}
-	uint32_t total = f->s_isn + 1 + buffered(f);
+	uint32_t total = f->b_base + owned(f);
 
 	if (s->flags & TCP_SYN) {
 		/* SYN-ACK again: our first segment was lost. */
@@ -273,21 +376,45 @@ static void splice_to_client(struct worker *w, struct flow *f, struct seg *s)
 		f->b_snd = end;
 	if (s->flags & TCP_FIN)
 		f->b_fin = true;
+	if (f->per_req && s->len && !resp_backend_data(w, f, s))
+		return;           /* dropped, or the flow was ended */
 	if ((s->flags & TCP_ACK) && !rst) {
 		f->b_wnd = (uint32_t)rte_be_to_cpu_16(th->rx_win) << f->b_wscale;
-		if (SEQ_LT(f->b_una, s->ack) && SEQ_LEQ(s->ack, total)) {
-			f->b_una = s->ack;
+		if (SEQ_LT(f->b_acked, s->ack))
+			f->b_acked = s->ack;
+		if (SEQ_LT(f->b_una, s->ack) && SEQ_LT(f->b_una, total)) {
+			/* An ACK past the buffer (it covers body bytes
+			 * spliced after it) delivered it all too. */
+			f->b_una = SEQ_LEQ(s->ack, total) ? s->ack : total;
 			f->retries = 0;
 		}
-		if (f->hbuf) {
+		if (f->hbuf && owned(f)) {
 			if (f->b_una == total) {
 				/* Delivered: the buffer and its timer go. */
-				flow_put_hbuf(w, f);
-				flow_timer(w, f, (uint64_t)w->sh->conf->dataplane.timeouts.idle_s * 1000);
+				if (f->per_req) {
+					req_delivered(w, f);
+				} else {
+					flow_put_hbuf(w, f);
+					flow_timer(w, f, (uint64_t)w->sh->conf->dataplane.timeouts.idle_s * 1000);
+				}
 			} else {
 				splice_push(w, f, false);
 			}
 		}
+	}
+	if (f->per_req && (s->flags & TCP_FIN) && !rst && s->len == 0 &&
+	    f->rs == RS_IDLE && !f->c_fin && !f->resp_last &&
+	    s->seq + 1 == f->b_snd) {
+		/* The backend closed an idle leg (its keep-alive time-out
+		 * raced ours): not the client's business. The next request
+		 * gets a new leg. */
+		w->st.cnt[CNT_legs_backend_closed]++;
+		f->r_nxt = s->seq + f->b2c;
+		rte_pktmbuf_free(s->m);
+		leg_detach(w, f);
+		f->r_base = f->r_nxt;
+		req_progress(w, f);
+		return;
 	}
 
 	uint32_t acc = 0;
@@ -297,9 +424,14 @@ static void splice_to_client(struct worker *w, struct flow *f, struct seg *s)
 	if (s->flags & TCP_ACK) {
 		/* Acks inside the buffered request were already given to
 		 * the client by us: never go back below that. */
-		uint32_t ack = s->ack - f->c2b;
-		if (SEQ_LT(ack, f->c_buf_end))
-			ack = f->c_buf_end;
+		uint32_t ack;
+		if (f->per_req) {
+			ack = req_ack_to_client(f, s->ack);
+		} else {
+			ack = s->ack - f->c2b;
+			if (SEQ_LT(ack, f->c_buf_end))
+				ack = f->c_buf_end;
+		}
 		if (SEQ_LT(f->c_acked, ack))
 			f->c_acked = ack;
 		set_ack(th, &acc, ack);
@@ -316,6 +448,8 @@ static void splice_to_client(struct worker *w, struct flow *f, struct seg *s)
 			flow_linger(w, f, CNT_closed_rst_backend);
 	} else {
 		maybe_closed(w, f);
+		if (f->per_req && f->state == FS_SPLICE && (f->held || f->err_pending))
+			req_progress(w, f);
 	}
 }
 
@@ -378,5 +512,9 @@ void tcp_backend_input(struct worker *w, struct seg *s)
 		/* fall through */
 	default:
 		count_drop(w, DROP_tcp_no_flow, s->m);
+		return;
+	case FS_LEG_CLOSE:
+		leg_input(w, f, s);
+		return;
 	}
 }

@@ -100,6 +100,7 @@ static const char conf_fmt[] =
 	");\n"
 	"listeners = (\n"
 	"  { name = \"web\"; address = \"198.18.0.1:80\"; default_service = \"web\";\n"
+	"    routing = \"%s\";\n"
 	"    routes = ( { host = \"api.example.test\"; service = \"api\"; } ); }\n"
 	");\n"
 	"services = (\n"
@@ -127,6 +128,7 @@ static void conf_text(const struct h_params *p, char *text, size_t len)
 {
 	snprintf(text, len, conf_fmt, p->workers, p->max_flows, p->header_max,
 		 p->syn_ms, p->header_ms, p->connect_ms, p->idle_s, p->linger_ms,
+		 p->per_request ? "request" : "connection",
 		 p->web_backends ? p->web_backends : default_web,
 		 p->bob_no_fail_open ? " fail_open = false;" : "");
 }

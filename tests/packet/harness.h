@@ -82,6 +82,9 @@ struct h_params {
 	unsigned linger_ms;       /* default 500 */
 	bool bob_no_fail_open;    /* bob: fail_open = false */
 	bool no_resolve;          /* skip pre-resolving the inner hosts' MACs */
+	bool per_request;         /* listener routing = "request" (default
+				   * here: "connection", one decision per
+				   * connection, as these tables were written) */
 	uint16_t ports_per_worker;/* default (65536 - 1024) / workers */
 	const char *web_backends; /* service web's backends list (libconfig);
 				   * default .10 and .11 */
