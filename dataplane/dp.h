@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include <rte_byteorder.h>
+#include <rte_cycles.h>
 #include <rte_ether.h>
 #include <rte_mbuf.h>
 #include <rte_ring.h>
@@ -282,6 +283,13 @@ struct worker {
 
 /* Per-mbuf metadata for packets passed between lcores. */
 #define MBUF_ZONE(m) ((m)->hash.usr)   /* 0 underlay, tunnel + 1 overlay */
+
+/* Milliseconds of the TSC clock: the workers' and the control loop's
+ * time base. */
+static inline uint64_t worker_ms(void)
+{
+	return rte_get_tsc_cycles() / (rte_get_tsc_hz() / 1000);
+}
 
 static inline void count_drop(struct worker *w, enum steer_drop d,
 			      struct rte_mbuf *m)

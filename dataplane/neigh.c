@@ -18,37 +18,6 @@ struct neigh_table *neigh_create(void)
 	return rte_zmalloc("neigh", sizeof(struct neigh_table), RTE_CACHE_LINE_SIZE);
 }
 
-bool route_lookup(const struct dp_shared *sh, uint32_t dst, unsigned *port,
-		  uint32_t *nexthop)
-{
-	for (unsigned p = 0; p < sh->n_ports; p++)
-		if ((dst & sh->ports[p].mask) == (sh->ports[p].ip & sh->ports[p].mask)) {
-			*port = p;
-			*nexthop = dst;
-			return true;
-		}
-	/* Static routes: longest prefix wins; the gateway must be on-link. */
-	const struct steer_conf *c = sh->conf;
-	int best = -1;
-	for (unsigned i = 0; i < c->n_routes; i++) {
-		const struct conf_route *r = &c->routes[i];
-		uint32_t mask = r->plen ? rte_cpu_to_be_32(~0u << (32 - r->plen)) : 0;
-		if ((dst & mask) == rte_cpu_to_be_32(r->prefix) &&
-		    (best < 0 || r->plen > c->routes[best].plen))
-			best = (int)i;
-	}
-	if (best < 0)
-		return false;
-	uint32_t via = rte_cpu_to_be_32(c->routes[best].via);
-	for (unsigned p = 0; p < sh->n_ports; p++)
-		if ((via & sh->ports[p].mask) == (sh->ports[p].ip & sh->ports[p].mask)) {
-			*port = p;
-			*nexthop = via;
-			return true;
-		}
-	return false;
-}
-
 static struct neigh_entry *entry_get(struct neigh_table *t, uint64_t key, bool add)
 {
 	for (uint32_t i = neigh_slot(key), n = 0; n < NEIGH_SLOTS;
@@ -303,4 +272,22 @@ void neigh_announce(struct dp_shared *sh)
 		if (m)
 			ctrl_tx(sh, p, m);
 	}
+}
+
+void neigh_want(struct worker *w, uint32_t zone, uint32_t ip, unsigned port)
+{
+	/* Many flows wait on one next hop at once: ask once per 50 ms, or
+	 * the requests crowd the ARP replies out of the control ring. */
+	uint64_t key = neigh_key(zone, ip);
+	unsigned slot = (unsigned)(key * 0x9e3779b97f4a7c15ull >> 58);
+	if (w->want_key[slot] == key && w->now - w->want_at[slot] < 50)
+		return;
+	w->want_key[slot] = key;
+	w->want_at[slot] = w->now;
+
+	/* A resolve request travels as a tagged integer, not an mbuf:
+	 * mbuf pointers are aligned, so bit 0 tells them apart. */
+	uintptr_t v = ((uintptr_t)zone << 41) | ((uintptr_t)port << 33) |
+		      ((uintptr_t)ip << 1) | 1;
+	rte_ring_enqueue(w->sh->ctrl_ring, (void *)v);
 }

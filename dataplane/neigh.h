@@ -16,6 +16,7 @@
 #include <rte_ether.h>
 
 #include "dp.h"
+#include "route.h"
 
 #define NEIGH_SLOTS 4096          /* power of two */
 #define NEIGH_VALID (1ull << 63)
@@ -97,9 +98,5 @@ void neigh_tick(struct dp_shared *sh, uint64_t now_ms);
 /* Main lcore: gratuitous ARP for every port address. */
 void neigh_announce(struct dp_shared *sh);
 
-/* Next hop for an underlay destination: the port and the address to ARP.
- * Returns false when nothing routes there. */
-bool route_lookup(const struct dp_shared *sh, uint32_t dst, unsigned *port,
-		  uint32_t *nexthop);
 
 #endif

@@ -7,6 +7,7 @@
 #include <rte_tcp.h>
 
 #include "dp.h"
+#include "vxlan.h"
 
 #define TCP_FIN 0x01
 #define TCP_SYN 0x02
@@ -31,15 +32,6 @@ void tx_send(struct worker *w, unsigned port, struct rte_mbuf *m);
 
 /* Send everything queued (or hand it to the test capture). */
 void tx_flush(struct worker *w);
-
-/* The MAC our overlay address uses on tunnel VNI (answered by ARP). */
-void vxlan_overlay_mac(uint32_t vni, struct rte_ether_addr *mac);
-
-/* Prepend outer Ethernet + IPv4 + UDP + VXLAN (RFC 7348 section 5) to the
- * inner frame M, from port PI to the VTEP. False when M has no headroom. */
-bool vxlan_wrap(struct rte_mbuf *m, const struct port_info *pi,
-		const struct rte_ether_addr *vtep_mac, uint32_t vtep_ip,
-		uint32_t vni, uint16_t sport);
 
 /* Build Ethernet + IPv4 + TCP from E's local end to its peer, with OPTS and
  * DATA as payload; checksums complete. Returns NULL (counted) when the pool

@@ -1,7 +1,6 @@
-/* The TCP stages of a flow's life (DESIGN.md "A connection's life"):
- * tcp_client.c answers SYNs, collects the request header and writes our own
- * short responses; tcp_connect.c decides and connects to the target;
- * tcp_splice.c translates both directions once connected. */
+/* The TCP stages of a flow's life (DESIGN.md "A connection's life"), top
+ * to bottom: each calls only the stages below it (tcp_input.c has the
+ * map). Declarations are grouped by stage in that order. */
 #ifndef STEER_TCP_H
 #define STEER_TCP_H
 
@@ -44,59 +43,15 @@ static inline bool seg_csum_ok(const struct seg *s)
 #define SEQ_LT(a, b) ((int32_t)((a) - (b)) < 0)
 #define SEQ_LEQ(a, b) ((int32_t)((a) - (b)) <= 0)
 
-/* Client side: a segment to listener LISTENER (S->m is consumed). */
-void tcp_client_input(struct worker *w, struct seg *s, unsigned listener);
+#define SEQ_GEQ(a, b) SEQ_LEQ(b, a)
 
-/* Backend side: a segment to one of our source ports. */
-void tcp_backend_input(struct worker *w, struct seg *s);
-
-/* A flow's timer fired. */
-void tcp_expire(struct worker *w, struct flow *f);
-
-/* tcp_client.c: answer the client with STATUS and close (400, 408, 431,
- * 502, 503). */
-void flow_respond(struct worker *w, struct flow *f, int status);
-
-/* tcp_client.c: ACK the client's contiguous data; advertise what is left
- * of the header buffer. */
-void client_ack(struct worker *w, struct flow *f);
-
-/* tcp_connect.c: the header is complete in f->hbuf: decide and connect. */
-void flow_decide(struct worker *w, struct flow *f);
-
-/* tcp_connect.c: the connect attempt failed (RST or timeout): next
- * backend, fail-open, or an error response. */
-void flow_connect_failed(struct worker *w, struct flow *f);
-
-/* tcp_connect.c: (re)send the SYN of the current attempt. */
-void flow_send_syn(struct worker *w, struct flow *f);
-
-/* tcp_splice.c: translate a client segment towards the backend. */
-void splice_to_backend(struct worker *w, struct flow *f, struct seg *s);
-
-/* tcp_splice.c: send buffered bytes the backend's window allows. */
-void splice_push(struct worker *w, struct flow *f, bool retransmit);
-
-/* Enter LINGER: keep the entry for linger_ms, then free it. */
-void flow_linger(struct worker *w, struct flow *f, enum steer_counter why);
+/* ---- shared inline helpers ------------------------------------------- */
 
 /* The client-facing window shift we use for F. */
 static inline uint8_t our_wscale(const struct flow *f)
 {
 	return f->c_ws_ok ? 7 : 0;
 }
-
-/* tcp_client.c: header collection, shared with later requests. */
-#define COL_ADVANCED (-1)        /* the contiguous bytes grew */
-#define COL_KEPT (-2)            /* stored out of order */
-/* Store LEN bytes of DATA at client sequence SEQ in F's buffer (from
- * f->h_seq). Returns COL_ADVANCED, COL_KEPT, or the drop reason. */
-int flow_collect(struct worker *w, struct flow *f, uint32_t seq,
-		 const char *data, uint32_t len);
-/* Parse the buffered request header (resumable): > 0 its length (then
- * f->hdr_end is set and w->req holds the result), HTTP_INCOMPLETE, or
- * HTTP_ERROR with w->req.error (a full buffer is HTTP_ERR_TOO_LARGE). */
-int flow_parse(struct worker *w, struct flow *f);
 
 /* Where client byte OFF (from h_seq) lives in the buffer: bytes past the
  * header moved by the injected lines (inj_len, which may also hold the
@@ -122,50 +77,104 @@ static inline uint32_t owned(const struct flow *f)
 	return f->held ? 0 : buffered(f);
 }
 
-/* tcp_client.c: RST to the client at the backend's next byte and to the
- * backend at SEQ_B (backend space). */
-void flow_reset_both(struct worker *w, struct flow *f, uint32_t seq_b);
+/* F is spliced to a backend leg that is still there. */
+static inline bool flow_leg_alive(const struct flow *f)
+{
+	return f->state == FS_SPLICE && !f->leg_gone && f->b.local_port != 0;
+}
 
-/* tcp_splice.c: send the client's bytes [FROM, TO) of S to the backend as
- * a segment of our own, at client sequence + C2B (S is not consumed). */
-void splice_client_bytes(struct worker *w, struct flow *f, const struct seg *s,
-			 uint32_t from, uint32_t to, uint32_t c2b);
-/* tcp_splice.c: rewrite and forward client segment S in place with C2B. */
-void splice_client_seg(struct worker *w, struct flow *f, struct seg *s,
-		       uint32_t c2b);
+/* May the client be told (ACK) that we hold the buffered bytes? Not while
+ * bytes spliced before them are unacknowledged: a cumulative ACK past
+ * them would speak for the backend. */
+static inline bool held_ackable(const struct flow *f)
+{
+	return !flow_leg_alive(f) || SEQ_LEQ(f->b_base, f->b_acked);
+}
 
-/* tcp_request.c: per-request routing (routing = "request"). */
+/* ---- tcp_input.c: the entry points ------------------------------------ */
+
+/* Client side: a segment to listener LISTENER (S->m is consumed). */
+void tcp_client_input(struct worker *w, struct seg *s, unsigned listener);
+/* Backend side: a segment to one of our source ports. */
+void tcp_backend_input(struct worker *w, struct seg *s);
+/* A flow's timer fired. */
+void tcp_expire(struct worker *w, struct flow *f);
+
+/* ---- tcp_request.c: per-request routing, first decisions -------------- */
+
+/* The first request's header is complete: decide and connect. */
+void req_decide_first(struct worker *w, struct flow *f);
 /* The decided request's header is in the buffer: record how it is framed
  * (from w->req) and which of the buffered bytes belong to it. */
 void req_decided(struct worker *w, struct flow *f);
 /* More bytes in the buffer while the decided request waits for its leg. */
 void req_buffer_grew(struct worker *w, struct flow *f);
-/* The leg is connected (tcp_splice.c established()): the request in the
- * buffer is on its way. */
+/* The leg is connected: the request in the buffer is on its way. */
 void req_on_leg(struct worker *w, struct flow *f);
 /* A client data segment of a spliced per-request flow (consumes S). */
 void req_client_data(struct worker *w, struct flow *f, struct seg *s);
+/* A client segment without data: false when it was consumed here. */
+bool req_client_ctl(struct worker *w, struct flow *f, struct seg *s);
+/* The backend's FIN on an idle leg: true when it was consumed here. */
+bool req_backend_fin(struct worker *w, struct flow *f, struct seg *s);
 /* The backend acknowledged the whole buffered request: drop it from the
  * buffer and go on with what follows. */
 void req_delivered(struct worker *w, struct flow *f);
 /* Events that may let a held request go (a response ended, an ACK). */
 void req_progress(struct worker *w, struct flow *f);
-/* May the client be told (ACK) that we hold the buffered bytes? */
-bool req_may_ack_held(const struct flow *f);
-/* The client-space ACK for backend ACK ACK_B. */
-uint32_t req_ack_to_client(const struct flow *f, uint32_t ack_b);
 /* Timer of a spliced per-request flow; false: not ours, carry on. */
 bool req_expire(struct worker *w, struct flow *f);
 /* Answer STATUS once the pending response is complete. */
 void req_fail(struct worker *w, struct flow *f, int status);
 
-/* tcp_response.c: response framing, backend to client. Returns false when
- * the segment must not be forwarded (S consumed, the flow may be gone). */
+/* ---- tcp_connect.c: rules, injection, connect ------------------------- */
+
+/* Decide the request in w->req for F: 0, or the status to answer. */
+int flow_decide_rules(struct worker *w, struct flow *f);
+/* Is the current decision's target the leg F is spliced to? */
+bool flow_target_is_leg(struct worker *w, const struct flow *f);
+/* Connect the current decision's target as a new leg. */
+void flow_connect_target(struct worker *w, struct flow *f);
+/* The connect attempt failed (RST or timeout): next backend, fail-open,
+ * or an error response. */
+void flow_connect_failed(struct worker *w, struct flow *f);
+/* (Re)send the SYN of the current attempt. */
+void flow_send_syn(struct worker *w, struct flow *f);
+
+/* ---- tcp_response.c: response framing --------------------------------- */
+
+/* Follow backend segment S's bytes. Returns false when the segment must
+ * not be forwarded (S consumed, the flow may be gone). */
 bool resp_backend_data(struct worker *w, struct flow *f, struct seg *s);
 /* A request was handed to the leg. */
 void resp_expect(struct flow *f, bool head);
 
-/* tcp_leg.c: a leg left behind by a re-bind. */
+/* ---- tcp_splice.c: translation ---------------------------------------- */
+
+/* The backend's SYN-ACK (consumed): set up the translation; the caller
+ * then sends the buffered request (splice_push) and arms its RTO. */
+void splice_established(struct worker *w, struct flow *f, struct seg *s);
+/* Whether spliced segment S must be dropped for its checksum: always
+ * checked where it changes our state or its bytes are read. */
+bool splice_csum_bad(const struct flow *f, const struct seg *s, bool to_backend);
+/* Translate a client segment towards the backend. */
+void splice_to_backend(struct worker *w, struct flow *f, struct seg *s);
+/* Translate a backend segment towards the client. Returns true when it
+ * delivered a per-request flow's whole buffered request (the caller goes
+ * on: req_delivered). */
+bool splice_to_client(struct worker *w, struct flow *f, struct seg *s);
+/* Send buffered bytes the backend's window allows. */
+void splice_push(struct worker *w, struct flow *f, bool retransmit);
+/* Send the client's bytes [FROM, TO) of S to the backend as a segment of
+ * our own, at client sequence + C2B (S is not consumed). */
+void splice_client_bytes(struct worker *w, struct flow *f, const struct seg *s,
+			 uint32_t from, uint32_t to, uint32_t c2b);
+/* Rewrite and forward client segment S in place with C2B. */
+void splice_client_seg(struct worker *w, struct flow *f, struct seg *s,
+		       uint32_t c2b);
+
+/* ---- tcp_leg.c: legs left behind by a re-bind -------------------------- */
+
 /* Detach F's backend leg into an entry of its own that closes it with a
  * FIN (or an RST when no entry is free); F is left without a leg. */
 void leg_detach(struct worker *w, struct flow *f);
@@ -174,14 +183,39 @@ void leg_input(struct worker *w, struct flow *f, struct seg *s);
 /* Its timer. */
 void leg_expire(struct worker *w, struct flow *f);
 
-/* tcp_connect.c: connect the current decision's target as a new leg. */
-void flow_connect_target(struct worker *w, struct flow *f);
-/* Is the current decision's target the leg F is spliced to? */
-bool flow_target_is_leg(struct worker *w, const struct flow *f);
-/* Decide the request in w->req for F: 0, or the status to answer. */
-int flow_decide_rules(struct worker *w, struct flow *f);
+/* ---- tcp_client.c: what the router itself sends and keeps ------------- */
 
 /* Our ISN (RFC 6528: a 4 us clock plus a keyed hash of the tuple). */
 uint32_t isn_make(struct worker *w, uint32_t a, uint32_t b, uint32_t ports);
+/* A client's SYN to LISTENER with no flow: create it, answer SYN-ACK. */
+void flow_accept(struct worker *w, struct seg *s, unsigned listener);
+/* (Re)send F's SYN-ACK. */
+void flow_synack(struct worker *w, struct flow *f);
+/* ACK the client's contiguous data; advertise what is left of the header
+ * buffer. */
+void client_ack(struct worker *w, struct flow *f);
+#define COL_ADVANCED (-1)        /* the contiguous bytes grew */
+#define COL_KEPT (-2)            /* stored out of order */
+/* Store LEN bytes of DATA at client sequence SEQ in F's buffer (from
+ * f->h_seq). Returns COL_ADVANCED, COL_KEPT, or the drop reason. */
+int flow_collect(struct worker *w, struct flow *f, uint32_t seq,
+		 const char *data, uint32_t len);
+/* Parse the buffered request header (resumable): > 0 its length (then
+ * f->hdr_end is set and w->req holds the result), HTTP_INCOMPLETE, or
+ * HTTP_ERROR with w->req.error (a full buffer is HTTP_ERR_TOO_LARGE). */
+int flow_parse(struct worker *w, struct flow *f);
+/* Answer the client with STATUS and close (400, 405, 408, 431, 502, 503;
+ * 0: a bare FIN). */
+void flow_respond(struct worker *w, struct flow *f, int status);
+/* A client segment while our response is out (FS_RESPOND, or LINGER
+ * after it). */
+void flow_respond_input(struct worker *w, struct flow *f, struct seg *s);
+/* FS_RESPOND's timer: resend, or give up. */
+void flow_respond_expire(struct worker *w, struct flow *f);
+/* Enter LINGER: keep the entry for linger_ms, then free it. */
+void flow_linger(struct worker *w, struct flow *f, enum steer_counter why);
+/* RST to the client at the backend's next byte and to the backend at
+ * SEQ_B (backend space). */
+void flow_reset_both(struct worker *w, struct flow *f, uint32_t seq_b);
 
 #endif

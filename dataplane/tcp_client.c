@@ -1,6 +1,9 @@
-/* Client side of a flow until it is spliced: SYN -> SYN-ACK, in-order and
- * out-of-order header collection, the incremental parse, and the short
- * responses the router writes itself (400, 408, 431, 502, 503). */
+/* What the router itself sends and keeps on a flow's client side, below
+ * every stage that decides (tcp_input.c calls down to it): the handshake
+ * (our ISN, SYN-ACK, the new flow), the header buffer (in-order and
+ * out-of-order collection, the resumable parse), the ACKs of what it
+ * holds, the short responses it writes itself (400, 405, 408, 431, 502,
+ * 503) and the close helpers. */
 #include <stdio.h>
 #include <string.h>
 
@@ -39,7 +42,7 @@ void client_ack(struct worker *w, struct flow *f)
 
 	/* Bytes spliced before the buffer are the backend's to acknowledge:
 	 * a cumulative ACK past them would speak for it (tcp_request.c). */
-	if (f->spliced && !req_may_ack_held(f))
+	if (f->spliced && !held_ackable(f))
 		return;
 	/* Our next byte: past what the leg sent the client, if any. */
 	uint32_t seq = f->spliced ? f->b_snd + f->b2c : f->r_nxt;
@@ -52,7 +55,7 @@ void client_ack(struct worker *w, struct flow *f)
 	tx_send(w, f->c.port, m);
 }
 
-static void send_synack(struct worker *w, struct flow *f)
+void flow_synack(struct worker *w, struct flow *f)
 {
 	uint8_t opts[12];
 	unsigned n = 0;
@@ -87,7 +90,7 @@ static void send_synack(struct worker *w, struct flow *f)
 		tx_send(w, f->c.port, m);
 }
 
-static void new_flow(struct worker *w, struct seg *s, unsigned listener)
+void flow_accept(struct worker *w, struct seg *s, unsigned listener)
 {
 	struct flow_key k = { .c_ip = s->ip->src_addr, .l_ip = s->ip->dst_addr,
 			      .c_port = s->th->src_port, .l_port = s->th->dst_port };
@@ -128,7 +131,7 @@ static void new_flow(struct worker *w, struct seg *s, unsigned listener)
 		     CONF_ROUTING_REQUEST;
 	f->hash = rte_hash_crc(&k, sizeof(k), 0x5354);
 	f->t_syn = rte_rdtsc();
-	send_synack(w, f);
+	flow_synack(w, f);
 	flow_timer(w, f, w->sh->conf->dataplane.timeouts.syn_ms);
 	rte_pktmbuf_free(s->m);
 }
@@ -207,7 +210,7 @@ static enum steer_counter respond_outcome(const struct flow *f)
 	return f->status ? CNT_closed_http_error : CNT_closed_fin;
 }
 
-static void respond_input(struct worker *w, struct flow *f, struct seg *s)
+void flow_respond_input(struct worker *w, struct flow *f, struct seg *s)
 {
 	uint32_t our_end = f->r_base + f->resp_len + 1;
 
@@ -378,150 +381,6 @@ int flow_parse(struct worker *w, struct flow *f)
 	return n;
 }
 
-/* Run the parser over what we have; decide when the header is complete. */
-static void parse(struct worker *w, struct flow *f)
-{
-	int n = flow_parse(w, f);
-
-	if (n == HTTP_ERROR) {
-		flow_respond(w, f, http_error_status(w->req.error));
-		return;
-	}
-	if (n == HTTP_INCOMPLETE) {
-		client_ack(w, f);
-		return;
-	}
-	hist_add(w, HIST_header, rte_rdtsc() - f->t_syn);
-	client_ack(w, f);
-	flow_decide(w, f);
-}
-
-static void header_input(struct worker *w, struct flow *f, struct seg *s)
-{
-	if (s->flags & TCP_ACK)
-		f->c_wnd = rte_be_to_cpu_16(s->th->rx_win);
-	if (s->len == 0) {
-		if ((s->flags & TCP_FIN) &&
-		    s->seq == f->h_seq + f->hlen && f->state == FS_HEADER) {
-			/* The client finished sending and the header is not
-			 * complete: it never will be. */
-			f->c_fin = true;
-			f->c_snd = s->seq + 1;
-			/* Nothing sent at all: a connect-and-close (a health
-			 * check), not a bad request. Just close. */
-			flow_respond(w, f, f->hlen ? 400 : 0);
-		} else if (s->flags & TCP_FIN) {
-			w->st.drop[DROP_fin_early]++;
-		}
-		rte_pktmbuf_free(s->m);
-		return;
-	}
-	int r = flow_collect(w, f, s->seq, s->data, s->len);
-	if (r != COL_ADVANCED) {
-		/* duplicate, out of order or refused: a duplicate ACK says
-		 * what we have (RFC 9293 section 3.10.7.4). A segment kept
-		 * out of order is not a drop; anything else is, once. */
-		client_ack(w, f);
-		if (r == COL_KEPT)
-			rte_pktmbuf_free(s->m);
-		else
-			count_drop(w, (enum steer_drop)r, s->m);
-		return;
-	}
-	if (f->state == FS_HEADER) {
-		parse(w, f);
-	} else {
-		/* FS_CONNECT: body bytes (or the next request's) while
-		 * connecting. */
-		if (f->per_req)
-			req_buffer_grew(w, f);
-		client_ack(w, f);
-	}
-	rte_pktmbuf_free(s->m);
-}
-
-void tcp_client_input(struct worker *w, struct seg *s, unsigned listener)
-{
-	struct flow_key k = { .c_ip = s->ip->src_addr, .l_ip = s->ip->dst_addr,
-			      .c_port = s->th->src_port, .l_port = s->th->dst_port };
-	struct flow *f = flow_lookup_client(w, &k);
-
-	if ((f == NULL || !f->spliced) && unlikely(!seg_csum_ok(s))) {
-		count_drop(w, DROP_tcp_csum, s->m);
-		return;
-	}
-	if (f == NULL) {
-		new_flow(w, s, listener);
-		return;
-	}
-	f->last_active = w->now;
-	if ((s->flags & TCP_SYN) && !(s->flags & (TCP_ACK | TCP_RST)) &&
-	    f->state == FS_LINGER &&
-	    SEQ_LT(f->spliced ? f->c_snd : f->h_seq + f->hlen, s->seq) &&
-	    seg_csum_ok(s)) {
-		/* A new connection on the tuple of one that is closed and only
-		 * lingering (the client reuses its port at once): as a TCP in
-		 * TIME-WAIT accepts a SYN with a higher sequence number
-		 * (RFC 9293 3.10.7.4), start afresh instead of making the
-		 * client wait for its SYN retransmission. */
-		flow_free(w, f);
-		new_flow(w, s, listener);
-		return;
-	}
-	if ((s->flags & TCP_SYN) && f->state != FS_SYN_RCVD) {
-		count_drop(w, DROP_syn_in_flow, s->m);
-		return;
-	}
-	switch (f->state) {
-	case FS_SYN_RCVD:
-		if (s->flags & TCP_RST) {
-			w->st.cnt[CNT_closed_rst_client]++;
-			flow_free(w, f);
-			rte_pktmbuf_free(s->m);
-			return;
-		}
-		if (s->flags & TCP_SYN) {
-			/* Our SYN-ACK was lost: the client asks again. */
-			send_synack(w, f);
-			rte_pktmbuf_free(s->m);
-			return;
-		}
-		if (!(s->flags & TCP_ACK) || s->ack != f->r_isn + 1) {
-			count_drop(w, DROP_tcp_bad_flags, s->m);
-			return;
-		}
-		f->state = FS_HEADER;
-		flow_timer(w, f, w->sh->conf->dataplane.timeouts.header_ms);
-		header_input(w, f, s);
-		return;
-	case FS_HEADER:
-	case FS_CONNECT:
-		if (s->flags & TCP_RST) {
-			w->st.cnt[CNT_closed_rst_client]++;
-			flow_free(w, f);
-			rte_pktmbuf_free(s->m);
-			return;
-		}
-		header_input(w, f, s);
-		return;
-	case FS_SPLICE:
-		splice_to_backend(w, f, s);
-		return;
-	case FS_RESPOND:
-		respond_input(w, f, s);
-		return;
-	case FS_LINGER:
-		if (f->spliced) {
-			splice_to_backend(w, f, s);
-			return;
-		}
-		respond_input(w, f, s);
-		return;
-	default:
-		count_drop(w, DROP_tcp_no_flow, s->m);
-	}
-}
-
 void flow_linger(struct worker *w, struct flow *f, enum steer_counter why)
 {
 	if (f->state != FS_LINGER)
@@ -544,70 +403,15 @@ void flow_reset_both(struct worker *w, struct flow *f, uint32_t seq_b)
 		flow_send_backend(w, f, m);
 }
 
-void tcp_expire(struct worker *w, struct flow *f)
-{
-	const struct conf_timeouts *t = &w->sh->conf->dataplane.timeouts;
 
-	switch (f->state) {
-	case FS_SYN_RCVD:
-		w->st.cnt[CNT_closed_syn_timeout]++;
-		flow_free(w, f);
-		return;
-	case FS_HEADER:
-		flow_respond(w, f, 408);
-		return;
-	case FS_CONNECT:
-		if (w->now >= f->conn_deadline) {
-			flow_connect_failed(w, f);
-			return;
-		}
-		flow_send_syn(w, f);
-		return;
-	case FS_LEG_CLOSE:
-		leg_expire(w, f);
-		return;
-	case FS_SPLICE:
-		if (f->hbuf && SEQ_LT(f->b_una, f->b_base + owned(f))) {
-			/* The buffered request is ours to deliver. */
-			if (++f->retries > 8) {
-				/* Not silently: the client would wait for an
-				 * answer that never comes. The backend took
-				 * none of it: its RST goes at b_una, the one
-				 * sequence number RFC 5961 3.2 accepts. */
-				flow_reset_both(w, f, f->b_una);
-				w->st.cnt[CNT_closed_error]++;
-				flow_free(w, f);
-				return;
-			}
-			splice_push(w, f, true);
-			flow_timer(w, f, 200u << (f->retries < 5 ? f->retries : 5));
-			return;
-		}
-		if (f->per_req && req_expire(w, f))
-			return;
-		if (w->now - f->last_active < (uint64_t)t->idle_s * 1000) {
-			flow_timer(w, f, (uint64_t)t->idle_s * 1000 -
-				   (w->now - f->last_active));
-			return;
-		}
-		/* Idle: tell both ends rather than vanish. */
-		flow_reset_both(w, f, f->per_req ? f->s_nxt : f->c_snd + f->c2b);
-		w->st.cnt[CNT_closed_idle]++;
-		flow_free(w, f);
-		return;
-	case FS_RESPOND:
-		if (!f->resp_acked && ++f->retries <= 3) {
-			send_response(w, f);
-			w->st.cnt[CNT_retransmits]++;
-			flow_timer(w, f, 200u << f->retries);
-			return;
-		}
-		w->st.cnt[respond_outcome(f)]++;
-		flow_free(w, f);
-		return;
-	case FS_LINGER:
-	default:
-		flow_free(w, f);
+void flow_respond_expire(struct worker *w, struct flow *f)
+{
+	if (!f->resp_acked && ++f->retries <= 3) {
+		send_response(w, f);
+		w->st.cnt[CNT_retransmits]++;
+		flow_timer(w, f, 200u << f->retries);
 		return;
 	}
+	w->st.cnt[respond_outcome(f)]++;
+	flow_free(w, f);
 }

@@ -385,18 +385,6 @@ void flow_connect_target(struct worker *w, struct flow *f)
 	connect_start(w, f);
 }
 
-void flow_decide(struct worker *w, struct flow *f)
-{
-	int status = flow_decide_rules(w, f);
-
-	if (status != 0) {
-		flow_respond(w, f, status);
-		return;
-	}
-	if (f->per_req)
-		req_decided(w, f);
-	flow_connect_target(w, f);
-}
 
 /* The next backend after a failure: walk Maglev's table from the flow's
  * slot with a stride, skipping those tried; bounded. */

@@ -26,36 +26,6 @@
 #include "stats.h"
 #include "tcp.h"
 
-static bool leg_alive(const struct flow *f)
-{
-	return f->state == FS_SPLICE && !f->leg_gone && f->b.local_port != 0;
-}
-
-bool req_may_ack_held(const struct flow *f)
-{
-	return !leg_alive(f) || SEQ_LEQ(f->b_base, f->b_acked);
-}
-
-uint32_t req_ack_to_client(const struct flow *f, uint32_t ack_b)
-{
-	uint32_t own = owned(f);
-	uint32_t ack;
-
-	if (own == 0 || SEQ_LEQ(ack_b, f->b_base))
-		ack = ack_b - f->c2b_prev;
-	else if (SEQ_LT(ack_b, f->b_base + own))
-		ack = f->h_seq;   /* inside our own bytes: acked by us */
-	else
-		ack = ack_b - f->c2b;
-	/* Nothing spliced before the buffer is outstanding: the buffer's
-	 * bytes are ours to acknowledge. */
-	if (SEQ_LEQ(f->b_base, ack_b) && SEQ_LT(ack, f->h_seq + f->hlen))
-		ack = f->h_seq + f->hlen;
-	if (SEQ_LT(ack, f->c_acked))
-		ack = f->c_acked;
-	return ack;
-}
-
 /* A duplicate: say again what we have (RFC 9293 section 3.10.7.4). */
 static void dup_ack(struct worker *w, struct flow *f, struct seg *s)
 {
@@ -76,10 +46,10 @@ static bool ack_take(struct flow *f, const struct seg *s)
 	if (!(s->flags & TCP_ACK))
 		return false;
 	uint32_t ack = s->ack - f->b2c;
-	bool news = leg_alive(f) &&
+	bool news = flow_leg_alive(f) &&
 		    (ack != f->b_ack || f->c_wnd != rte_be_to_cpu_16(s->th->rx_win));
 	f->c_wnd = rte_be_to_cpu_16(s->th->rx_win);
-	if (leg_alive(f) && SEQ_LT(f->b_ack, ack))
+	if (flow_leg_alive(f) && SEQ_LT(f->b_ack, ack))
 		f->b_ack = ack;
 	return news;
 }
@@ -89,7 +59,7 @@ static bool ack_take(struct flow *f, const struct seg *s)
 static void ack_to_backend(struct worker *w, struct flow *f, bool news,
 			   uint32_t s_nxt_before)
 {
-	if (!news || !leg_alive(f) || f->s_nxt != s_nxt_before)
+	if (!news || !flow_leg_alive(f) || f->s_nxt != s_nxt_before)
 		return;
 	uint8_t bs = f->b_ws_ok ? f->c_wscale : 0;
 	uint32_t win = (uint32_t)f->c_wnd << (f->c_ws_ok ? f->c_wscale : 0) >> bs;
@@ -104,7 +74,7 @@ static void ack_to_backend(struct worker *w, struct flow *f, bool news,
 static void body_error(struct worker *w, struct flow *f)
 {
 	w->st.drop[DROP_req_framing]++;
-	if (f->held || !leg_alive(f)) {
+	if (f->held || !flow_leg_alive(f)) {
 		req_fail(w, f, 400);
 		return;
 	}
@@ -270,7 +240,7 @@ void req_fail(struct worker *w, struct flow *f, int status)
  * and acknowledged by the client, every byte we sent is acknowledged. */
 static bool leg_quiet(const struct flow *f)
 {
-	if (!leg_alive(f))
+	if (!flow_leg_alive(f))
 		return true;
 	return f->n_pend == 0 && f->rs == RS_IDLE &&
 	       SEQ_LEQ(f->s_nxt, f->b_acked) &&
@@ -281,7 +251,7 @@ static bool leg_quiet(const struct flow *f)
  * one the backend's would have been. */
 static void leave_leg(struct worker *w, struct flow *f)
 {
-	if (leg_alive(f)) {
+	if (flow_leg_alive(f)) {
 		f->r_nxt = f->b_snd + f->b2c;
 		leg_detach(w, f);
 	}
@@ -310,7 +280,7 @@ void req_progress(struct worker *w, struct flow *f)
 	}
 	if (!leg_quiet(f))
 		return;
-	if (leg_alive(f))
+	if (flow_leg_alive(f))
 		w->st.cnt[CNT_rebinds]++;
 	leave_leg(w, f);
 	flow_connect_target(w, f);
@@ -472,7 +442,7 @@ void req_client_data(struct worker *w, struct flow *f, struct seg *s)
 	/* Bytes before the buffer: the previous request's spliced ones go
 	 * again with their offset; anything older was acknowledged. */
 	if (SEQ_LT(a, f->h_seq)) {
-		if (SEQ_LEQ(f->c_prev_lo, a) && SEQ_LT(a, f->c_prev_hi) && leg_alive(f)) {
+		if (SEQ_LEQ(f->c_prev_lo, a) && SEQ_LT(a, f->c_prev_hi) && flow_leg_alive(f)) {
 			if (SEQ_LEQ(e, f->c_prev_hi)) {
 				splice_client_seg(w, f, s, f->c2b_prev);
 				return;
@@ -491,7 +461,7 @@ void req_client_data(struct worker *w, struct flow *f, struct seg *s)
 		}
 		a = hold_end;
 	}
-	if (f->rq == RQ_BODY && !f->held && leg_alive(f) &&
+	if (f->rq == RQ_BODY && !f->held && flow_leg_alive(f) &&
 	    f->out_len == f->hlen && SEQ_LEQ(f->c_buf_end, a)) {
 		if (s->flags & TCP_ACK)
 			f->c_wnd = rte_be_to_cpu_16(s->th->rx_win);
@@ -541,10 +511,75 @@ bool req_expire(struct worker *w, struct flow *f)
 		flow_respond(w, f, 0);
 		return true;
 	}
-	if (!leg_alive(f)) {
+	if (!flow_leg_alive(f)) {
 		leave_leg(w, f);
 		flow_respond(w, f, 0);
 		return true;
 	}
 	return false;
+}
+
+bool req_client_ctl(struct worker *w, struct flow *f, struct seg *s)
+{
+	if ((s->flags & TCP_ACK) && SEQ_LT(f->c_ack_rcv, s->ack))
+		f->c_ack_rcv = s->ack;
+	if (f->leg_gone) {
+		/* No leg: the client's control segments are ours. */
+		if (s->flags & TCP_RST) {
+			w->st.cnt[CNT_closed_rst_client]++;
+			rte_pktmbuf_free(s->m);
+			flow_free(w, f);
+			return false;
+		}
+		if ((s->flags & TCP_FIN) && s->seq == f->h_seq + f->hlen) {
+			f->c_fin = true;
+			f->c_snd = s->seq + 1;
+			f->r_base = f->r_nxt;
+			flow_respond(w, f, f->hlen ? 400 : 0);
+		}
+		rte_pktmbuf_free(s->m);
+		return false;
+	}
+	if ((s->flags & TCP_FIN) &&
+	    (f->held || f->out_len != f->hlen || s->seq != f->h_seq + f->hlen ||
+	     f->b_sent != owned(f))) {
+		/* A FIN behind bytes we hold: taken when it comes again, once
+		 * they are through. */
+		count_drop(w, DROP_fin_early, s->m);
+		return false;
+	}
+	return true;
+}
+
+bool req_backend_fin(struct worker *w, struct flow *f, struct seg *s)
+{
+	if (!(s->flags & TCP_FIN) || (s->flags & TCP_RST) || s->len ||
+	    f->rs != RS_IDLE || f->n_pend || f->c_fin || f->resp_last ||
+	    s->seq != f->b_snd)
+		return false;
+	/* The backend closed an idle leg (its keep-alive time-out raced
+	 * ours): not the client's business. The next request gets a new
+	 * leg. */
+	w->st.cnt[CNT_legs_backend_closed]++;
+	f->r_nxt = s->seq + f->b2c;
+	f->b_snd = s->seq + 1;
+	f->b_fin = true;
+	rte_pktmbuf_free(s->m);
+	leg_detach(w, f);
+	f->r_base = f->r_nxt;
+	req_progress(w, f);
+	return true;
+}
+
+void req_decide_first(struct worker *w, struct flow *f)
+{
+	int status = flow_decide_rules(w, f);
+
+	if (status != 0) {
+		flow_respond(w, f, status);
+		return;
+	}
+	if (f->per_req)
+		req_decided(w, f);
+	flow_connect_target(w, f);
 }

@@ -1,4 +1,5 @@
-/* Splice: once the target answered, every segment of the flow is rewritten
+/* Splice (below the request and connect stages; tcp_input.c calls it):
+ * once the target answered, every segment of the flow is rewritten
  * in place, not terminated: addresses and ports (FullNAT), seq/ack by the
  * per-direction offsets, SACK blocks, the window (rescaled where the two
  * sides' shifts differ), checksums updated incrementally (RFC 1624). Until
@@ -140,8 +141,7 @@ void splice_push(struct worker *w, struct flow *f, bool retransmit)
 	}
 }
 
-/* Connected: the backend's SYN-ACK. */
-static void established(struct worker *w, struct flow *f, struct seg *s)
+void splice_established(struct worker *w, struct flow *f, struct seg *s)
 {
 	struct tcp_opts o;
 
@@ -180,10 +180,6 @@ static void established(struct worker *w, struct flow *f, struct seg *s)
 	f->state = FS_SPLICE;
 	f->spliced = true;
 	f->retries = 0;
-	if (f->per_req)
-		req_on_leg(w, f);
-	splice_push(w, f, false);
-	flow_timer(w, f, 200);    /* RTO for the buffered request */
 	rte_pktmbuf_free(s->m);
 }
 
@@ -196,7 +192,7 @@ static void maybe_closed(struct worker *w, struct flow *f)
 /* Spliced segments are passed on unchecked, but one that changes our own
  * state (FIN, RST, or an ACK while we still own the buffered request) is
  * believed only with a good checksum. */
-static inline bool state_csum_bad(const struct flow *f, const struct seg *s)
+static inline bool state_csum_bad_(const struct flow *f, const struct seg *s)
 {
 	return ((s->flags & (TCP_FIN | TCP_RST)) || f->hbuf != NULL) &&
 	       !seg_csum_ok(s);
@@ -221,6 +217,34 @@ static inline bool framed_csum_bad(const struct flow *f, const struct seg *s,
 	if (SEQ_LEQ(s->seq + s->len, at))
 		return false;     /* framed already: passed on as it is */
 	return !seg_csum_ok(s);
+}
+
+bool splice_csum_bad(const struct flow *f, const struct seg *s, bool to_backend)
+{
+	return state_csum_bad_(f, s) || framed_csum_bad(f, s, to_backend);
+}
+
+/* The client-space ACK for backend ACK ACK_B of a per-request flow: the
+ * buffered request's bytes were acknowledged by us; the previous
+ * request's spliced ones map by c2b_prev, bytes past the buffer by c2b. */
+static uint32_t ack_to_client(const struct flow *f, uint32_t ack_b)
+{
+	uint32_t own = owned(f);
+	uint32_t ack;
+
+	if (own == 0 || SEQ_LEQ(ack_b, f->b_base))
+		ack = ack_b - f->c2b_prev;
+	else if (SEQ_LT(ack_b, f->b_base + own))
+		ack = f->h_seq;   /* inside our own bytes: acked by us */
+	else
+		ack = ack_b - f->c2b;
+	/* Nothing spliced before the buffer is outstanding: the buffer's
+	 * bytes are ours to acknowledge. */
+	if (SEQ_LEQ(f->b_base, ack_b) && SEQ_LT(ack, f->h_seq + f->hlen))
+		ack = f->h_seq + f->hlen;
+	if (SEQ_LT(ack, f->c_acked))
+		ack = f->c_acked;
+	return ack;
 }
 
 void splice_client_seg(struct worker *w, struct flow *f, struct seg *s,
@@ -267,46 +291,6 @@ void splice_to_backend(struct worker *w, struct flow *f, struct seg *s)
 {
 	struct rte_tcp_hdr *th = s->th;
 
-	if (unlikely(state_csum_bad(f, s) || framed_csum_bad(f, s, true))) {
-		count_drop(w, DROP_tcp_csum, s->m);
-		return;
-	}
-	if (f->per_req && f->state == FS_SPLICE) {
-		if (s->len) {
-			req_client_data(w, f, s);
-			if (f->state == FS_SPLICE && (f->held || f->err_pending))
-				req_progress(w, f);
-			return;
-		}
-		if ((s->flags & TCP_ACK) && SEQ_LT(f->c_ack_rcv, s->ack))
-			f->c_ack_rcv = s->ack;
-		if (f->leg_gone) {
-			/* No leg: the client's control segments are ours. */
-			if (s->flags & TCP_RST) {
-				w->st.cnt[CNT_closed_rst_client]++;
-				rte_pktmbuf_free(s->m);
-				flow_free(w, f);
-				return;
-			}
-			if ((s->flags & TCP_FIN) && s->seq == f->h_seq + f->hlen) {
-				f->c_fin = true;
-				f->c_snd = s->seq + 1;
-				f->r_base = f->r_nxt;
-				flow_respond(w, f, f->hlen ? 400 : 0);
-			}
-			rte_pktmbuf_free(s->m);
-			return;
-		}
-		if ((s->flags & TCP_FIN) &&
-		    (f->held || f->out_len != f->hlen || s->seq != f->h_seq + f->hlen ||
-		     f->b_sent != owned(f))) {
-			/* A FIN behind bytes we hold: taken when it comes
-			 * again, once they are through. */
-			count_drop(w, DROP_fin_early, s->m);
-			return;
-		}
-	}
-
 	if (!f->per_req && s->len && SEQ_LT(s->seq, f->c_buf_end)) {
 		/* Bytes we acknowledged ourselves: the client missed our
 		 * ACK. Say it again; it resends from there. */
@@ -346,26 +330,20 @@ void splice_to_backend(struct worker *w, struct flow *f, struct seg *s)
 			flow_linger(w, f, CNT_closed_rst_client);
 	} else {
 		maybe_closed(w, f);
-		if (f->per_req && f->state == FS_SPLICE && (f->held || f->err_pending))
-			req_progress(w, f);
 	}
 }
 
-static void splice_to_client(struct worker *w, struct flow *f, struct seg *s)
+bool splice_to_client(struct worker *w, struct flow *f, struct seg *s)
 {
 	struct rte_tcp_hdr *th = s->th;
-
-	if (unlikely(state_csum_bad(f, s) || framed_csum_bad(f, s, false))) {
-		count_drop(w, DROP_tcp_csum, s->m);
-		return;
-	}
 	uint32_t total = f->b_base + owned(f);
+	bool delivered = false;
 
 	if (s->flags & TCP_SYN) {
 		/* SYN-ACK again: our first segment was lost. */
 		splice_push(w, f, true);
 		count_drop(w, DROP_tcp_dup, s->m);
-		return;
+		return false;
 	}
 	/* RFC 5961 3.2, as in splice_to_backend(): in the client's window. */
 	bool rst = s->flags & TCP_RST;
@@ -376,8 +354,6 @@ static void splice_to_client(struct worker *w, struct flow *f, struct seg *s)
 		f->b_snd = end;
 	if (s->flags & TCP_FIN)
 		f->b_fin = true;
-	if (f->per_req && s->len && !resp_backend_data(w, f, s))
-		return;           /* dropped, or the flow was ended */
 	if ((s->flags & TCP_ACK) && !rst) {
 		f->b_wnd = (uint32_t)rte_be_to_cpu_16(th->rx_win) << f->b_wscale;
 		if (SEQ_LT(f->b_acked, s->ack))
@@ -392,7 +368,7 @@ static void splice_to_client(struct worker *w, struct flow *f, struct seg *s)
 			if (f->b_una == total) {
 				/* Delivered: the buffer and its timer go. */
 				if (f->per_req) {
-					req_delivered(w, f);
+					delivered = true;
 				} else {
 					flow_put_hbuf(w, f);
 					flow_timer(w, f, (uint64_t)w->sh->conf->dataplane.timeouts.idle_s * 1000);
@@ -402,21 +378,6 @@ static void splice_to_client(struct worker *w, struct flow *f, struct seg *s)
 			}
 		}
 	}
-	if (f->per_req && (s->flags & TCP_FIN) && !rst && s->len == 0 &&
-	    f->rs == RS_IDLE && !f->c_fin && !f->resp_last &&
-	    s->seq + 1 == f->b_snd) {
-		/* The backend closed an idle leg (its keep-alive time-out
-		 * raced ours): not the client's business. The next request
-		 * gets a new leg. */
-		w->st.cnt[CNT_legs_backend_closed]++;
-		f->r_nxt = s->seq + f->b2c;
-		rte_pktmbuf_free(s->m);
-		leg_detach(w, f);
-		f->r_base = f->r_nxt;
-		req_progress(w, f);
-		return;
-	}
-
 	uint32_t acc = 0;
 	nat_ip(s->ip, &acc, f->c.local_ip, f->c.peer_ip);
 	nat_ports(th, &acc, f->c.local_port, f->c.peer_port);
@@ -426,7 +387,7 @@ static void splice_to_client(struct worker *w, struct flow *f, struct seg *s)
 		 * the client by us: never go back below that. */
 		uint32_t ack;
 		if (f->per_req) {
-			ack = req_ack_to_client(f, s->ack);
+			ack = ack_to_client(f, s->ack);
 		} else {
 			ack = s->ack - f->c2b;
 			if (SEQ_LT(ack, f->c_buf_end))
@@ -448,73 +409,7 @@ static void splice_to_client(struct worker *w, struct flow *f, struct seg *s)
 			flow_linger(w, f, CNT_closed_rst_backend);
 	} else {
 		maybe_closed(w, f);
-		if (f->per_req && f->state == FS_SPLICE && (f->held || f->err_pending))
-			req_progress(w, f);
 	}
+	return delivered && f->state == FS_SPLICE;
 }
 
-void tcp_backend_input(struct worker *w, struct seg *s)
-{
-	struct flow *f = flow_by_sport(w, rte_be_to_cpu_16(s->th->dst_port));
-
-	if ((f == NULL || !f->spliced) && unlikely(!seg_csum_ok(s))) {
-		count_drop(w, DROP_tcp_csum, s->m);
-		return;
-	}
-	if (f == NULL || f->b.peer_ip != s->ip->src_addr ||
-	    f->b.peer_port != s->th->src_port) {
-		/* tcp_reply_rst() writes a plain frame: never for a
-		 * decapsulated overlay segment (it would leak the overlay's
-		 * addresses onto the underlay). */
-		if (s->zone == 0)
-			tcp_reply_rst(w, s->port, s->eth, s->ip, s->th, s->len);
-		count_drop(w, DROP_tcp_no_flow, s->m);
-		return;
-	}
-	f->last_active = w->now;
-	switch (f->state) {
-	case FS_CONNECT:
-		if ((s->flags & TCP_RST) && (s->flags & TCP_ACK) &&
-		    s->ack == f->s_isn + 1) {
-			/* RFC 9293 3.10.7.3: an acceptable RST in SYN-SENT. */
-			rte_pktmbuf_free(s->m);
-			flow_connect_failed(w, f);
-			return;
-		}
-		if ((s->flags & TCP_ACK) && !(s->flags & TCP_RST) &&
-		    s->ack != f->s_isn + 1) {
-			/* RFC 9293 3.10.7.3: an unacceptable ACK in SYN-SENT
-			 * gets <SEQ=SEG.ACK><CTL=RST>. This is what a backend
-			 * still in TIME_WAIT for this port pair answers (e.g.
-			 * after a restart): the RST clears it, and our SYN
-			 * goes again at once instead of after the RTO. */
-			struct rte_mbuf *r = tcp_build(w, &f->b, s->ack, 0, TCP_RST,
-						       0, NULL, 0, NULL, 0);
-			if (r != NULL && flow_send_backend(w, f, r))
-				w->st.cnt[CNT_rst_sent]++;
-			count_drop(w, DROP_tcp_bad_flags, s->m);
-			flow_send_syn(w, f);
-			return;
-		}
-		if ((s->flags & (TCP_SYN | TCP_ACK)) != (TCP_SYN | TCP_ACK) ||
-		    s->ack != f->s_isn + 1 || (s->flags & TCP_RST)) {
-			count_drop(w, DROP_tcp_bad_flags, s->m);
-			return;
-		}
-		established(w, f, s);
-		return;
-	case FS_SPLICE:
-	case FS_LINGER:
-		if (f->spliced) {
-			splice_to_client(w, f, s);
-			return;
-		}
-		/* fall through */
-	default:
-		count_drop(w, DROP_tcp_no_flow, s->m);
-		return;
-	case FS_LEG_CLOSE:
-		leg_input(w, f, s);
-		return;
-	}
-}

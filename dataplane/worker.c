@@ -70,24 +70,6 @@ static void to_control(struct worker *w, struct rte_mbuf *m, unsigned port,
 		count_drop(w, DROP_arp_ring_full, m);
 }
 
-void neigh_want(struct worker *w, uint32_t zone, uint32_t ip, unsigned port)
-{
-	/* Many flows wait on one next hop at once: ask once per 50 ms, or
-	 * the requests crowd the ARP replies out of the control ring. */
-	uint64_t key = neigh_key(zone, ip);
-	unsigned slot = (unsigned)(key * 0x9e3779b97f4a7c15ull >> 58);
-	if (w->want_key[slot] == key && w->now - w->want_at[slot] < 50)
-		return;
-	w->want_key[slot] = key;
-	w->want_at[slot] = w->now;
-
-	/* A resolve request travels as a tagged integer, not an mbuf:
-	 * mbuf pointers are aligned, so bit 0 tells them apart. */
-	uintptr_t v = ((uintptr_t)zone << 41) | ((uintptr_t)port << 33) |
-		      ((uintptr_t)ip << 1) | 1;
-	rte_ring_enqueue(w->sh->ctrl_ring, (void *)v);
-}
-
 static void frame_input(struct worker *w, struct rte_mbuf *m, unsigned port,
 			uint32_t zone);
 
@@ -316,11 +298,6 @@ void worker_tick(struct worker *w)
 	worker_rings(w);
 	flow_timers_run(w, tcp_expire);
 	tx_flush(w);
-}
-
-uint64_t worker_ms(void)
-{
-	return rte_get_tsc_cycles() / (rte_get_tsc_hz() / 1000);
 }
 
 int worker_loop(void *arg)

@@ -21,6 +21,5 @@ void worker_tick(struct worker *w);
 int worker_loop(void *arg);
 
 /* Milliseconds of the TSC clock. */
-uint64_t worker_ms(void);
 
 #endif

@@ -1,0 +1,339 @@
+/* The top of the TCP stages (DESIGN.md "A connection's life"): every
+ * segment worker.c takes for a listener or one of our source ports, and
+ * every flow timer, starts here and is handed down by the flow's state:
+ *
+ *   tcp_input.c      this file: dispatch by state
+ *   tcp_request.c    per-request routing, client side; first decisions
+ *   tcp_connect.c    rules, injection, backend connect, retries
+ *   tcp_response.c   response framing
+ *   tcp_splice.c     translation both ways, the buffered request
+ *   tcp_leg.c        backend legs left behind by a re-bind
+ *   tcp_client.c     handshake, header buffer, our own responses
+ *   pkt.c, flow.c    frames, tables, timers
+ *
+ * Each calls only those below it; what a lower stage finds that an upper
+ * one must act on is returned, not called back. */
+#include <rte_cycles.h>
+
+#include "flow.h"
+#include "http.h"
+#include "pkt.h"
+#include "stats.h"
+#include "tcp.h"
+
+/* A client segment of a spliced flow. */
+static void client_spliced(struct worker *w, struct flow *f, struct seg *s)
+{
+	if (unlikely(splice_csum_bad(f, s, true))) {
+		count_drop(w, DROP_tcp_csum, s->m);
+		return;
+	}
+	if (f->per_req) {
+		if (s->len)
+			req_client_data(w, f, s);
+		else if (req_client_ctl(w, f, s))
+			splice_to_backend(w, f, s);
+		if (f->state == FS_SPLICE && (f->held || f->err_pending))
+			req_progress(w, f);
+		return;
+	}
+	splice_to_backend(w, f, s);
+}
+
+/* A backend segment of a spliced flow. */
+static void backend_spliced(struct worker *w, struct flow *f, struct seg *s)
+{
+	if (unlikely(splice_csum_bad(f, s, false))) {
+		count_drop(w, DROP_tcp_csum, s->m);
+		return;
+	}
+	if (f->per_req && f->state == FS_SPLICE && !(s->flags & TCP_SYN)) {
+		if (s->len && !resp_backend_data(w, f, s))
+			return;           /* dropped, or the flow was ended */
+		if (req_backend_fin(w, f, s))
+			return;
+	}
+	if (splice_to_client(w, f, s))
+		req_delivered(w, f);
+	if (f->per_req && f->state == FS_SPLICE && (f->held || f->err_pending))
+		req_progress(w, f);
+}
+
+/* Run the parser over what we have; decide when the header is complete. */
+static void first_parse(struct worker *w, struct flow *f)
+{
+	int n = flow_parse(w, f);
+
+	if (n == HTTP_ERROR) {
+		flow_respond(w, f, http_error_status(w->req.error));
+		return;
+	}
+	if (n == HTTP_INCOMPLETE) {
+		client_ack(w, f);
+		return;
+	}
+	hist_add(w, HIST_header, rte_rdtsc() - f->t_syn);
+	client_ack(w, f);
+	req_decide_first(w, f);
+}
+
+static void header_input(struct worker *w, struct flow *f, struct seg *s)
+{
+	if (s->flags & TCP_ACK)
+		f->c_wnd = rte_be_to_cpu_16(s->th->rx_win);
+	if (s->len == 0) {
+		if ((s->flags & TCP_FIN) &&
+		    s->seq == f->h_seq + f->hlen && f->state == FS_HEADER) {
+			/* The client finished sending and the header is not
+			 * complete: it never will be. */
+			f->c_fin = true;
+			f->c_snd = s->seq + 1;
+			/* Nothing sent at all: a connect-and-close (a health
+			 * check), not a bad request. Just close. */
+			flow_respond(w, f, f->hlen ? 400 : 0);
+		} else if (s->flags & TCP_FIN) {
+			w->st.drop[DROP_fin_early]++;
+		}
+		rte_pktmbuf_free(s->m);
+		return;
+	}
+	int r = flow_collect(w, f, s->seq, s->data, s->len);
+	if (r != COL_ADVANCED) {
+		/* duplicate, out of order or refused: a duplicate ACK says
+		 * what we have (RFC 9293 section 3.10.7.4). A segment kept
+		 * out of order is not a drop; anything else is, once. */
+		client_ack(w, f);
+		if (r == COL_KEPT)
+			rte_pktmbuf_free(s->m);
+		else
+			count_drop(w, (enum steer_drop)r, s->m);
+		return;
+	}
+	if (f->state == FS_HEADER) {
+		first_parse(w, f);
+	} else {
+		/* FS_CONNECT: body bytes (or the next request's) while
+		 * connecting. */
+		if (f->per_req)
+			req_buffer_grew(w, f);
+		client_ack(w, f);
+	}
+	rte_pktmbuf_free(s->m);
+}
+
+void tcp_client_input(struct worker *w, struct seg *s, unsigned listener)
+{
+	struct flow_key k = { .c_ip = s->ip->src_addr, .l_ip = s->ip->dst_addr,
+			      .c_port = s->th->src_port, .l_port = s->th->dst_port };
+	struct flow *f = flow_lookup_client(w, &k);
+
+	if ((f == NULL || !f->spliced) && unlikely(!seg_csum_ok(s))) {
+		count_drop(w, DROP_tcp_csum, s->m);
+		return;
+	}
+	if (f == NULL) {
+		flow_accept(w, s, listener);
+		return;
+	}
+	f->last_active = w->now;
+	if ((s->flags & TCP_SYN) && !(s->flags & (TCP_ACK | TCP_RST)) &&
+	    f->state == FS_LINGER &&
+	    SEQ_LT(f->spliced ? f->c_snd : f->h_seq + f->hlen, s->seq) &&
+	    seg_csum_ok(s)) {
+		/* A new connection on the tuple of one that is closed and only
+		 * lingering (the client reuses its port at once): as a TCP in
+		 * TIME-WAIT accepts a SYN with a higher sequence number
+		 * (RFC 9293 3.10.7.4), start afresh instead of making the
+		 * client wait for its SYN retransmission. */
+		flow_free(w, f);
+		flow_accept(w, s, listener);
+		return;
+	}
+	if ((s->flags & TCP_SYN) && f->state != FS_SYN_RCVD) {
+		count_drop(w, DROP_syn_in_flow, s->m);
+		return;
+	}
+	switch (f->state) {
+	case FS_SYN_RCVD:
+		if (s->flags & TCP_RST) {
+			w->st.cnt[CNT_closed_rst_client]++;
+			flow_free(w, f);
+			rte_pktmbuf_free(s->m);
+			return;
+		}
+		if (s->flags & TCP_SYN) {
+			/* Our SYN-ACK was lost: the client asks again. */
+			flow_synack(w, f);
+			rte_pktmbuf_free(s->m);
+			return;
+		}
+		if (!(s->flags & TCP_ACK) || s->ack != f->r_isn + 1) {
+			count_drop(w, DROP_tcp_bad_flags, s->m);
+			return;
+		}
+		f->state = FS_HEADER;
+		flow_timer(w, f, w->sh->conf->dataplane.timeouts.header_ms);
+		header_input(w, f, s);
+		return;
+	case FS_HEADER:
+	case FS_CONNECT:
+		if (s->flags & TCP_RST) {
+			w->st.cnt[CNT_closed_rst_client]++;
+			flow_free(w, f);
+			rte_pktmbuf_free(s->m);
+			return;
+		}
+		header_input(w, f, s);
+		return;
+	case FS_SPLICE:
+		client_spliced(w, f, s);
+		return;
+	case FS_RESPOND:
+		flow_respond_input(w, f, s);
+		return;
+	case FS_LINGER:
+		if (f->spliced) {
+			if (unlikely(splice_csum_bad(f, s, true))) {
+				count_drop(w, DROP_tcp_csum, s->m);
+				return;
+			}
+			splice_to_backend(w, f, s);
+			return;
+		}
+		flow_respond_input(w, f, s);
+		return;
+	default:
+		count_drop(w, DROP_tcp_no_flow, s->m);
+	}
+}
+
+void tcp_backend_input(struct worker *w, struct seg *s)
+{
+	struct flow *f = flow_by_sport(w, rte_be_to_cpu_16(s->th->dst_port));
+
+	if ((f == NULL || !f->spliced) && unlikely(!seg_csum_ok(s))) {
+		count_drop(w, DROP_tcp_csum, s->m);
+		return;
+	}
+	if (f == NULL || f->b.peer_ip != s->ip->src_addr ||
+	    f->b.peer_port != s->th->src_port) {
+		/* tcp_reply_rst() writes a plain frame: never for a
+		 * decapsulated overlay segment (it would leak the overlay's
+		 * addresses onto the underlay). */
+		if (s->zone == 0)
+			tcp_reply_rst(w, s->port, s->eth, s->ip, s->th, s->len);
+		count_drop(w, DROP_tcp_no_flow, s->m);
+		return;
+	}
+	f->last_active = w->now;
+	switch (f->state) {
+	case FS_CONNECT:
+		if ((s->flags & TCP_RST) && (s->flags & TCP_ACK) &&
+		    s->ack == f->s_isn + 1) {
+			/* RFC 9293 3.10.7.3: an acceptable RST in SYN-SENT. */
+			rte_pktmbuf_free(s->m);
+			flow_connect_failed(w, f);
+			return;
+		}
+		if ((s->flags & TCP_ACK) && !(s->flags & TCP_RST) &&
+		    s->ack != f->s_isn + 1) {
+			/* RFC 9293 3.10.7.3: an unacceptable ACK in SYN-SENT
+			 * gets <SEQ=SEG.ACK><CTL=RST>. This is what a backend
+			 * still in TIME_WAIT for this port pair answers (e.g.
+			 * after a restart): the RST clears it, and our SYN
+			 * goes again at once instead of after the RTO. */
+			struct rte_mbuf *r = tcp_build(w, &f->b, s->ack, 0, TCP_RST,
+						       0, NULL, 0, NULL, 0);
+			if (r != NULL && flow_send_backend(w, f, r))
+				w->st.cnt[CNT_rst_sent]++;
+			count_drop(w, DROP_tcp_bad_flags, s->m);
+			flow_send_syn(w, f);
+			return;
+		}
+		if ((s->flags & (TCP_SYN | TCP_ACK)) != (TCP_SYN | TCP_ACK) ||
+		    s->ack != f->s_isn + 1 || (s->flags & TCP_RST)) {
+			count_drop(w, DROP_tcp_bad_flags, s->m);
+			return;
+		}
+		splice_established(w, f, s);
+		if (f->per_req)
+			req_on_leg(w, f);
+		splice_push(w, f, false);
+		flow_timer(w, f, 200);    /* RTO for the buffered request */
+		return;
+	case FS_SPLICE:
+	case FS_LINGER:
+		if (f->spliced) {
+			backend_spliced(w, f, s);
+			return;
+		}
+		/* fall through */
+	default:
+		count_drop(w, DROP_tcp_no_flow, s->m);
+		return;
+	case FS_LEG_CLOSE:
+		leg_input(w, f, s);
+		return;
+	}
+}
+
+void tcp_expire(struct worker *w, struct flow *f)
+{
+	const struct conf_timeouts *t = &w->sh->conf->dataplane.timeouts;
+
+	switch (f->state) {
+	case FS_SYN_RCVD:
+		w->st.cnt[CNT_closed_syn_timeout]++;
+		flow_free(w, f);
+		return;
+	case FS_HEADER:
+		flow_respond(w, f, 408);
+		return;
+	case FS_CONNECT:
+		if (w->now >= f->conn_deadline) {
+			flow_connect_failed(w, f);
+			return;
+		}
+		flow_send_syn(w, f);
+		return;
+	case FS_LEG_CLOSE:
+		leg_expire(w, f);
+		return;
+	case FS_SPLICE:
+		if (f->hbuf && SEQ_LT(f->b_una, f->b_base + owned(f))) {
+			/* The buffered request is ours to deliver. */
+			if (++f->retries > 8) {
+				/* Not silently: the client would wait for an
+				 * answer that never comes. The backend took
+				 * none of it: its RST goes at b_una, the one
+				 * sequence number RFC 5961 3.2 accepts. */
+				flow_reset_both(w, f, f->b_una);
+				w->st.cnt[CNT_closed_error]++;
+				flow_free(w, f);
+				return;
+			}
+			splice_push(w, f, true);
+			flow_timer(w, f, 200u << (f->retries < 5 ? f->retries : 5));
+			return;
+		}
+		if (f->per_req && req_expire(w, f))
+			return;
+		if (w->now - f->last_active < (uint64_t)t->idle_s * 1000) {
+			flow_timer(w, f, (uint64_t)t->idle_s * 1000 -
+				   (w->now - f->last_active));
+			return;
+		}
+		/* Idle: tell both ends rather than vanish. */
+		flow_reset_both(w, f, f->per_req ? f->s_nxt : f->c_snd + f->c2b);
+		w->st.cnt[CNT_closed_idle]++;
+		flow_free(w, f);
+		return;
+	case FS_RESPOND:
+		flow_respond_expire(w, f);
+		return;
+	case FS_LINGER:
+	default:
+		flow_free(w, f);
+		return;
+	}
+}
