@@ -2,7 +2,8 @@
 # steer-gen against steerd over net_af_packet on veths (the memif run's
 # twin): two veth pairs in the root namespace, steerd on one end of each,
 # steer-gen on the other, no kernel host involved and no address on any of
-# them. Asserts zero errors and zero misroutes, not a rate.
+# them. Keep-alive connections of 10 requests, each of its own mix entry.
+# Asserts zero errors and zero misroutes, not a rate.
 #   STEERD, STEERGEN  absolute paths (meson passes them)
 #   STEER_SRC         source root
 set -euo pipefail
@@ -64,23 +65,29 @@ for _ in $(seq 1 100); do
 done
 
 rc=0
-"$STEERGEN" -c "$TMP/gen.conf" --connections 2000 --concurrency 64 \
-	--requests 2 --backoff --json > "$TMP/gen.json" 2> "$TMP/gen.log" || rc=$?
+# 600 connections of 10 requests, each request of its own class.
+"$STEERGEN" -c "$TMP/gen.conf" --connections 600 --concurrency 64 \
+	--requests 10 --classes request --backoff --json \
+	> "$TMP/gen.json" 2> "$TMP/gen.log" || rc=$?
 python3 - "$TMP/gen.json" <<'PY' || rc=1
 import json, sys
 d = json.load(open(sys.argv[1]))
-errors = sum(d.get("errors", {}).values()) if isinstance(d.get("errors"), dict) else d.get("errors", 0)
-mis = d.get("misroutes", 0)
-if isinstance(mis, dict):
-    mis = sum(mis.values())
-conns = d.get("connections", {})
-done = conns.get("completed", conns) if isinstance(conns, dict) else conns
-print("connections", json.dumps(conns), "errors", errors, "misroutes", mis)
-sys.exit(0 if errors == 0 and mis == 0 else 1)
+print("connections", json.dumps(d["connections"]), "errors", d["errors"],
+      "misroutes", d["misroutes"], "class_changes", d["notes"]["class_changes"])
+print("responses by class:", " ".join("%s=%d" % (k, v["responses"]) for k, v in d["mix"].items()))
+bad = [k for k, v in d["errors_by_kind"].items() if v]
+if bad:
+    print("errors:", " ".join("%s=%d" % (k, d["errors_by_kind"][k]) for k in bad))
+ok = (d["errors"] == 0 and d["misroutes"] == 0 and
+      d["connections"]["completed"] == 600 and d["requests"]["answered"] == 6000 and
+      all(v["responses"] > 0 for v in d["mix"].values()))
+sys.exit(0 if ok else 1)
 PY
 if [ "$rc" -ne 0 ]; then
 	echo "FAIL: steer-gen over af_packet (exit $rc)"
 	tail -5 "$TMP/gen.log"; tail -5 "$TMP/steerd.log"
+	kill -USR1 "$STEERD_PID" 2>/dev/null && sleep 0.5
+	cat "$TMP/gen.json" "$TMP/stats.json" 2>/dev/null
 	exit 1
 fi
-echo "ok: steer-gen over net_af_packet: no error, no misroute"
+echo "ok: steer-gen over net_af_packet: 6000 requests of their own classes, no error, no misroute"

@@ -40,20 +40,58 @@ static void response_round_trips(void **state)
 	char buf[GEN_HDR_MAX];
 	struct gen_http_msg m;
 	(void)state;
-	size_t n = gen_resp_build(buf, sizeof(buf), "web-a", "00000001-0002", "v", 256, false);
+	size_t n = gen_resp_build(buf, sizeof(buf), "web-a", "00000001-0002", "v",
+				  "198.18.0.10", 256, false);
 	assert_int_equal(gen_http_parse(buf, n, true, NULL, &m), (int)n);
 	assert_int_equal(m.status, 200);
 	assert_int_equal(m.served_by.len, 5);
 	assert_memory_equal(m.served_by.p, "web-a", 5);
 	assert_memory_equal(m.id.p, "00000001-0002", GEN_ID_LEN);
 	assert_memory_equal(m.echo.p, "v", 1);
+	assert_int_equal(m.forwarded_for.len, 11);
+	assert_memory_equal(m.forwarded_for.p, "198.18.0.10", 11);
 	assert_int_equal(m.content_length, 256);
 	assert_false(m.close);
-	/* no echo: no X-Echo line */
-	n = gen_resp_build(buf, sizeof(buf), "web-a", "00000001-0002", "", 0, true);
+	/* nothing to echo: no X-Echo or X-Echo-For line */
+	n = gen_resp_build(buf, sizeof(buf), "web-a", "00000001-0002", "", "", 0, true);
 	assert_int_equal(gen_http_parse(buf, n, true, NULL, &m), (int)n);
 	assert_int_equal(m.echo.len, 0);
+	assert_int_equal(m.forwarded_for.len, 0);
 	assert_true(m.close);
+}
+
+/* steerd appends X-Forwarded-For and a preview's intercept header to
+ * every request; a server must tell one line from two. */
+static void request_keeps_forwarded_for_and_marks_repeated_lines(void **state)
+{
+	static const struct { const char *in, *echo, *fwd, *why; } t[] = {
+		{ "GET / HTTP/1.1\r\nX-Forwarded-For: 198.18.0.10\r\n\r\n", "", "198.18.0.10",
+		  "one line of each" },
+		{ "GET / HTTP/1.1\r\nx-forwarded-for: 1.2.3.4\r\n"
+		  "X-Forwarded-For: 198.18.0.10\r\n\r\n", "", GEN_REPEATED,
+		  "injected twice, or after the client's own" },
+		{ "GET / HTTP/1.1\r\nx-telepresence-intercept-id: a\r\n"
+		  "X-Telepresence-Intercept-Id: a\r\n\r\n", GEN_REPEATED, "",
+		  "intercept header injected next to the client's" },
+		{ "GET / HTTP/1.1\r\nX-Forwarded-For:\r\n\r\n", "", "",
+		  "an empty value is there, but empty" },
+	};
+	struct gen_http_msg m;
+	(void)state;
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		int n = gen_http_parse(t[i].in, strlen(t[i].in), false,
+				       "x-telepresence-intercept-id", &m);
+		if (n != (int)strlen(t[i].in))
+			fail_msg("%s: parse %d", t[i].why, n);
+		if (m.echo.len != strlen(t[i].echo) ||
+		    memcmp(m.echo.p ? m.echo.p : "", t[i].echo, m.echo.len) != 0 ||
+		    m.forwarded_for.len != strlen(t[i].fwd) ||
+		    memcmp(m.forwarded_for.p ? m.forwarded_for.p : "", t[i].fwd,
+			   m.forwarded_for.len) != 0)
+			fail_msg("%s: echo '%.*s' fwd '%.*s'", t[i].why, (int)m.echo.len,
+				 m.echo.p ? m.echo.p : "", (int)m.forwarded_for.len,
+				 m.forwarded_for.p ? m.forwarded_for.p : "");
+	}
 }
 
 static void router_error_response_parses_without_served_by(void **state)
@@ -117,6 +155,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(request_round_trips_and_every_prefix_is_incomplete),
 		cmocka_unit_test(response_round_trips),
+		cmocka_unit_test(request_keeps_forwarded_for_and_marks_repeated_lines),
 		cmocka_unit_test(router_error_response_parses_without_served_by),
 		cmocka_unit_test(malformed_headers_are_refused),
 		cmocka_unit_test(oversized_incomplete_header_is_an_error),

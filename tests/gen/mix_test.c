@@ -69,6 +69,50 @@ static void picks_follow_the_weights(void **state)
 		assert_int_equal(n[i], c.mix.entry[i].weight * 10);
 }
 
+/* steerd routes every request of a keep-alive connection by its own
+ * header, so every request draws its own class; with classes =
+ * "connection" the first request's class holds for the rest. */
+static void each_request_of_a_connection_draws_its_own_entry(void **state)
+{
+	unsigned n[GEN_MAX_MIX] = { 0 }, prev = 0;
+	(void)state;
+	/* requests 1.. of one long connection: the weights, whatever came
+	 * before each */
+	for (uint64_t r = 0; r < c.mix.total_weight * 10ull; r++) {
+		prev = gen_mix_next(&c.mix, false, prev, (unsigned)r + 1, r);
+		n[prev]++;
+	}
+	for (unsigned i = 0; i < c.mix.n_entries; i++)
+		assert_int_equal(n[i], c.mix.entry[i].weight * 10);
+}
+
+static void with_classes_per_connection_the_first_draw_holds(void **state)
+{
+	(void)state;
+	for (uint64_t r = 0; r < c.mix.total_weight; r++) {
+		unsigned first = gen_mix_next(&c.mix, true, 5, 1, r);
+		assert_int_equal(first, gen_mix_pick(&c.mix, r));
+		for (unsigned req = 2; req <= 10; req++)
+			assert_int_equal(gen_mix_next(&c.mix, true, first, req, r * 7 + req), first);
+	}
+}
+
+static void classes_parse_strictly(void **state)
+{
+	static const struct { const char *in; int ret; bool per_connection; } t[] = {
+		{ "request", 0, false }, { "connection", 0, true },
+		{ "Request", -1, false }, { "", -1, false }, { "requests", -1, false },
+	};
+	(void)state;
+	assert_false(c.run.per_connection);   /* gen.conf: "request" */
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		bool pc = !t[i].per_connection;
+		assert_int_equal(gen_parse_classes(t[i].in, &pc), t[i].ret);
+		if (t[i].ret == 0)
+			assert_int_equal(pc, t[i].per_connection);
+	}
+}
+
 static void servers_are_found_by_address_and_overlay(void **state)
 {
 	(void)state;
@@ -95,6 +139,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(responses_are_classified_by_the_entrys_group),
 		cmocka_unit_test(picks_follow_the_weights),
+		cmocka_unit_test(each_request_of_a_connection_draws_its_own_entry),
+		cmocka_unit_test(with_classes_per_connection_the_first_draw_holds),
+		cmocka_unit_test(classes_parse_strictly),
 		cmocka_unit_test(servers_are_found_by_address_and_overlay),
 		cmocka_unit_test(an_entry_expecting_a_group_nobody_is_in_is_refused),
 	};

@@ -206,6 +206,31 @@ static void peer_closes_first_then_we(void **state)
 	assert_int_equal(in(&t, 5001, 1002, GTCP_ACK | GTCP_FIN, 0, 4, NULL, NULL), 0);
 }
 
+/* The TCB above is gone once DONE; the peer's FIN again, when our last
+ * ACK was lost, is answered as TIME-WAIT would. */
+static void fin_for_a_freed_connection_is_acknowledged_as_in_time_wait(void **state)
+{
+	struct gtcp t;
+	uint32_t seq;
+	(void)state;
+	struct gtcp_seg fin = { .seq = 5001, .ack = 1002, .flags = GTCP_ACK | GTCP_FIN,
+				.win = 65535 };
+	assert_true(gtcp_timewait(&fin, &t, &seq));
+	assert_int_equal(seq, 1002);
+	assert_int_equal(t.rcv_nxt, 5002);
+	fin.len = 10;             /* the last data rides with the FIN */
+	assert_true(gtcp_timewait(&fin, &t, &seq));
+	assert_int_equal(t.rcv_nxt, 5012);
+	static const uint8_t ignored[] = { GTCP_ACK, GTCP_ACK | GTCP_PSH, GTCP_FIN,
+					   GTCP_RST | GTCP_ACK | GTCP_FIN, GTCP_SYN,
+					   GTCP_SYN | GTCP_ACK | GTCP_FIN };
+	for (size_t i = 0; i < sizeof(ignored); i++) {
+		struct gtcp_seg s = { .seq = 5001, .ack = 1002, .flags = ignored[i] };
+		if (gtcp_timewait(&s, &t, &seq))
+			fail_msg("flags 0x%02x answered", ignored[i]);
+	}
+}
+
 static void rst_resets_only_at_the_exact_sequence(void **state)
 {
 	struct gtcp t;
@@ -255,6 +280,7 @@ int main(void)
 		cmocka_unit_test(syn_is_retransmitted_then_given_up),
 		cmocka_unit_test(we_close_first_then_the_peer),
 		cmocka_unit_test(peer_closes_first_then_we),
+		cmocka_unit_test(fin_for_a_freed_connection_is_acknowledged_as_in_time_wait),
 		cmocka_unit_test(rst_resets_only_at_the_exact_sequence),
 		cmocka_unit_test(ack_of_unsent_data_is_refused),
 		cmocka_unit_test(sequence_numbers_wrap),

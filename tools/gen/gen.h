@@ -11,6 +11,7 @@
 #include <rte_hash.h>
 #include <rte_mbuf.h>
 
+#include "gen_check.h"
 #include "gen_conf.h"
 #include "gen_hist.h"
 #include "gen_http.h"
@@ -25,38 +26,19 @@
 
 enum { PORT_EDGE, PORT_INNER, GEN_N_PORTS };
 
-/* Errors by kind: X(name, what). Every one is a failed check. */
-#define GEN_ERRORS(X) \
-	X(connect_timeout, "SYN never answered") \
-	X(reset, "connection reset by the router") \
-	X(retrans_timeout, "data never acknowledged") \
-	X(stalled, "no response within timeout_ms") \
-	X(bad_response, "response header malformed or too long") \
-	X(http_status, "response status not 200") \
-	X(body_corrupt, "response body bytes wrong") \
-	X(id_mismatch, "response echoes another request's X-Gen-Id") \
-	X(echo_missing, "server did not see the expected (injected) header") \
-	X(unnamed, "response from no server of ours") \
-	X(extra_bytes, "bytes after the response, or after a FIN") \
-	X(early_close, "peer closed before the last response") \
-	X(server_bad_request, "a server got a malformed request") \
-	X(bad_checksum, "frame with a wrong IP or TCP checksum") \
-	X(unfinished, "connection still open when the run ended")
-
-enum gen_error {
-#define X(n, w) GEN_ERR_##n,
-	GEN_ERRORS(X)
-#undef X
-	GEN_ERR__COUNT
-};
-extern const char *const gen_error_names[GEN_ERR__COUNT];
-
 /* Not errors, but worth seeing when something is off. */
 struct gen_notes {
 	uint64_t rx_frames, tx_frames, tx_dropped, mbuf_alloc_failed;
 	uint64_t arp_answered, stray_segments, rst_sent, retransmits;
 	uint64_t no_slot, unknown_frames, server_conns, tuple_reused;
-	uint64_t keepalive_not_injected;
+	uint64_t timewait_acks;   /* FINs of freed connections acknowledged */
+	uint64_t class_changes;   /* requests of another entry than the one
+				     before them on their connection */
+	uint64_t server_requests; /* requests our servers answered */
+	uint64_t server_router_fin; /* server connections the router closed
+				       first (it moved the client elsewhere,
+				       or the client left) */
+	uint64_t server_router_rst; /* ... or reset */
 };
 
 struct gen_stats {
@@ -82,7 +64,7 @@ struct gen_cconn {
 	struct gtcp t;
 	uint32_t ip;              /* our client address, network order */
 	uint16_t lport;           /* network order */
-	uint8_t entry;
+	uint8_t entry;            /* mix entry of the request in flight */
 	bool used;
 	bool have_hdr;            /* response header parsed */
 	uint16_t reqs;            /* requests sent */
@@ -116,6 +98,7 @@ struct gen_sconn {
 	uint32_t next_free;
 	char id[GEN_ID_LEN + 1];
 	char echo[64];
+	char fwd[16];             /* X-Forwarded-For as the request had it */
 	char rx[GEN_REQ_HDR_MAX];
 };
 

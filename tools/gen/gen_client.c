@@ -1,7 +1,9 @@
 /* steer-gen's client side: opens connections to the listener at a rate
  * (or as fast as the concurrency allows), sends each connection's
- * requests of one mix entry, checks every response (status, body bytes,
- * echoed id, the server that answered) and times it. */
+ * requests one after the other, each of a mix entry of its own (or all of
+ * the first one's with run.classes = "connection"), checks every response
+ * against the request it answers (status, body bytes, echoed id and
+ * headers, the server that answered) and times it. */
 #include <stdio.h>
 #include <string.h>
 
@@ -121,12 +123,19 @@ static void client_abort(struct gen *g, struct gen_cconn *c, enum gen_error e)
 	client_free(g, c);
 }
 
+/* The next request: of its own class, drawn now. client_fill() rebuilds
+ * only this one, so only it needs its entry. */
 static void send_request(struct gen *g, struct gen_cconn *c)
 {
 	char hdr[GEN_HDR_MAX], id[GEN_ID_LEN + 1];
 	struct gen_req r;
+	unsigned prev = c->entry;
 
 	c->reqs++;
+	c->entry = (uint8_t)gen_mix_next(&g->conf->mix, g->conf->run.per_connection,
+					 prev, c->reqs, gen_rand(g));
+	if (c->reqs > 1 && c->entry != prev)
+		g->st.notes.class_changes++;
 	req_id(c, c->reqs, id);
 	c->req_hdr = (uint32_t)gen_req_build(hdr, sizeof(hdr), req_of(g, c, &r), id);
 	c->msg_start = gtcp_off(&c->t, c->t.snd_end);
@@ -175,7 +184,6 @@ void gen_client_open(struct gen *g)
 		c->ip = k.ip;
 		c->lport = k.port;
 		c->serial = ++g->serial;
-		c->entry = (uint8_t)gen_mix_pick(&g->conf->mix, gen_rand(g));
 		c->deadline_ms = g->now_ms + run->timeout_ms;
 		rte_hash_add_key_data(g->ch, &k, (void *)(uintptr_t)i);
 		g->c_active++;
@@ -188,46 +196,24 @@ void gen_client_open(struct gen *g)
 	}
 }
 
-/* A whole response header is in c->hdr[0..hl). */
+/* A whole response header is in c->hdr[0..hl): check it against the
+ * request in flight, the connection's latest. */
 static bool check_header(struct gen *g, struct gen_cconn *c,
 			 const struct gen_http_msg *msg)
 {
-	const struct gen_mix_entry *e = &g->conf->mix.entry[c->entry];
 	char id[GEN_ID_LEN + 1];
+	bool misroute;
 
-	if (msg->status != 200) {
-		client_abort(g, c, GEN_ERR_http_status);
-		return false;
-	}
-	if (msg->content_length < 0) {
-		client_abort(g, c, GEN_ERR_bad_response);
-		return false;
-	}
-	switch (gen_mix_classify(&g->conf->mix, c->entry, msg->served_by.p,
-				 msg->served_by.len)) {
-	case GEN_RIGHT:
-		break;
-	case GEN_MISROUTE:
+	req_id(c, c->reqs, id);
+	struct gen_sent sent = { .entry = c->entry, .id = id,
+				 .client_ip = rte_be_to_cpu_32(c->ip) };
+	enum gen_error e = gen_check_response(&g->conf->mix, &sent, msg, &misroute);
+	if (misroute) {
 		g->st.misroutes++;
 		g->st.misroute_by_entry[c->entry]++;
-		break;
-	case GEN_UNNAMED:
-		client_abort(g, c, GEN_ERR_unnamed);
-		return false;
 	}
-	req_id(c, c->reqs, id);
-	if (msg->id.len != GEN_ID_LEN || memcmp(msg->id.p, id, GEN_ID_LEN) != 0) {
-		client_abort(g, c, GEN_ERR_id_mismatch);
-		return false;
-	}
-	/* steerd injects headers into the first request of a connection
-	 * only (a keep-alive connection stays bound, docs/architecture.md):
-	 * later ones are counted apart, not as errors. */
-	if (e->echo[0] && c->reqs > 1 && msg->echo.len == 0) {
-		g->st.notes.keepalive_not_injected++;
-	} else if (e->echo[0] && (msg->echo.len != strlen(e->echo) ||
-			   memcmp(msg->echo.p, e->echo, msg->echo.len) != 0)) {
-		client_abort(g, c, GEN_ERR_echo_missing);
+	if (e != GEN_ERR_NONE) {
+		client_abort(g, c, e);
 		return false;
 	}
 	c->body_left = msg->content_length;
@@ -304,7 +290,15 @@ void gen_client_input(struct gen *g, const struct gtcp_seg *s, uint32_t ip,
 	void *data;
 
 	if (rte_hash_lookup_data(g->ch, &k, &data) < 0) {
-		g->st.notes.stray_segments++;
+		struct gen_cconn gone = { .ip = ip, .lport = port };
+		struct cfill f = { g, &gone };
+		uint32_t seq;
+		if (gtcp_timewait(s, &gone.t, &seq)) {
+			g->st.notes.timewait_acks++;
+			client_emit(&f, &gone.t, seq, GTCP_ACK, 0, 0);
+		} else {
+			g->st.notes.stray_segments++;
+		}
 		return;
 	}
 	struct gen_cconn *c = &g->cc[(uintptr_t)data];

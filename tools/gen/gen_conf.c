@@ -31,6 +31,17 @@ int gen_parse_addr(const char *s, uint32_t *ip, uint16_t *port)
 	return 0;
 }
 
+int gen_parse_classes(const char *s, bool *per_connection)
+{
+	if (strcmp(s, "request") == 0)
+		*per_connection = false;
+	else if (strcmp(s, "connection") == 0)
+		*per_connection = true;
+	else
+		return -1;
+	return 0;
+}
+
 #define FAIL(set, ...) do { \
 	int l_ = snprintf(err, errlen, "%s:%d: ", path, \
 			  (set) ? config_setting_source_line(set) : 0); \
@@ -166,6 +177,10 @@ int gen_conf_load(struct gen_conf *c, const char *path, char *err, size_t errlen
 		get_uint(g, "requests", &c->run.requests);
 		get_uint(g, "response_body", &c->run.response_body);
 		get_uint(g, "timeout_ms", &c->run.timeout_ms);
+		config_setting_t *k = config_setting_lookup(g, "classes");
+		const char *v = k ? config_setting_get_string(k) : NULL;
+		if (k && (v == NULL || gen_parse_classes(v, &c->run.per_connection)))
+			FAIL(k, "'run.classes' must be \"request\" or \"connection\"");
 	}
 	if (gen_mix_check(&c->mix, buf, sizeof(buf)) != 0)
 		FAIL(config_lookup(&cf, "mix"), "%s", buf);

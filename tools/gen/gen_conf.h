@@ -18,6 +18,10 @@ struct gen_run {
 	unsigned concurrency;     /* connections open at once, at most */
 	unsigned rate;            /* new connections per second; 0: flat out */
 	unsigned requests;        /* per connection (keep-alive), >= 1 */
+	bool per_connection;      /* classes = "connection": every request of
+				     a connection is of its first one's mix
+				     entry; default ("request"): each draws
+				     its own */
 	uint32_t response_body;   /* bytes of every response body */
 	unsigned timeout_ms;      /* a request without its response: error */
 };
@@ -45,5 +49,9 @@ void gen_conf_free(struct gen_conf *c);
 /* "a.b.c.d" or "a.b.c.d:port" to host order; -1 when malformed or the
  * port is missing where PORT is not NULL. */
 int gen_parse_addr(const char *s, uint32_t *ip, uint16_t *port);
+
+/* "request" or "connection" (run.classes, --classes) to *PER_CONNECTION;
+ * -1 for anything else. */
+int gen_parse_classes(const char *s, bool *per_connection);
 
 #endif

@@ -21,14 +21,15 @@ size_t gen_req_build(char *buf, size_t cap, const struct gen_req *req,
 }
 
 size_t gen_resp_build(char *buf, size_t cap, const char *served_by,
-		      const char *id, const char *echo, uint32_t body,
-		      bool close)
+		      const char *id, const char *echo, const char *fwd,
+		      uint32_t body, bool close)
 {
 	int n = snprintf(buf, cap,
 			 "HTTP/1.1 200 OK\r\nX-Served-By: %s\r\nX-Gen-Id: %s\r\n"
-			 "%s%s%sContent-Length: %u\r\n%s\r\n",
+			 "%s%s%s%s%s%sContent-Length: %u\r\n%s\r\n",
 			 served_by, id, echo[0] ? "X-Echo: " : "", echo,
-			 echo[0] ? "\r\n" : "", body,
+			 echo[0] ? "\r\n" : "", fwd[0] ? "X-Echo-For: " : "", fwd,
+			 fwd[0] ? "\r\n" : "", body,
 			 close ? "Connection: close\r\n" : "");
 	return n < 0 || (size_t)n >= cap ? 0 : (size_t)n;
 }
@@ -87,6 +88,14 @@ static int start_line(const char *p, const char *end, bool is_response,
 	return 0;
 }
 
+/* Keep VAL in *DST, or GEN_REPEATED when the field came before. */
+static void keep(struct gen_str *dst, struct gen_str val)
+{
+	if (dst->p != NULL)
+		val = (struct gen_str){ GEN_REPEATED, sizeof(GEN_REPEATED) - 1 };
+	*dst = val;
+}
+
 static int field(const char *p, const char *end, bool is_response,
 		 const char *echo_name, struct gen_http_msg *msg)
 {
@@ -123,7 +132,9 @@ static int field(const char *p, const char *end, bool is_response,
 		msg->id = val;
 	} else if (is_response ? name_is(p, nl, "x-echo") :
 		   echo_name && name_is(p, nl, echo_name)) {
-		msg->echo = val;
+		keep(&msg->echo, val);
+	} else if (name_is(p, nl, is_response ? "x-echo-for" : "x-forwarded-for")) {
+		keep(&msg->forwarded_for, val);
 	}
 	return 0;
 }

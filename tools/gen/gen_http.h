@@ -27,11 +27,12 @@ size_t gen_req_build(char *buf, size_t cap, const struct gen_req *req,
 		     const char *id);
 
 /* Write a 200 response header naming SERVED_BY, echoing ID and, when
- * non-empty, ECHO (the value of the echoed request header) into BUF.
- * Returns its length or 0. */
+ * non-empty, ECHO (the value of the echoed request header, as X-Echo) and
+ * FWD (the request's X-Forwarded-For, as X-Echo-For) into BUF. Returns
+ * its length or 0. */
 size_t gen_resp_build(char *buf, size_t cap, const char *served_by,
-		      const char *id, const char *echo, uint32_t body,
-		      bool close);
+		      const char *id, const char *echo, const char *fwd,
+		      uint32_t body, bool close);
 
 /* Body bytes: a pattern both ends can check, byte I of a body is
  * 'a' + I % 26. Fill DST with body bytes [OFF, OFF+LEN). */
@@ -45,6 +46,10 @@ struct gen_str {
 	size_t len;
 };
 
+/* A header field given twice reads as this value: the checks then see a
+ * value nobody expects (an injected line must be there exactly once). */
+#define GEN_REPEATED "(repeated)"
+
 /* A parsed header. Absent fields have len 0 (content_length -1). */
 struct gen_http_msg {
 	int status;               /* responses */
@@ -54,6 +59,8 @@ struct gen_http_msg {
 	struct gen_str served_by; /* X-Served-By */
 	struct gen_str id;        /* X-Gen-Id */
 	struct gen_str echo;      /* X-Echo (responses) or the echo header */
+	struct gen_str forwarded_for; /* X-Echo-For (responses) or
+				     X-Forwarded-For (requests) */
 };
 
 /* Parse a request (IS_RESPONSE false) or response header in BUF[0..LEN).

@@ -40,6 +40,12 @@ static void usage(FILE *f)
 		"  -C, --concurrency N    connections open at once, at most\n"
 		"  -r, --rate N           new connections per second (0: as fast as possible)\n"
 		"  -R, --requests N       requests per connection (keep-alive), then FIN\n"
+		"  --classes request|connection\n"
+		"                         request (default): each request draws its own mix\n"
+		"                         entry and its response is checked against it, as\n"
+		"                         steerd routes every request by its own header;\n"
+		"                         connection: all requests of a connection are of\n"
+		"                         the first one's entry (steerd keeps its backend)\n"
 		"  -b, --response-body N  bytes of every response body\n"
 		"  --backoff              sleep after empty polls (when sharing cores)\n"
 		"  --json                 summary as JSON\n"
@@ -141,6 +147,7 @@ int main(int argc, char **argv)
 		{ "rate", required_argument, NULL, 'r' },
 		{ "requests", required_argument, NULL, 'R' },
 		{ "response-body", required_argument, NULL, 'b' },
+		{ "classes", required_argument, NULL, 'K' },
 		{ "backoff", no_argument, NULL, 'B' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
@@ -148,7 +155,7 @@ int main(int argc, char **argv)
 	};
 	static struct gen_conf conf;
 	static struct gen g;
-	const char *path = NULL;
+	const char *path = NULL, *classes = NULL;
 	long v[128] = { 0 };
 	bool set[128] = { false }, backoff = false, json = false;
 	char err[512];
@@ -158,6 +165,7 @@ int main(int argc, char **argv)
 		switch (opt) {
 		case 'c': path = optarg; break;
 		case 'B': backoff = true; break;
+		case 'K': classes = optarg; break;
 		case 'j': json = true; break;
 		case 'h': usage(stdout); return 0;
 		case 'd': case 'n': case 'C': case 'r': case 'R': case 'b': {
@@ -188,6 +196,10 @@ int main(int argc, char **argv)
 	if (set['r']) r->rate = (unsigned)v['r'];
 	if (set['R']) r->requests = (unsigned)v['R'];
 	if (set['b']) r->response_body = (uint32_t)v['b'];
+	if (classes && gen_parse_classes(classes, &r->per_connection) != 0) {
+		fprintf(stderr, "steer-gen: --classes wants request or connection\n");
+		return 2;
+	}
 	if (r->requests == 0 || r->requests > 0xffff || r->concurrency == 0 ||
 	    r->concurrency > 1000000) {
 		fprintf(stderr, "steer-gen: requests must be 1..65535, concurrency 1..1000000\n");

@@ -16,6 +16,12 @@ unsigned gen_mix_pick(const struct gen_mix *mx, uint64_t r)
 	return mx->n_entries - 1;
 }
 
+unsigned gen_mix_next(const struct gen_mix *mx, bool per_connection,
+		      unsigned prev, unsigned n, uint64_t r)
+{
+	return per_connection && n > 1 ? prev : gen_mix_pick(mx, r);
+}
+
 enum gen_verdict gen_mix_classify(const struct gen_mix *mx, unsigned e,
 				  const char *served, size_t len)
 {

@@ -22,8 +22,9 @@ struct gen_mix_entry {
 	char extra[256];          /* header lines, each ending in CRLF */
 	char expect[GEN_NAME_MAX]; /* server group that must answer */
 	char echo[128];           /* the server must have seen this value of
-				     the echo header (previews: injected);
-				     empty: not checked */
+				     the echo header, once (previews:
+				     injected); empty: it must not have
+				     seen the header at all */
 	uint32_t body;            /* request body bytes */
 };
 
@@ -51,6 +52,13 @@ enum gen_verdict {
 
 /* Entry for a uniform random number R: by weight. */
 unsigned gen_mix_pick(const struct gen_mix *mx, uint64_t r);
+
+/* Entry of request number N (1: the first) of a connection whose request
+ * before it was of entry PREV, for a uniform random number R: a draw of
+ * its own (steerd decides every request by its own header), or with
+ * PER_CONNECTION the first request's entry for all of them. */
+unsigned gen_mix_next(const struct gen_mix *mx, bool per_connection,
+		      unsigned prev, unsigned n, uint64_t r);
 
 /* Is a response naming SERVED (LEN bytes) right for entry E? */
 enum gen_verdict gen_mix_classify(const struct gen_mix *mx, unsigned e,

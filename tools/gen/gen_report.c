@@ -5,12 +5,6 @@
 
 #include "gen.h"
 
-const char *const gen_error_names[GEN_ERR__COUNT] = {
-#define X(n, w) #n,
-	GEN_ERRORS(X)
-#undef X
-};
-
 uint64_t gen_errors(const struct gen_stats *st)
 {
 	uint64_t n = 0;
@@ -40,7 +34,8 @@ static void summary_text(const struct gen *g, double secs)
 	const struct gen_stats *st = &g->st;
 	const struct gen_mix *mx = &g->conf->mix;
 
-	printf("steer-gen: %.1f s\n", secs);
+	printf("steer-gen: %.1f s, classes per %s\n", secs,
+	       g->conf->run.per_connection ? "connection" : "request");
 	printf("connections  opened %" PRIu64 "  completed %" PRIu64 "  (%.0f/s)\n",
 	       st->conns_opened, st->conns_done, (double)st->conns_done / secs);
 	printf("requests     sent %" PRIu64 "  answered %" PRIu64 "  (%.0f/s)\n",
@@ -63,11 +58,13 @@ static void summary_text(const struct gen *g, double secs)
 	       " retransmits %" PRIu64 " rst_sent %" PRIu64 " stray %" PRIu64
 	       " arp_answered %" PRIu64 " server_conns %" PRIu64 " tuple_reused %" PRIu64
 	       " no_slot %" PRIu64 " mbuf_alloc_failed %" PRIu64 " unknown_frames %" PRIu64
-	       " keepalive_not_injected %" PRIu64 "\n",
+	       " timewait_acks %" PRIu64 " class_changes %" PRIu64 " server_requests %" PRIu64
+	       " server_router_fin %" PRIu64 " server_router_rst %" PRIu64 "\n",
 	       n->rx_frames, n->tx_frames, n->tx_dropped, n->retransmits, n->rst_sent,
 	       n->stray_segments, n->arp_answered, n->server_conns, n->tuple_reused,
 	       n->no_slot, n->mbuf_alloc_failed, n->unknown_frames,
-	       n->keepalive_not_injected);
+	       n->timewait_acks, n->class_changes, n->server_requests, n->server_router_fin,
+	       n->server_router_rst);
 }
 
 static void summary_json(const struct gen *g, double secs)
@@ -76,9 +73,10 @@ static void summary_json(const struct gen *g, double secs)
 	const struct gen_mix *mx = &g->conf->mix;
 	const struct gen_notes *n = &st->notes;
 
-	printf("{\"seconds\":%.3f,\"connections\":{\"opened\":%" PRIu64 ",\"completed\":%" PRIu64
-	       ",\"per_second\":%.1f},", secs, st->conns_opened, st->conns_done,
-	       (double)st->conns_done / secs);
+	printf("{\"seconds\":%.3f,\"classes\":\"%s\",\"connections\":{\"opened\":%" PRIu64
+	       ",\"completed\":%" PRIu64 ",\"per_second\":%.1f},", secs,
+	       g->conf->run.per_connection ? "connection" : "request",
+	       st->conns_opened, st->conns_done, (double)st->conns_done / secs);
 	printf("\"requests\":{\"sent\":%" PRIu64 ",\"answered\":%" PRIu64 ",\"per_second\":%.1f},",
 	       st->requests, st->responses, (double)st->responses / secs);
 	printf("\"latency_us\":{");
@@ -98,11 +96,14 @@ static void summary_json(const struct gen *g, double secs)
 	       ",\"stray_segments\":%" PRIu64 ",\"arp_answered\":%" PRIu64
 	       ",\"server_conns\":%" PRIu64 ",\"tuple_reused\":%" PRIu64 ",\"no_slot\":%" PRIu64
 	       ",\"mbuf_alloc_failed\":%" PRIu64 ",\"unknown_frames\":%" PRIu64
-	       ",\"keepalive_not_injected\":%" PRIu64 "}}\n",
+	       ",\"timewait_acks\":%" PRIu64 ",\"class_changes\":%" PRIu64
+	       ",\"server_requests\":%" PRIu64
+	       ",\"server_router_fin\":%" PRIu64 ",\"server_router_rst\":%" PRIu64 "}}\n",
 	       n->rx_frames, n->tx_frames, n->tx_dropped, n->retransmits, n->rst_sent,
 	       n->stray_segments, n->arp_answered, n->server_conns, n->tuple_reused,
 	       n->no_slot, n->mbuf_alloc_failed, n->unknown_frames,
-	       n->keepalive_not_injected);
+	       n->timewait_acks, n->class_changes, n->server_requests, n->server_router_fin,
+	       n->server_router_rst);
 }
 
 void gen_report_summary(const struct gen *g, double secs, bool json)

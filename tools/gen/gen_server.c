@@ -1,7 +1,17 @@
 /* steer-gen's server side: answers as every server of the configuration
  * (cluster backends, direct tunnel gateways, developers behind the VXLAN
  * VTEP). Each request gets a 200 naming the server (X-Served-By), echoing
- * its X-Gen-Id and the echo header's value, with a pattern body. */
+ * its X-Gen-Id, the echo header's value and X-Forwarded-For, with a
+ * pattern body.
+ *
+ * A connection serves requests one after the other until either end
+ * closes: we close after answering a "Connection: close" request; the
+ * router closes (FIN) once a response is complete when it routes the
+ * client's next request elsewhere, or when the client left. Either way
+ * we answer what we hold, then close our side; only a FIN that cuts a
+ * request short is an error. A connection is freed once both FINs are
+ * acknowledged; the peer's FIN sent again after that (our last ACK was
+ * lost) is acknowledged as TIME-WAIT would (gtcp_timewait()). */
 #include <stdio.h>
 #include <string.h>
 
@@ -65,7 +75,8 @@ static void server_fill(void *arg, uint8_t *dst, uint32_t off, uint32_t len)
 	char hdr[GEN_HDR_MAX];
 	uint32_t at = off - c->msg_start;
 	size_t hl = gen_resp_build(hdr, sizeof(hdr), server_of(f->g, c)->name, c->id,
-				   c->echo, f->g->conf->run.response_body, c->close_after);
+				   c->echo, c->fwd, f->g->conf->run.response_body,
+				   c->close_after);
 
 	if (at < hl) {
 		uint32_t n = (uint32_t)hl - at < len ? (uint32_t)hl - at : len;
@@ -129,12 +140,30 @@ static void respond(struct gen *g, struct gen_sconn *c)
 	char hdr[GEN_HDR_MAX];
 
 	c->resp_hdr = (uint32_t)gen_resp_build(hdr, sizeof(hdr), server_of(g, c)->name,
-					       c->id, c->echo, g->conf->run.response_body,
-					       c->close_after);
+					       c->id, c->echo, c->fwd,
+					       g->conf->run.response_body, c->close_after);
+	g->st.notes.server_requests++;
 	c->msg_start = gtcp_off(&c->t, c->t.snd_end);
 	gtcp_queue(&c->t, c->resp_hdr + g->conf->run.response_body);
 	if (c->close_after)
 		gtcp_close(&c->t);
+}
+
+/* A request header's value, to echo; one too long to keep is echoed as
+ * GEN_REPEATED, which no check expects either. */
+static void keep_value(char *dst, size_t cap, const struct gen_str *v)
+{
+	if (v->len < cap)
+		snprintf(dst, cap, "%.*s", (int)v->len, v->len ? v->p : "");
+	else
+		snprintf(dst, cap, "%s", GEN_REPEATED);
+}
+
+/* Inside a request: part of its header or body received, or the request
+ * complete but not answered yet. */
+static bool in_request(const struct gen_sconn *c)
+{
+	return c->rx_len > 0 || c->body_left > 0 || c->responding;
 }
 
 /* New in-order request bytes. Returns false when C was freed. */
@@ -169,9 +198,8 @@ static bool consume(struct gen *g, struct gen_sconn *c, const uint8_t *p, uint32
 				 (int)(msg.id.len == GEN_ID_LEN ? msg.id.len : 0), msg.id.p);
 			if (c->id[0] == 0)
 				memset(c->id, '-', GEN_ID_LEN);
-			snprintf(c->echo, sizeof(c->echo), "%.*s",
-				 (int)(msg.echo.len < sizeof(c->echo) ? msg.echo.len : 0),
-				 msg.echo.p);
+			keep_value(c->echo, sizeof(c->echo), &msg.echo);
+			keep_value(c->fwd, sizeof(c->fwd), &msg.forwarded_for);
 			c->close_after = msg.close;
 			c->body_left = msg.content_length > 0 ? msg.content_length : 0;
 			c->responding = true;
@@ -208,11 +236,24 @@ void gen_server_input(struct gen *g, const struct gtcp_seg *s,
 			c = NULL;
 		}
 	}
-	if (c == NULL) {
-		if (!syn) {
+	if (c == NULL && !syn) {
+		struct gen_sconn gone = { .local_ip = dst_ip, .peer_ip = src_ip,
+					  .local_port = dport, .peer_port = sport,
+					  .server = (uint8_t)server, .peer_mac = eth->src_addr,
+					  .outer_peer_ip = outer_ip };
+		struct sfill f = { g, &gone };
+		uint32_t seq;
+		if (outer_mac)
+			gone.outer_mac = *outer_mac;
+		if (gtcp_timewait(s, &gone.t, &seq)) {
+			g->st.notes.timewait_acks++;
+			server_emit(&f, &gone.t, seq, GTCP_ACK, 0, 0);
+		} else {
 			g->st.notes.stray_segments++;
-			return;
 		}
+		return;
+	}
+	if (c == NULL) {
 		if (g->s_free == NO_CONN) {
 			g->st.notes.no_slot++;
 			return;
@@ -244,13 +285,25 @@ void gen_server_input(struct gen *g, const struct gtcp_seg *s,
 	unsigned ev = gtcp_input(&c->t, s, g->now_ms, server_emit, &f, &off, &len);
 
 	if (ev & GTCP_EV_RESET) {
+		/* The client's check says whether a response was lost. */
+		g->st.notes.server_router_rst++;
 		server_free(g, c);
 		return;
 	}
 	if ((ev & GTCP_EV_DATA) && !consume(g, c, payload + off, len))
 		return;
-	if ((ev & GTCP_EV_PEER_FIN) && !c->t.fin_queued)
+	if ((ev & GTCP_EV_PEER_FIN) && !c->t.fin_queued) {
+		/* The router closed first. Between requests that is how it
+		 * leaves a backend it no longer needs; inside one it cut the
+		 * request short. The response we still send, if any, goes out
+		 * before our FIN. */
+		if (in_request(c)) {
+			server_abort(g, c, GEN_ERR_server_truncated);
+			return;
+		}
+		g->st.notes.server_router_fin++;
 		gtcp_close(&c->t);
+	}
 	gtcp_output(&c->t, g->now_ms, server_emit, &f);
 	if (c->t.state == GTCP_DONE)
 		server_free(g, c);

@@ -306,6 +306,22 @@ unsigned gtcp_timer(struct gtcp *t, uint64_t now, gtcp_emit_fn emit, void *ctx)
 	return GTCP_EV_RETRANSMIT;
 }
 
+bool gtcp_timewait(const struct gtcp_seg *s, struct gtcp *t, uint32_t *seq)
+{
+	if ((s->flags & (GTCP_FIN | GTCP_ACK | GTCP_SYN | GTCP_RST)) !=
+	    (GTCP_FIN | GTCP_ACK))
+		return false;
+	memset(t, 0, sizeof(*t));
+	t->state = GTCP_DONE;
+	t->rcv_nxt = s->seq + s->len + 1;
+	/* our FIN was acknowledged: the peer's ACK field is our SND.NXT */
+	t->snd_nxt = t->snd_una = t->snd_max = s->ack;
+	t->iss = s->ack - 1;      /* offsets are not used: no payload */
+	t->snd_end = s->ack;
+	*seq = s->ack;
+	return true;
+}
+
 const char *gtcp_state_name(const struct gtcp *t)
 {
 	switch (t->state) {

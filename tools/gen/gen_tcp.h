@@ -107,6 +107,17 @@ void gtcp_output(struct gtcp *t, uint64_t now, gtcp_emit_fn emit, void *ctx);
  * retries are exhausted, else 0. */
 unsigned gtcp_timer(struct gtcp *t, uint64_t now, gtcp_emit_fn emit, void *ctx);
 
+/* Segment S came for no connection we hold. We free a TCB as soon as both
+ * FINs are acknowledged, keeping no TIME-WAIT (the tables are sized for
+ * the concurrency, not for a closing rate), so a FIN here is most likely
+ * the peer's FIN again because our last ACK was lost; left unanswered,
+ * the peer retransmits until whatever holds the tuple in between (the
+ * router's linger) forgets it and resets. Answer it as TIME-WAIT would
+ * (RFC 9293 section 3.10.7.4: acknowledge it): returns true with T and
+ * *SEQ set so that emit(ctx, T, *SEQ, GTCP_ACK, 0, 0) sends that ACK;
+ * false for any other segment (ignored). */
+bool gtcp_timewait(const struct gtcp_seg *s, struct gtcp *t, uint32_t *seq);
+
 /* Stream offset of sequence number SEQ (first data byte is offset 0). */
 static inline uint32_t gtcp_off(const struct gtcp *t, uint32_t seq)
 {
