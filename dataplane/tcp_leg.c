@@ -73,10 +73,24 @@ void leg_input(struct worker *w, struct flow *g, struct seg *s)
 		flow_free(w, g);
 		return;
 	}
-	if ((s->flags & TCP_ACK) && s->ack == g->s_nxt)
-		g->resp_acked = true;        /* our FIN is acknowledged */
+	if ((s->flags & TCP_ACK) && s->ack == g->s_nxt && !g->resp_acked) {
+		/* Our FIN is acknowledged: the backend's may take a while
+		 * (FIN-WAIT-2). */
+		g->resp_acked = true;
+		flow_timer(w, g, w->sh->conf->dataplane.timeouts.linger_ms);
+	}
+	if (s->len && SEQ_LEQ(s->seq + s->len, g->b_snd)) {
+		/* Sent again: our ACK of it (the FIN's) was lost. Say it
+		 * again (RFC 9293 section 3.10.7.4), with the FIN while it is
+		 * not acknowledged. */
+		g->s_nxt -= !g->resp_acked;
+		leg_send(w, g, (uint8_t)(TCP_ACK | (g->resp_acked ? 0 : TCP_FIN)));
+		g->s_nxt += !g->resp_acked;
+		count_drop(w, DROP_tcp_dup, s->m);
+		return;
+	}
 	if (s->len) {
-		/* Data on a leg we closed: nobody will read it. */
+		/* New data on a leg we closed: nobody will read it. */
 		struct rte_mbuf *m = tcp_build(w, &g->b, g->s_nxt, 0, TCP_RST,
 					       0, NULL, 0, NULL, 0);
 		if (m && flow_send_backend(w, g, m))
@@ -91,21 +105,20 @@ void leg_input(struct worker *w, struct flow *g, struct seg *s)
 		leg_send(w, g, TCP_ACK);
 	}
 	rte_pktmbuf_free(s->m);
-	if (g->b_fin && g->resp_acked && !g->c_fin) {
-		/* Both FINs are through: we closed first, so this side waits
-		 * (TIME-WAIT, re-acknowledging a FIN sent again) before its
-		 * port is used again. */
-		g->c_fin = true;
-		flow_timer(w, g, w->sh->conf->dataplane.timeouts.linger_ms);
+	if (g->b_fin && g->resp_acked) {
+		/* Both FINs are through. We closed first, so TCP would wait
+		 * in TIME-WAIT here; the leg does not: the port goes back at
+		 * once (to the end of the FIFO: ~64 000 other connections
+		 * before it is used again), which is what keeps a flow that
+		 * re-binds at every request from exhausting the ports. If our
+		 * last ACK was lost, the backend's FIN sent again gets an RST
+		 * (tcp_no_flow), which closes it just as well. */
+		flow_free(w, g);
 	}
 }
 
 void leg_expire(struct worker *w, struct flow *g)
 {
-	if (g->c_fin) {
-		flow_free(w, g);
-		return;
-	}
 	if (!g->resp_acked && ++g->retries < LEG_FIN_TRIES) {
 		g->s_nxt--;
 		leg_send(w, g, TCP_ACK | TCP_FIN);

@@ -85,7 +85,14 @@ static void sack_shift(struct rte_tcp_hdr *th, uint32_t *acc, uint32_t sub)
 			for (uint8_t *e = p + 2; e + 4 <= p + p[1]; e += 4) {
 				uint32_t old = load32(e);
 				uint32_t v = rte_cpu_to_be_32(rte_be_to_cpu_32(old) - sub);
-				*acc = csum_acc4(*acc, old, v);
+				uint32_t d = csum_acc4(0, old, v);
+				/* The checksum sums 16-bit words from the header's
+				 * start: an edge at an odd offset straddles them,
+				 * and its change counts byte-swapped (RFC 1071
+				 * section 2(B)). */
+				if ((uintptr_t)(e - (uint8_t *)th) & 1)
+					d = rte_bswap16(csum_fold32(d));
+				*acc += d;
 				store32(e, v);
 			}
 		}

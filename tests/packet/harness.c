@@ -580,7 +580,9 @@ unsigned h_opts_encode(const struct h_topts *o, uint8_t *b)
 		b[n++] = 1; b[n++] = 3; b[n++] = 3; b[n++] = (uint8_t)(o->ws - 1);
 	}
 	if (o->n_sack) {
-		b[n++] = 1; b[n++] = 1;
+		b[n++] = 1;
+		if (!o->sack_odd)
+			b[n++] = 1;
 		b[n++] = 5; b[n++] = (uint8_t)(2 + 8 * o->n_sack);
 		for (unsigned i = 0; i < o->n_sack; i++) {
 			put32(b + n, o->sack[i][0]); n += 4;
@@ -975,7 +977,7 @@ struct rte_mbuf *h_seg_frame(struct h_env *e, struct h_conn *c, uint8_t from,
 {
 	uint8_t opts[40];
 	struct h_topts o = { .mss = s->o.mss, .ws = s->o.ws, .sackok = s->o.sackok,
-			     .n_sack = s->o.n_sack };
+			     .n_sack = s->o.n_sack, .sack_odd = s->o.sack_odd };
 	struct h_tcp t = {
 		.seq = h_sym_val(c, s->seq), .ack = h_sym_val(c, s->ack),
 		.flags = s->flags,

@@ -183,6 +183,7 @@ struct h_topts {
 	bool sackok;
 	uint8_t n_sack;
 	uint32_t sack[4][2];
+	bool sack_odd;            /* one NOP before SACK: edges at odd offsets */
 };
 #define WS(n) ((uint8_t)((n) + 1))
 
@@ -284,6 +285,7 @@ struct h_sopts {
 	bool sackok;
 	uint8_t n_sack;
 	struct h_sym sack[4][2];
+	bool sack_odd;            /* input: one NOP before SACK (odd offsets) */
 };
 
 /* A segment in a table. */

@@ -575,6 +575,52 @@ static void idle_keepalive_is_closed_quietly_and_a_partial_header_gets_408(void 
 	h_env_free(e);
 }
 
+/* The old leg, closing, meets what a backend does when our ACKs were lost:
+ * its response sent again is acknowledged again (with our FIN), never
+ * reset; once both FINs are through its port is free at once. */
+static void closing_leg_acknowledges_a_retransmission_and_frees_its_port(void **state)
+{
+	(void)state;
+	struct h_env *e = env_req();
+	struct h_conn c, old;
+
+	h_conn_init(&c, 41700, 0xf0000, 0xf8000);
+	h_establish(e, &c, req1, T_ANY, &copts, &bopts);
+	const int n1 = L(req1), nb = L(bob2), f1 = n1 + XFF, rl = L(resp);
+	const struct h_step st[] = {
+		{ "response 1", 10, F_BACKEND,
+		  { .flags = ACK | PSH, .seq = B_(1), .ack = S_(1 + f1), .data = resp },
+		  { { X_CLIENT, .s = { .flags = ACK | PSH, .seq = R_(1), .data = resp } } } },
+	};
+	h_play(e, &c, st);
+	old = c;
+	const struct h_step sw[] = {
+		{ "request for bob: web's leg gets our FIN", 11, F_CLIENT,
+		  { .flags = ACK | PSH, .seq = C_(1 + n1), .ack = R_(1 + rl), .data = bob2 },
+		  { { X_BACKEND, .target = old.target,
+		      .s = { .flags = ACK | FIN, .seq = S_(1 + f1), .ack = B_(1 + rl) } },
+		    { X_BACKEND, .target = T_BOB, .relearn = true, .s = { .flags = SYN, .seq = S_(0) } },
+		    { X_CLIENT, .s = { .flags = ACK, .ack = C_(1 + n1 + nb) } } } },
+	};
+	h_play(e, &c, sw);
+	assert_non_null(flow_by_sport(e->sh->workers[0], old.sport));  /* the leg's */
+	const struct h_step st2[] = {
+		{ "web never saw an ACK: it sends its response again", 12, F_BACKEND,
+		  { .flags = ACK | PSH, .seq = B_(1), .ack = S_(1 + f1), .data = resp },
+		  { { X_BACKEND, .s = { .flags = ACK | FIN, .seq = S_(1 + f1), .ack = B_(1 + rl) } } } },
+		{ "web takes our FIN and sends its own: acknowledged", 13, F_BACKEND,
+		  { .flags = ACK | FIN, .seq = B_(1 + rl), .ack = S_(2 + f1) },
+		  { { X_BACKEND, .s = { .flags = ACK, .seq = S_(2 + f1), .ack = B_(2 + rl) } } } },
+	};
+	h_play(e, &old, st2);
+	struct worker *w = e->sh->workers[0];
+	assert_null(flow_by_sport(w, old.sport));
+	h_expect_drops(e, { DROP_tcp_dup, 1 });
+	h_expect_cnts(e, { CNT_rst_sent, 0 });
+	h_drain(e);
+	h_env_free(e);
+}
+
 static const struct CMUnitTest tests[] = {
 	TN(second_request_for_the_same_target_goes_on_the_same_leg),
 	TN(request_for_another_target_gets_a_new_leg_and_the_old_one_a_fin),
@@ -589,6 +635,7 @@ static const struct CMUnitTest tests[] = {
 	TN(backend_rst_mid_response_ends_the_client_connection),
 	TN(absolute_form_target_wins_and_the_forwarded_host_agrees),
 	TN(idle_keepalive_is_closed_quietly_and_a_partial_header_gets_408),
+	TN(closing_leg_acknowledges_a_retransmission_and_frees_its_port),
 };
 
 H_MAIN("request", tests)
