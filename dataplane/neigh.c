@@ -42,8 +42,10 @@ static struct neigh_entry *entry_get(struct neigh_table *t, uint64_t key, bool a
 static void ctrl_tx(struct dp_shared *sh, unsigned port, struct rte_mbuf *m)
 {
 	m->port = (uint16_t)port;
-	if (rte_ring_enqueue(sh->workers[0]->txr, m) != 0)
+	if (rte_ring_enqueue(sh->workers[0]->txr, m) != 0) {
+		sh->ctrl_st.drop[DROP_tx_full]++;
 		rte_pktmbuf_free(m);
+	}
 }
 
 static const struct conf_tunnel *zone_tunnel(const struct dp_shared *sh, uint32_t zone)
@@ -69,16 +71,21 @@ static bool arp_send(struct dp_shared *sh, struct rte_mbuf *m, uint32_t zone,
 	unsigned p;
 	uint32_t nh, vtep = t ? rte_cpu_to_be_32(t->remote) : 0;
 	struct rte_ether_addr mac;
+	/* Our own frame, but a frame all the same: every free is counted,
+	 * here on the main lcore's counters. */
 	if (t == NULL || !route_lookup(sh, vtep, &p, &nh)) {
+		sh->ctrl_st.drop[DROP_no_route]++;
 		rte_pktmbuf_free(m);
 		return false;
 	}
 	if (!neigh_lookup(sh->neigh, 0, nh, &mac)) {
 		neigh_request(sh, 0, nh, p);
+		sh->ctrl_st.drop[DROP_neigh_unresolved]++;
 		rte_pktmbuf_free(m);
 		return false;
 	}
 	if (!vxlan_wrap(m, &sh->ports[p], &mac, vtep, t->vni, 49152)) {
+		sh->ctrl_st.drop[DROP_mbuf_alloc]++;
 		rte_pktmbuf_free(m);
 		return false;
 	}

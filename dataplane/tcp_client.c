@@ -19,8 +19,12 @@
 
 uint32_t isn_make(struct worker *w, uint32_t a, uint32_t b, uint32_t ports)
 {
-	uint64_t us = (rte_get_tsc_cycles() - w->isn_base_tsc) * 1000000 /
-		      rte_get_tsc_hz();
+	/* Whole seconds and the rest apart: cycles * 10^6 in 64 bits would
+	 * wrap after ~1.7 h at 3 GHz and send the clock back (RFC 6528 asks
+	 * for one that only moves forward). */
+	uint64_t hz = rte_get_tsc_hz();
+	uint64_t dt = rte_get_tsc_cycles() - w->isn_base_tsc;
+	uint64_t us = dt / hz * 1000000 + dt % hz * 1000000 / hz;
 	uint32_t h = rte_hash_crc_4byte(ports, rte_hash_crc_4byte(b,
 			rte_hash_crc_4byte(a, (uint32_t)w->isn_base_tsc)));
 	return (uint32_t)(us / 4) + h;
@@ -396,11 +400,15 @@ void flow_reset_both(struct worker *w, struct flow *f, uint32_t seq_b)
 {
 	struct rte_mbuf *m = tcp_build(w, &f->c, f->b_snd + f->b2c, 0, TCP_RST,
 				       0, NULL, 0, NULL, 0);
-	if (m)
+	if (m) {
 		tx_send(w, f->c.port, m);
+		w->st.cnt[CNT_rst_sent]++;
+	}
+	if (f->b.local_port == 0)
+		return;           /* no leg to reset */
 	m = tcp_build(w, &f->b, seq_b, 0, TCP_RST, 0, NULL, 0, NULL, 0);
-	if (m)
-		flow_send_backend(w, f, m);
+	if (m && flow_send_backend(w, f, m))
+		w->st.cnt[CNT_rst_sent]++;
 }
 
 

@@ -244,6 +244,40 @@ static void partial_ack_of_the_header_is_completed_by_retransmission(void **stat
 	h_expect_cnts(e, { CNT_retransmits, 2 });
 }
 
+/* Review finding (issue 9, item 1): one backend ACK that covers the
+ * buffered header and body bytes spliced after it delivers the header; it
+ * was ignored (only ACKs up to the buffer's end counted), so the header was
+ * sent again 8 times and both ends reset ~32 s later. */
+static void ack_past_the_header_and_into_the_body_delivers_the_header(void **state)
+{
+	struct h_env *e = *state;
+	struct h_conn c;
+	char fwd[256];
+
+	h_with_xff(req, H_CLIENT_IP, fwd, sizeof(fwd));
+	h_conn_init(&c, 40405, 1, 2);
+	h_handshake(e, &c, &linux_opts);
+	const struct h_step st[] = {
+		{ "request: SYN", 0, F_CLIENT,
+		  { .flags = ACK | PSH, .seq = C_(1), .ack = R_(1), .data = req },
+		  { { X_CLIENT, .s = { .flags = ACK, .ack = C_(1 + N) } },
+		    { X_BACKEND, .target = T_ANY, .relearn = true, .s = { .flags = SYN, .seq = S_(0) } } } },
+		{ "SYN-ACK: the header", 10, F_BACKEND,
+		  { .flags = SYN | ACK, .seq = B_(0), .ack = S_(1), .o = be_opts },
+		  { { X_BACKEND, .s = { .flags = ACK | PSH, .seq = S_(1), .ack = B_(1), .data = fwd } } } },
+		{ "body bytes, spliced", 11, F_CLIENT,
+		  { .flags = ACK, .seq = C_(1 + N), .ack = R_(1), .data = "0123456789" },
+		  { { X_BACKEND, .s = { .flags = ACK, .seq = S_(1 + FN), .data = "0123456789" } } } },
+		{ "one ACK for header and body", 12, F_BACKEND,
+		  { .flags = ACK, .seq = B_(1), .ack = S_(1 + FN + 10) },
+		  { { X_CLIENT, .s = { .flags = ACK, .seq = R_(1), .ack = C_(1 + N + 10) } } } },
+		{ "past the RTO: nothing is sent again", 400, F_NONE, { 0 }, { { X_END } } },
+	};
+	h_play(e, &c, st);
+	NO_DROPS(e);
+	h_expect_cnts(e, { CNT_retransmits, 0 });
+}
+
 static void client_retransmitting_its_header_after_splice_is_re_acked_locally(void **state)
 {
 	struct h_env *e = *state;
@@ -400,6 +434,7 @@ static const struct CMUnitTest tests[] = {
 	T(windows_are_rescaled_when_the_shifts_differ),
 	T(small_backend_window_paces_the_buffered_header),
 	T(partial_ack_of_the_header_is_completed_by_retransmission),
+	T(ack_past_the_header_and_into_the_body_delivers_the_header),
 	T(client_retransmitting_its_header_after_splice_is_re_acked_locally),
 	T(large_transfer_both_ways_keeps_every_byte_and_checksum),
 	T(header_larger_than_the_backend_mss_goes_out_in_mss_segments),

@@ -133,6 +133,24 @@ static void overlay_arp_for_our_source_address_is_answered_in_vxlan(void **state
 	h_expect_cnts(e, { CNT_arp_replies, 1 });
 }
 
+/* Review finding (issue 9, item 6): the main lcore freed its own ARP
+ * replies uncounted when the VTEP's MAC was not known yet. */
+static void overlay_arp_reply_to_an_unresolved_vtep_is_counted(void **state)
+{
+	(void)state;
+	struct h_params p = { .no_resolve = true };
+	struct h_env *e = h_env_new(&p);
+
+	h_rx(e, 0, H_PORT_INNER,
+	     h_vxlan_frame(e, h_arp_frame(e, 1, &h_alice_mac, ALICE_IP, NULL, H_OVL_IP),
+			   H_VTEP_IP, H_VNI));
+	h_tick(e);
+	h_collect(e);
+	h_drain(e);               /* our ARP request for the VTEP */
+	h_expect_drops(e, { DROP_neigh_unresolved, 1 });
+	h_env_free(e);
+}
+
 static void dead_direct_tunnel_fails_open_to_a_cluster_backend(void **state)
 {
 	struct h_env *e = *state;
@@ -318,6 +336,7 @@ static const struct CMUnitTest tests[] = {
 	T(intercept_header_goes_to_the_direct_tunnel),
 	T(intercept_header_goes_to_the_vxlan_tunnel_after_overlay_arp),
 	T(overlay_arp_for_our_source_address_is_answered_in_vxlan),
+	TN(overlay_arp_reply_to_an_unresolved_vtep_is_counted),
 	T(dead_direct_tunnel_fails_open_to_a_cluster_backend),
 	T(unreachable_vxlan_tunnel_fails_open_after_connect_ms),
 	TN(dead_tunnel_without_fail_open_gets_502),
