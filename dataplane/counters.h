@@ -33,6 +33,7 @@
 	X(tcp_bad_flags, "TCP flags invalid in this state")                   \
 	X(tcp_out_of_window, "TCP segment outside the window")                \
 	X(tcp_dup, "TCP data already acknowledged")                           \
+	X(rst_challenged, "RST in the window but not at the next byte (challenge ACK sent, RFC 5961)")                           \
 	X(tcp_ooo_limit, "out-of-order segment beyond the bound")             \
 	X(flow_table_full, "SYN refused: max_flows reached")                  \
 	X(hdr_buffers_full, "SYN refused: no header buffer")                  \

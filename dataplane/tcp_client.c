@@ -219,6 +219,21 @@ void flow_respond_input(struct worker *w, struct flow *f, struct seg *s)
 	uint32_t our_end = f->r_base + f->resp_len + 1;
 
 	if (s->flags & TCP_RST) {
+		/* RFC 5961 section 3.2: only at the next byte we expect; in
+		 * the window otherwise, a challenge ACK. */
+		uint32_t nxt = f->c_fin ? f->c_snd : f->h_seq + f->hlen;
+		if (s->seq != nxt) {
+			if (s->seq - nxt < w->sh->conf->dataplane.header_max) {
+				struct rte_mbuf *m = tcp_build(w, &f->c, our_end, nxt, TCP_ACK,
+							       1, NULL, 0, NULL, 0);
+				if (m)
+					tx_send(w, f->c.port, m);
+				count_drop(w, DROP_rst_challenged, s->m);
+			} else {
+				count_drop(w, DROP_tcp_out_of_window, s->m);
+			}
+			return;
+		}
 		w->st.cnt[respond_outcome(f)]++;
 		flow_free(w, f);
 		rte_pktmbuf_free(s->m);

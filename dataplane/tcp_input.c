@@ -21,6 +21,32 @@
 #include "stats.h"
 #include "tcp.h"
 
+/* RFC 5961 section 3.2, for a flow we terminate ourselves (before the
+ * splice): a client RST counts only at exactly the next byte we expect
+ * (RCV.NXT); one elsewhere in the window we advertised gets a challenge
+ * ACK, one outside it is dropped. Returns true when the flow was freed
+ * (S consumed either way). */
+static bool client_rst(struct worker *w, struct flow *f, struct seg *s)
+{
+	uint32_t nxt = f->state == FS_SYN_RCVD ? f->c_isn + 1 : f->h_seq + f->hlen;
+
+	if (f->c_fin && f->state == FS_RESPOND)
+		nxt = f->c_snd;
+	if (s->seq == nxt) {
+		w->st.cnt[CNT_closed_rst_client]++;
+		rte_pktmbuf_free(s->m);
+		flow_free(w, f);
+		return true;
+	}
+	if (s->seq - nxt < w->sh->conf->dataplane.header_max) {
+		client_ack(w, f);
+		count_drop(w, DROP_rst_challenged, s->m);
+	} else {
+		count_drop(w, DROP_tcp_out_of_window, s->m);
+	}
+	return false;
+}
+
 /* A client segment of a spliced flow. */
 static void client_spliced(struct worker *w, struct flow *f, struct seg *s)
 {
@@ -156,9 +182,7 @@ void tcp_client_input(struct worker *w, struct seg *s, unsigned listener)
 	switch (f->state) {
 	case FS_SYN_RCVD:
 		if (s->flags & TCP_RST) {
-			w->st.cnt[CNT_closed_rst_client]++;
-			flow_free(w, f);
-			rte_pktmbuf_free(s->m);
+			client_rst(w, f, s);
 			return;
 		}
 		if (s->flags & TCP_SYN) {
@@ -178,9 +202,7 @@ void tcp_client_input(struct worker *w, struct seg *s, unsigned listener)
 	case FS_HEADER:
 	case FS_CONNECT:
 		if (s->flags & TCP_RST) {
-			w->st.cnt[CNT_closed_rst_client]++;
-			flow_free(w, f);
-			rte_pktmbuf_free(s->m);
+			client_rst(w, f, s);
 			return;
 		}
 		header_input(w, f, s);

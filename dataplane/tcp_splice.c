@@ -312,12 +312,13 @@ void splice_to_backend(struct worker *w, struct flow *f, struct seg *s)
 		return;
 	}
 	/* RFC 5961 section 3.2: a RST ends the flow only when its sequence
-	 * number is in the window the backend offered (or is the client's
-	 * next byte). One outside it is still passed on, for the backend to
-	 * ignore or challenge, but changes nothing here: otherwise anyone
-	 * who knows the client's address and port could cut the flow. */
+	 * number is exactly the client's next byte. Any other is still passed
+	 * on — the backend ignores it, or answers a challenge ACK, which comes
+	 * back through us to the sender — but changes nothing here:
+	 * otherwise anyone who can guess a sequence number in the window and
+	 * knows the client's address and port could cut the flow. */
 	bool rst = s->flags & TCP_RST;
-	bool rst_ok = rst && (s->seq == f->c_snd || s->seq - f->c_acked <= f->b_wnd);
+	bool rst_ok = rst && s->seq == f->c_snd;
 	uint32_t end = s->seq + s->len + !!(s->flags & TCP_FIN);
 	if (!rst && SEQ_LT(f->c_snd, end))
 		f->c_snd = end;
@@ -352,10 +353,9 @@ bool splice_to_client(struct worker *w, struct flow *f, struct seg *s)
 		count_drop(w, DROP_tcp_dup, s->m);
 		return false;
 	}
-	/* RFC 5961 3.2, as in splice_to_backend(): in the client's window. */
+	/* RFC 5961 3.2, as in splice_to_backend(): the backend's next byte. */
 	bool rst = s->flags & TCP_RST;
-	bool rst_ok = rst && (s->seq == f->b_snd ||
-			      s->seq - f->b_ack <= (uint32_t)f->c_wnd << c_shift(f));
+	bool rst_ok = rst && s->seq == f->b_snd;
 	uint32_t end = s->seq + s->len + !!(s->flags & TCP_FIN);
 	if (!rst && SEQ_LT(f->b_snd, end))
 		f->b_snd = end;

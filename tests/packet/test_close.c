@@ -200,6 +200,39 @@ static void blind_rst_from_the_backend_side_does_not_end_the_flow(void **state)
 	h_expect_cnts(e, { CNT_closed_rst_backend, 0 }, { CNT_flows_active, 1 });
 }
 
+/* Review finding (issue 9, item 3): a RST in the window but not at the
+ * next byte ended a spliced flow; RFC 5961 3.2 accepts only an exact
+ * match. It is passed on (the endpoint answers it with a challenge ACK,
+ * spliced back), and the flow goes on. */
+static void rst_in_the_window_but_not_at_the_next_byte_does_not_end_the_flow(void **state)
+{
+	struct h_env *e = *state;
+	struct h_conn c;
+
+	h_conn_init(&c, 40512, 0x100, 0x200);
+	up_and_answered(e, &c);
+	const struct h_step st[] = {
+		{ "client-side RST 100 bytes into the window: passed on", 20, F_CLIENT,
+		  { .flags = RST, .seq = C_(1 + N + 100) },
+		  { { X_BACKEND, .s = { .flags = RST, .seq = S_(1 + FN + 100) } } } },
+		{ "backend-side RST 100 bytes into the window: passed on", 21, F_BACKEND,
+		  { .flags = RST, .seq = B_(1 + RN + 100) },
+		  { { X_CLIENT, .s = { .flags = RST, .seq = R_(1 + RN + 100) } } } },
+		{ "the backend's challenge ACK reaches the client", 22, F_BACKEND,
+		  { .flags = ACK, .seq = B_(1 + RN), .ack = S_(1 + FN) },
+		  { { X_CLIENT, .s = { .flags = ACK, .seq = R_(1 + RN), .ack = C_(1 + N) } } } },
+		{ "linger_ms passes", 600, F_NONE, { 0 }, { { X_END } } },
+		{ "the flow still translates", 1000, F_CLIENT,
+		  { .flags = ACK | PSH, .seq = C_(1 + N), .ack = R_(1 + RN), .data = "alive" },
+		  { { X_BACKEND, .s = { .flags = ACK | PSH, .seq = S_(1 + FN), .ack = B_(1 + RN),
+					.data = "alive" } } } },
+	};
+	h_play(e, &c, st);
+	NO_DROPS(e);
+	h_expect_cnts(e, { CNT_closed_rst_client, 0 }, { CNT_closed_rst_backend, 0 },
+		      { CNT_flows_active, 1 });
+}
+
 static void idle_spliced_flow_is_reset_on_both_sides(void **state)
 {
 	(void)state;
@@ -316,6 +349,7 @@ static const struct CMUnitTest tests[] = {
 	T(backend_rst_is_forwarded_and_the_flow_lingers),
 	T(blind_rst_from_the_client_side_does_not_end_the_flow),
 	T(blind_rst_from_the_backend_side_does_not_end_the_flow),
+	T(rst_in_the_window_but_not_at_the_next_byte_does_not_end_the_flow),
 	TN(idle_spliced_flow_is_reset_on_both_sides),
 	T(idle_timeout_beyond_the_timer_wheel_horizon),
 	T(idle_timeout_after_a_long_jump_in_time),

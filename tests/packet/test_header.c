@@ -362,6 +362,36 @@ static void client_rst_while_collecting_frees_the_flow(void **state)
 		      { CNT_http_408, 0 });
 }
 
+/* Review finding (issue 9, item 3): before the splice a client RST was
+ * accepted at any sequence number. RFC 5961 3.2: at the next byte only;
+ * elsewhere in the window a challenge ACK, outside it nothing. */
+static void rst_off_the_next_byte_while_collecting_gets_a_challenge_ack(void **state)
+{
+	struct h_env *e = *state;
+	struct h_conn c;
+
+	h_conn_init(&c, 40120, 321, 0);
+	h_handshake(e, &c, &linux_opts);
+	const struct h_step st[] = {
+		{ "part of a header", 0, F_CLIENT,
+		  { .flags = ACK, .seq = C_(1), .ack = R_(1), .data = "GET / HTTP/1.1\r\n" },
+		  { { X_CLIENT, .s = { .flags = ACK, .seq = R_(1), .ack = C_(17) } } } },
+		{ "RST 50 bytes ahead: a challenge ACK, the flow stays", 1, F_CLIENT,
+		  { .flags = RST, .seq = C_(67) },
+		  { { X_CLIENT, .s = { .flags = ACK, .seq = R_(1), .ack = C_(17) } } } },
+		{ "RST a megabyte ahead: nothing", 2, F_CLIENT,
+		  { .flags = RST, .seq = C_(1 + 0x100000) }, { { X_END } } },
+		{ "the rest of the header is still taken", 3, F_CLIENT,
+		  { .flags = ACK, .seq = C_(17), .ack = R_(1), .data = "Host: a\r\n" },
+		  { { X_CLIENT, .s = { .flags = ACK, .seq = R_(1), .ack = C_(26) } } } },
+		{ "the RST at the next byte frees it", 4, F_CLIENT,
+		  { .flags = RST, .seq = C_(26) }, { { X_END } } },
+	};
+	h_play(e, &c, st);
+	h_expect_drops(e, { DROP_rst_challenged, 1 }, { DROP_tcp_out_of_window, 1 });
+	h_expect_cnts(e, { CNT_closed_rst_client, 1 }, { CNT_flows_active, 0 });
+}
+
 static void connect_and_close_without_a_byte_gets_a_bare_fin(void **state)
 {
 	struct h_env *e = *state;
@@ -420,6 +450,7 @@ static const struct CMUnitTest tests[] = {
 	T(slow_header_gets_408_when_header_ms_passes),
 	T(unacknowledged_response_is_retransmitted_then_abandoned),
 	T(client_rst_while_collecting_frees_the_flow),
+	T(rst_off_the_next_byte_while_collecting_gets_a_challenge_ack),
 	T(connect_and_close_without_a_byte_gets_a_bare_fin),
 	T(our_response_leaves_room_for_the_client_fin),
 };
