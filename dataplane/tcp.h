@@ -93,8 +93,10 @@ static inline bool held_ackable(const struct flow *f)
 
 /* ---- tcp_input.c: the entry points ------------------------------------ */
 
-/* Client side: a segment to listener LISTENER (S->m is consumed). */
-void tcp_client_input(struct worker *w, struct seg *s, unsigned listener);
+/* Client side: a segment to listener LISTENER, or (LISTENER < 0) to an
+ * address and port no listener has now. Returns false, S untouched, when
+ * there is no listener and no flow of S's tuple; otherwise S is consumed. */
+bool tcp_client_input(struct worker *w, struct seg *s, int listener);
 /* Backend side: a segment to one of our source ports. */
 void tcp_backend_input(struct worker *w, struct seg *s);
 /* A flow's timer fired. */

@@ -147,23 +147,25 @@ static void header_input(struct worker *w, struct flow *f, struct seg *s)
 	rte_pktmbuf_free(s->m);
 }
 
-void tcp_client_input(struct worker *w, struct seg *s, unsigned listener)
+bool tcp_client_input(struct worker *w, struct seg *s, int listener)
 {
 	struct flow_key k = { .c_ip = s->ip->src_addr, .l_ip = s->ip->dst_addr,
 			      .c_port = s->th->src_port, .l_port = s->th->dst_port };
 	struct flow *f = flow_lookup_client(w, &k);
 
+	if (f == NULL && listener < 0)
+		return false;
 	if ((f == NULL || !f->spliced) && unlikely(!seg_csum_ok(s))) {
 		count_drop(w, DROP_tcp_csum, s->m);
-		return;
+		return true;
 	}
 	if (f == NULL) {
-		flow_accept(w, s, listener);
-		return;
+		flow_accept(w, s, (unsigned)listener);
+		return true;
 	}
 	f->last_active = w->now;
 	if ((s->flags & TCP_SYN) && !(s->flags & (TCP_ACK | TCP_RST)) &&
-	    f->state == FS_LINGER &&
+	    f->state == FS_LINGER && listener >= 0 &&
 	    SEQ_LT(f->spliced ? f->c_snd : f->h_seq + f->hlen, s->seq) &&
 	    seg_csum_ok(s)) {
 		/* A new connection on the tuple of one that is closed and only
@@ -172,61 +174,62 @@ void tcp_client_input(struct worker *w, struct seg *s, unsigned listener)
 		 * (RFC 9293 3.10.7.4), start afresh instead of making the
 		 * client wait for its SYN retransmission. */
 		flow_free(w, f);
-		flow_accept(w, s, listener);
-		return;
+		flow_accept(w, s, (unsigned)listener);
+		return true;
 	}
 	if ((s->flags & TCP_SYN) && f->state != FS_SYN_RCVD) {
 		count_drop(w, DROP_syn_in_flow, s->m);
-		return;
+		return true;
 	}
 	switch (f->state) {
 	case FS_SYN_RCVD:
 		if (s->flags & TCP_RST) {
 			client_rst(w, f, s);
-			return;
+			return true;
 		}
 		if (s->flags & TCP_SYN) {
 			/* Our SYN-ACK was lost: the client asks again. */
 			flow_synack(w, f);
 			rte_pktmbuf_free(s->m);
-			return;
+			return true;
 		}
 		if (!(s->flags & TCP_ACK) || s->ack != f->r_isn + 1) {
 			count_drop(w, DROP_tcp_bad_flags, s->m);
-			return;
+			return true;
 		}
 		f->state = FS_HEADER;
 		flow_timer(w, f, w->sh->conf->dataplane.timeouts.header_ms);
 		header_input(w, f, s);
-		return;
+		return true;
 	case FS_HEADER:
 	case FS_CONNECT:
 		if (s->flags & TCP_RST) {
 			client_rst(w, f, s);
-			return;
+			return true;
 		}
 		header_input(w, f, s);
-		return;
+		return true;
 	case FS_SPLICE:
 		client_spliced(w, f, s);
-		return;
+		return true;
 	case FS_RESPOND:
 		flow_respond_input(w, f, s);
-		return;
+		return true;
 	case FS_LINGER:
 		if (f->spliced) {
 			if (unlikely(splice_csum_bad(f, s, true))) {
 				count_drop(w, DROP_tcp_csum, s->m);
-				return;
+				return true;
 			}
 			splice_to_backend(w, f, s);
-			return;
+			return true;
 		}
 		flow_respond_input(w, f, s);
-		return;
+		return true;
 	default:
 		count_drop(w, DROP_tcp_no_flow, s->m);
 	}
+	return true;
 }
 
 void tcp_backend_input(struct worker *w, struct seg *s)

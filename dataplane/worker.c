@@ -109,6 +109,13 @@ static void vxlan_input(struct worker *w, struct rte_mbuf *m, unsigned port,
 	frame_input(w, m, port, (uint32_t)t + 1);
 }
 
+/* Is P (host order) one of the workers' source ports? */
+static inline bool is_sport(const struct dp_shared *sh, uint16_t p)
+{
+	return p >= SRC_PORT_FIRST &&
+	       (unsigned)(p - SRC_PORT_FIRST) < sh->ports_per_worker * sh->n_workers;
+}
+
 static void tcp_input(struct worker *w, struct rte_mbuf *m, unsigned port,
 		      uint32_t zone, struct rte_ether_hdr *eth,
 		      struct rte_ipv4_hdr *ip, uint32_t l4len)
@@ -132,9 +139,14 @@ static void tcp_input(struct worker *w, struct rte_mbuf *m, unsigned port,
 		const struct ruleset *rs = w->pub->rs;
 		int l = rs_listener_find(rs, rte_be_to_cpu_32(ip->dst_addr), dport);
 		if (l >= 0) {
-			tcp_client_input(w, &s, (unsigned)l);
+			tcp_client_input(w, &s, l);
 			return;
 		}
+		/* No listener now, but a reload may have moved or removed one
+		 * whose connections are still open: they live on until they
+		 * close. Backend replies (to our source ports) never look. */
+		if (!is_sport(sh, dport) && tcp_client_input(w, &s, -1))
+			return;
 		/* Our MAC but not our address: not ours to answer (an RST
 		 * would speak for that host). Backend replies come to a
 		 * port address: FullNAT connects from one. */
@@ -143,8 +155,7 @@ static void tcp_input(struct worker *w, struct rte_mbuf *m, unsigned port,
 			return;
 		}
 	}
-	if (dport >= SRC_PORT_FIRST &&
-	    (unsigned)(dport - SRC_PORT_FIRST) < sh->ports_per_worker * sh->n_workers) {
+	if (is_sport(sh, dport)) {
 		unsigned owner = sport_owner(sh, dport);
 		if (owner != w->id) {
 			/* Backend replies follow the NIC's hash, not our port

@@ -99,7 +99,7 @@ static const char conf_fmt[] =
 	"  { name = \"inner\"; device = \"net_null1\"; address = \"198.18.1.1/24\"; }\n"
 	");\n"
 	"listeners = (\n"
-	"  { name = \"web\"; address = \"198.18.0.1:80\"; default_service = \"web\";\n"
+	"  { name = \"web\"; address = \"198.18.0.1:%u\"; default_service = \"web\";\n"
 	"    routing = \"%s\";\n"
 	"    routes = ( { host = \"api.example.test\"; service = \"api\"; } ); }\n"
 	");\n"
@@ -128,6 +128,7 @@ static void conf_text(const struct h_params *p, char *text, size_t len)
 {
 	snprintf(text, len, conf_fmt, p->workers, p->max_flows, p->header_max,
 		 p->syn_ms, p->header_ms, p->connect_ms, p->idle_s, p->linger_ms,
+		 p->listen_port ? p->listen_port : H_LISTEN_PORT,
 		 p->per_request ? "request" : "connection",
 		 p->web_backends ? p->web_backends : default_web,
 		 p->bob_no_fail_open ? " fail_open = false;" : "");

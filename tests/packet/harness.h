@@ -82,6 +82,7 @@ struct h_params {
 	unsigned linger_ms;       /* default 500 */
 	bool bob_no_fail_open;    /* bob: fail_open = false */
 	bool no_resolve;          /* skip pre-resolving the inner hosts' MACs */
+	uint16_t listen_port;     /* the web listener's port (default 80) */
 	bool per_request;         /* listener routing = "request" (default
 				   * here: "connection", one decision per
 				   * connection, as these tables were written) */

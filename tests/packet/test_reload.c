@@ -39,6 +39,43 @@ static void spliced_flow_keeps_its_backend_across_a_reload_that_removes_it(void 
 	NO_DROPS(e);
 }
 
+/* Review finding (issue 9, item 2): a reload that moved a listener reset
+ * its live connections, because the listener was matched before the flow
+ * was looked up. Established flows keep working until they close; only
+ * new connections see the listener gone. */
+static void reload_moving_a_listener_keeps_its_open_connections(void **state)
+{
+	struct h_env *e = *state;
+	struct h_conn c, d;
+
+	h_conn_init(&c, 40820, 1, 2);
+	h_establish(e, &c, req, T_ANY, &linux_opts, &be_opts);
+	struct h_params p = { .listen_port = 81 };
+	h_reload(e, &p);
+	const struct h_step st[] = {
+		{ "the backend's data still reaches the client", 10, F_BACKEND,
+		  { .flags = ACK, .seq = B_(1), .ack = S_(1 + FN), .data = "still here" },
+		  { { X_CLIENT, .s = { .flags = ACK, .seq = R_(1), .ack = C_(1 + N),
+				       .data = "still here" } } } },
+		{ "and the client's reaches the backend, no RST", 11, F_CLIENT,
+		  { .flags = ACK, .seq = C_(1 + N), .ack = R_(11), .data = "more" },
+		  { { X_BACKEND, .s = { .flags = ACK, .seq = S_(1 + FN), .ack = B_(11), .data = "more" } } } },
+		{ "its close goes through", 12, F_CLIENT,
+		  { .flags = ACK | FIN, .seq = C_(1 + N + 4), .ack = R_(11) },
+		  { { X_BACKEND, .s = { .flags = ACK | FIN, .seq = S_(1 + FN + 4) } } } },
+	};
+	h_play(e, &c, st);
+	h_conn_init(&d, 40821, 5, 6);
+	const struct h_step st2[] = {
+		{ "a new connection to the old port: RST", 20, F_CLIENT,
+		  { .flags = SYN, .seq = C_(0) },
+		  { { X_CLIENT, .s = { .flags = RST | ACK, .ack = C_(1) } } } },
+	};
+	h_play(e, &d, st2);
+	h_expect_drops(e, { DROP_tcp_no_listener, 1 });
+	h_expect_cnts(e, { CNT_closed_rst_client, 0 });
+}
+
 static void new_flows_are_decided_by_the_new_rules(void **state)
 {
 	struct h_env *e = *state;
@@ -113,6 +150,7 @@ static void connect_failure_after_a_reload_that_kept_only_it_gets_503(void **sta
 
 static const struct CMUnitTest tests[] = {
 	T(spliced_flow_keeps_its_backend_across_a_reload_that_removes_it),
+	T(reload_moving_a_listener_keeps_its_open_connections),
 	T(new_flows_are_decided_by_the_new_rules),
 	T(connect_failure_after_a_reload_moves_to_a_backend_of_the_new_rules),
 	T(connect_failure_after_a_reload_that_kept_only_it_gets_503),
