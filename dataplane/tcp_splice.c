@@ -112,23 +112,45 @@ static inline uint8_t cb_shift(const struct flow *f)
 	return f->b_ws_ok ? f->c_wscale : 0;
 }
 
+/* The largest segment the backend leg takes: its MSS, and what the
+ * port's MTU leaves (less VXLAN's overhead for an overlay target). */
+static inline uint32_t leg_mss(const struct worker *w, const struct flow *f)
+{
+	uint32_t mss = f->b_mss ? f->b_mss : TCP_DEFAULT_MSS;
+	uint32_t room = w->sh->ports[f->b.port].mtu - 40u -
+			(f->vxlan ? VXLAN_OVERHEAD : 0u);
+
+	return mss < room ? mss : room;
+}
+
 void splice_push(struct worker *w, struct flow *f, bool retransmit)
 {
 	uint32_t total = owned(f);
 	uint32_t acked = f->b_una - f->b_base;
-	uint32_t mss = f->b_mss ? f->b_mss : TCP_DEFAULT_MSS;
-	uint32_t room = w->sh->ports[f->b.port].mtu - 40 -
-			(f->vxlan ? VXLAN_OVERHEAD : 0);
+	uint32_t mss = leg_mss(w, f);
 	uint32_t win = (uint32_t)f->c_wnd << c_shift(f) >> cb_shift(f);
 
 	if (f->hbuf == NULL || acked >= total)
 		return;
-	if (mss > room)
-		mss = room;
 	if (retransmit) {
 		f->b_sent = acked;  /* go back to the first unacknowledged byte */
 		w->st.cnt[CNT_retransmits]++;
+		if (f->b_wnd == 0) {
+			/* A zero window (even the SYN-ACK's): probe it with
+			 * one byte past it (RFC 9293 section 3.8.6.1), which
+			 * does not count as sent; the ACK it draws says when
+			 * the window opens. */
+			struct rte_mbuf *m = tcp_build(w, &f->b, f->b_base + acked,
+						       f->b_ack, TCP_ACK,
+						       (uint16_t)(win > 65535 ? 65535 : win),
+						       NULL, 0, f->hbuf + acked, 1);
+			if (m)
+				flow_send_backend(w, f, m);
+			return;
+		}
 	}
+	if (f->b_sent < acked)
+		f->b_sent = acked;  /* a probe's byte was taken */
 	while (f->b_sent < total && f->b_sent - acked < f->b_wnd) {
 		uint32_t n = total - f->b_sent;
 		if (n > mss)
@@ -254,12 +276,44 @@ static uint32_t ack_to_client(const struct flow *f, uint32_t ack_b)
 	return ack;
 }
 
+/* Client segment S is larger than the leg takes (issue 9, item 6: the
+ * client's MSS was agreed with us, the backend may have announced less):
+ * send it as segments of our own, each within the leg's MSS. */
+static void split_to_backend(struct worker *w, struct flow *f, struct seg *s,
+			     uint32_t c2b, uint32_t mss)
+{
+	uint32_t ack = s->ack - f->b2c;
+	uint32_t win = (uint32_t)rte_be_to_cpu_16(s->th->rx_win) << c_shift(f) >> cb_shift(f);
+
+	for (uint32_t off = 0; off < s->len; off += mss) {
+		uint32_t n = s->len - off < mss ? s->len - off : mss;
+		bool last = off + n == s->len;
+		uint8_t flags = (uint8_t)(TCP_ACK | (last ? s->flags & (TCP_PSH | TCP_FIN) : 0));
+		struct rte_mbuf *m = tcp_build(w, &f->b, s->seq + off + c2b, ack, flags,
+					       (uint16_t)(win > 65535 ? 65535 : win),
+					       NULL, 0, s->data + off, n);
+		if (m == NULL || !flow_send_backend(w, f, m))
+			break;
+	}
+	if (s->flags & TCP_ACK)
+		f->b_ack = ack;
+	if (SEQ_LT(f->s_nxt, s->seq + c2b + s->len))
+		f->s_nxt = s->seq + c2b + s->len;
+	rte_pktmbuf_free(s->m);
+}
+
 void splice_client_seg(struct worker *w, struct flow *f, struct seg *s,
 		       uint32_t c2b)
 {
 	struct rte_tcp_hdr *th = s->th;
 	bool rst = s->flags & TCP_RST;
 	uint32_t acc = 0;
+	uint32_t mss = leg_mss(w, f);
+
+	if (unlikely(s->len > mss) && !rst && (s->flags & TCP_ACK)) {
+		split_to_backend(w, f, s, c2b, mss);
+		return;
+	}
 
 	nat_ip(s->ip, &acc, f->b.local_ip, f->b.peer_ip);
 	nat_ports(th, &acc, f->b.local_port, f->b.peer_port);

@@ -278,6 +278,61 @@ static void ack_past_the_header_and_into_the_body_delivers_the_header(void **sta
 	h_expect_cnts(e, { CNT_retransmits, 0 });
 }
 
+/* Review finding (issue 9, item 6): a zero window in the backend's
+ * SYN-ACK was never probed, so the buffered header never left and both
+ * ends were reset ~25 s later. RFC 9293 3.8.6.1: probe it. */
+static void zero_window_in_the_synack_is_probed(void **state)
+{
+	struct h_env *e = *state;
+	struct h_conn c;
+	char fwd[256];
+
+	h_with_xff(req, H_CLIENT_IP, fwd, sizeof(fwd));
+	h_conn_init(&c, 40406, 1, 2);
+	h_handshake(e, &c, &linux_opts);
+	const struct h_step st[] = {
+		{ "request: SYN", 0, F_CLIENT,
+		  { .flags = ACK | PSH, .seq = C_(1), .ack = R_(1), .data = req },
+		  { { X_CLIENT, .s = { .flags = ACK, .ack = C_(1 + N) } },
+		    { X_BACKEND, .target = T_ANY, .relearn = true, .s = { .flags = SYN, .seq = S_(0) } } } },
+		{ "SYN-ACK with a zero window: nothing may be sent", 10, F_BACKEND,
+		  { .flags = SYN | ACK, .seq = B_(0), .ack = S_(1), .win0 = true, .o = be_opts },
+		  { { X_END } } },
+		{ "the RTO: a one-byte probe", 210, F_NONE, { 0 },
+		  { { X_BACKEND, .s = { .flags = ACK, .seq = S_(1), .data = "G", .len = 1 } } } },
+		{ "the window opens: the whole header goes", 220, F_BACKEND,
+		  { .flags = ACK, .seq = B_(1), .ack = S_(1) },
+		  { { X_BACKEND, .s = { .flags = ACK | PSH, .seq = S_(1), .data = fwd } },
+		    { X_CLIENT, .s = { .flags = ACK, .ack = C_(1 + N) } } } },
+	};
+	h_play(e, &c, st);
+	NO_DROPS(e);
+}
+
+/* Review finding (issue 9, item 6): client segments were not held to the
+ * backend leg's MSS; a backend announcing less than the client's gets
+ * them cut to its size. */
+static void client_segment_larger_than_the_backend_mss_is_split(void **state)
+{
+	struct h_env *e = *state;
+	struct h_conn c;
+	static const struct h_sopts small = { .mss = 536, .ws = WS(7), .sackok = true };
+	static char body[1001];
+
+	memset(body, 'b', 1000);
+	h_conn_init(&c, 40407, 1, 2);
+	h_establish(e, &c, req, T_ANY, &linux_opts, &small);
+	const struct h_step st[] = {
+		{ "1000 bytes from the client: two segments of at most 536", 10, F_CLIENT,
+		  { .flags = ACK | PSH, .seq = C_(1 + N), .ack = R_(1), .data = body },
+		  { { X_BACKEND, .s = { .flags = ACK, .seq = S_(1 + FN), .exp_len = 536 } },
+		    { X_BACKEND, .s = { .flags = ACK | PSH, .seq = S_(1 + FN + 536),
+					.exp_len = 464 } } } },
+	};
+	h_play(e, &c, st);
+	NO_DROPS(e);
+}
+
 static void client_retransmitting_its_header_after_splice_is_re_acked_locally(void **state)
 {
 	struct h_env *e = *state;
@@ -435,6 +490,8 @@ static const struct CMUnitTest tests[] = {
 	T(small_backend_window_paces_the_buffered_header),
 	T(partial_ack_of_the_header_is_completed_by_retransmission),
 	T(ack_past_the_header_and_into_the_body_delivers_the_header),
+	T(zero_window_in_the_synack_is_probed),
+	T(client_segment_larger_than_the_backend_mss_is_split),
 	T(client_retransmitting_its_header_after_splice_is_re_acked_locally),
 	T(large_transfer_both_ways_keeps_every_byte_and_checksum),
 	T(header_larger_than_the_backend_mss_goes_out_in_mss_segments),
