@@ -4,6 +4,10 @@
 #ifndef STEER_FLOW_H
 #define STEER_FLOW_H
 
+#include <string.h>
+
+#include <rte_hash_crc.h>
+
 #include "dp.h"
 
 struct flow_key {
@@ -56,6 +60,41 @@ void flow_timer(struct worker *w, struct flow *f, uint64_t ms);
 
 /* Fire every timer due by NOW; EXPIRE is called for each flow. */
 void flow_timers_run(struct worker *w, void (*expire)(struct worker *, struct flow *));
+
+/* CRC of tuple K. Not rte_hash_crc(&k, ...) on a key just built: that
+ * reads the packed uint16_t fields through wider pointers, which strict
+ * aliasing lets the compiler order before the stores (seen: a hash that
+ * ignored the ports). memcpy() loads are alias-safe. */
+static inline uint32_t flow_key_hash(const struct flow_key *k, uint32_t seed)
+{
+	uint64_t a;
+	uint32_t b;
+
+	memcpy(&a, k, sizeof(a));
+	memcpy(&b, (const char *)k + sizeof(a), sizeof(b));
+	return rte_hash_crc_4byte(b, rte_hash_crc_8byte(a, seed));
+}
+
+/* Which worker owns the client flow of a tuple (network order), when no
+ * NIC hash put it on a queue: a software hash, so every segment of a flow
+ * finds the same worker however the port spread them (af_packet's fanout
+ * does not promise one queue per flow). */
+static inline unsigned client_owner(const struct dp_shared *sh, uint32_t c_ip,
+				    uint32_t l_ip, uint16_t c_port, uint16_t l_port)
+{
+	struct flow_key k = { .c_ip = c_ip, .l_ip = l_ip, .c_port = c_port,
+			      .l_port = l_port };
+	uint32_t h = flow_key_hash(&k, 0x4f776e72);
+
+	/* A CRC is linear: its low bits may depend on few input bits. Mix
+	 * before the modulo (MurmurHash3's finaliser). */
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35u;
+	h ^= h >> 16;
+	return h % sh->n_workers;
+}
 
 /* Which worker owns source port P (host order). */
 static inline unsigned sport_owner(const struct dp_shared *sh, uint16_t p)

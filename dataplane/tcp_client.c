@@ -133,7 +133,7 @@ void flow_accept(struct worker *w, struct seg *s, unsigned listener)
 	f->c_ack_rcv = f->r_base;
 	f->per_req = rs_conf(w->pub->rs)->listeners[listener].routing ==
 		     CONF_ROUTING_REQUEST;
-	f->hash = rte_hash_crc(&k, sizeof(k), 0x5354);
+	f->hash = flow_key_hash(&k, 0x5354);
 	f->t_syn = rte_rdtsc();
 	flow_synack(w, f);
 	flow_timer(w, f, w->sh->conf->dataplane.timeouts.syn_ms);

@@ -109,6 +109,33 @@ static void vxlan_input(struct worker *w, struct rte_mbuf *m, unsigned port,
 	frame_input(w, m, port, (uint32_t)t + 1);
 }
 
+/* Give M to worker OWNER over its hand-off ring (counted either way). */
+static void handoff(struct worker *w, struct rte_mbuf *m, unsigned port,
+		    uint32_t zone, unsigned owner)
+{
+	m->port = (uint16_t)port;
+	MBUF_ZONE(m) = zone;
+	if (rte_ring_enqueue(w->sh->workers[owner]->handoff, m) != 0)
+		count_drop(w, DROP_handoff_full, m);
+	else
+		w->st.cnt[CNT_handoffs]++;
+}
+
+/* A client segment the port gave to a worker that does not own its flow.
+ * With a NIC's RSS hash (RTE_MBUF_F_RX_RSS_HASH) the queue is the owner:
+ * every segment of a tuple gets the same hash. Without one (af_packet,
+ * memif, a NIC without RSS), the owner is client_owner()'s. */
+static bool client_misdirected(struct worker *w, struct rte_mbuf *m,
+			       const struct rte_ipv4_hdr *ip,
+			       const struct rte_tcp_hdr *th, unsigned *owner)
+{
+	if (w->sh->n_workers < 2 || (m->ol_flags & RTE_MBUF_F_RX_RSS_HASH))
+		return false;
+	*owner = client_owner(w->sh, ip->src_addr, ip->dst_addr, th->src_port,
+			      th->dst_port);
+	return *owner != w->id;
+}
+
 /* Is P (host order) one of the workers' source ports? */
 static inline bool is_sport(const struct dp_shared *sh, uint16_t p)
 {
@@ -138,6 +165,12 @@ static void tcp_input(struct worker *w, struct rte_mbuf *m, unsigned port,
 	if (zone == 0) {
 		const struct ruleset *rs = w->pub->rs;
 		int l = rs_listener_find(rs, rte_be_to_cpu_32(ip->dst_addr), dport);
+		unsigned owner;
+		if ((l >= 0 || !is_sport(sh, dport)) &&
+		    unlikely(client_misdirected(w, m, ip, th, &owner))) {
+			handoff(w, m, port, zone, owner);
+			return;
+		}
 		if (l >= 0) {
 			tcp_client_input(w, &s, l);
 			return;
@@ -160,12 +193,7 @@ static void tcp_input(struct worker *w, struct rte_mbuf *m, unsigned port,
 		if (owner != w->id) {
 			/* Backend replies follow the NIC's hash, not our port
 			 * ranges: give them to the worker that owns the flow. */
-			m->port = (uint16_t)port;
-			MBUF_ZONE(m) = zone;
-			if (rte_ring_enqueue(sh->workers[owner]->handoff, m) != 0)
-				count_drop(w, DROP_handoff_full, m);
-			else
-				w->st.cnt[CNT_handoffs]++;
+			handoff(w, m, port, zone, owner);
 			return;
 		}
 		tcp_backend_input(w, &s);

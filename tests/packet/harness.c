@@ -945,6 +945,17 @@ const char *h_describe(const struct h_pkt *p, char *buf, size_t len)
 
 /* ---- golden sequences ---------------------------------------------------- */
 
+uint16_t h_port_owned_by(const struct h_env *e, unsigned worker, uint16_t from)
+{
+	for (uint16_t p = from; p != 0; p++)
+		if (client_owner(e->sh, rte_cpu_to_be_32(H_CLIENT_IP),
+				 rte_cpu_to_be_32(H_EDGE_IP), rte_cpu_to_be_16(p),
+				 rte_cpu_to_be_16(H_LISTEN_PORT)) == worker)
+			return p;
+	fail_msg("no port owned by worker %u", worker);
+	return 0;
+}
+
 void h_conn_init(struct h_conn *c, uint16_t cport, uint32_t c_isn, uint32_t b_isn)
 {
 	memset(c, 0, sizeof(*c));
@@ -1158,11 +1169,18 @@ bool h_match(struct h_env *e, struct h_conn *cc, const struct h_exp *x,
 				MERR("backend frame not from the inner port address");
 		}
 		if (!c.sport_known || x->relearn) {
+			/* The flow lives on the worker that owns its tuple,
+			 * whichever one the client's frames reached. */
 			unsigned ppw = e->sh->ports_per_worker;
-			unsigned lo = SRC_PORT_FIRST + c.c_worker * ppw;
+			unsigned ow = e->sh->n_workers < 2 ? 0 :
+				client_owner(e->sh, rte_cpu_to_be_32(c.c_ip),
+					     rte_cpu_to_be_32(H_EDGE_IP),
+					     rte_cpu_to_be_16(c.c_port),
+					     rte_cpu_to_be_16(H_LISTEN_PORT));
+			unsigned lo = SRC_PORT_FIRST + ow * ppw;
 			if (p.sport < lo || p.sport >= lo + ppw)
 				MERR("source port %u outside worker %u's range [%u, %u)",
-				     p.sport, c.c_worker, lo, lo + ppw);
+				     p.sport, ow, lo, lo + ppw);
 			c.sport = p.sport;
 			c.sport_known = true;
 		} else if (p.sport != c.sport) {

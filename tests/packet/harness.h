@@ -357,6 +357,10 @@ struct h_conn {
 	uint8_t c_ws;             /* client's shift (for info) */
 };
 
+/* The first client port from FROM whose flow (from the test client to the
+ * web listener) worker WORKER owns (client_owner()). */
+uint16_t h_port_owned_by(const struct h_env *e, unsigned worker, uint16_t from);
+
 /* A connection from client port CPORT with ISN C_ISN; backend ISN B_ISN. */
 void h_conn_init(struct h_conn *c, uint16_t cport, uint32_t c_isn,
 		 uint32_t b_isn);

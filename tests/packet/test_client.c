@@ -273,6 +273,33 @@ static void isn_clock_moves_forward_across_the_64_bit_wrap(void **state)
 	assert_in_range(b - a, 700, 250000);
 }
 
+/* The flow's hash (Maglev's input, the VXLAN source port) must depend on
+ * every field of the tuple: one client opening many connections (a load
+ * balancer in front) is spread over the backends by its ports alone. */
+static void flow_hash_depends_on_the_client_port(void **state)
+{
+	struct h_env *e = *state;
+	uint32_t first = 0;
+	bool differ = false;
+
+	for (uint16_t i = 0; i < 8; i++) {
+		struct h_conn c;
+		h_conn_init(&c, (uint16_t)(41900 + i), 1000u * i, 0);
+		h_handshake(e, &c, &linux_opts);
+		struct flow_key k = { .c_ip = rte_cpu_to_be_32(H_CLIENT_IP),
+				      .l_ip = rte_cpu_to_be_32(H_EDGE_IP),
+				      .c_port = rte_cpu_to_be_16(c.c_port),
+				      .l_port = rte_cpu_to_be_16(H_LISTEN_PORT) };
+		struct flow *f = flow_lookup_client(e->sh->workers[0], &k);
+		assert_non_null(f);
+		if (i == 0)
+			first = f->hash;
+		else if (f->hash != first)
+			differ = true;
+	}
+	assert_true(differ);
+}
+
 static const struct CMUnitTest tests[] = {
 	TN(flow_table_holds_exactly_max_flows),
 	T(handshake_synack_mirrors_client_options),
@@ -284,6 +311,7 @@ static const struct CMUnitTest tests[] = {
 	T(handshake_ack_with_wrong_number_is_dropped),
 	TN(full_flow_table_refuses_syn_with_rst),
 	T(isn_clock_moves_forward_across_the_64_bit_wrap),
+	T(flow_hash_depends_on_the_client_port),
 };
 
 H_MAIN("packet_client", tests)

@@ -26,7 +26,7 @@ static void backend_reply_on_the_other_worker_is_handed_to_the_owner(void **stat
 	char fwd[256], why[512];
 
 	h_with_xff(req, H_CLIENT_IP, fwd, sizeof(fwd));
-	h_conn_init(&c, 40700, 0x100, 0x200);
+	h_conn_init(&c, h_port_owned_by(e, 0, 40700), 0x100, 0x200);
 	c.c_worker = 0;           /* RSS put the client on worker 0 */
 	c.b_worker = 1;           /* and the backend's replies on worker 1 */
 	h_handshake(e, &c, &linux_opts);
@@ -86,7 +86,7 @@ static void flows_on_worker_1_connect_from_its_own_ports(void **state)
 	struct h_env *e = *state;
 	struct h_conn c;
 
-	h_conn_init(&c, 40701, 0x100, 0x200);
+	h_conn_init(&c, h_port_owned_by(e, 1, 40701), 0x100, 0x200);
 	c.c_worker = 1;
 	c.b_worker = 0;
 	h_establish(e, &c, req, T_ANY, &linux_opts, &be_opts);
@@ -113,7 +113,7 @@ static void vxlan_reply_on_the_other_worker_keeps_its_zone_across_the_hand_off(v
 					  H_OVL_IP), H_VTEP_IP, H_VNI));
 	h_tick(e);
 	assert_int_equal(h_drain(e), 0);
-	h_conn_init(&c, 40702, 0x100, 0x200);
+	h_conn_init(&c, h_port_owned_by(e, 0, 40702), 0x100, 0x200);
 	c.c_worker = 0;
 	c.b_worker = 1;
 	h_handshake(e, &c, &linux_opts);
@@ -142,9 +142,9 @@ static void counters_are_summed_over_workers(void **state)
 	char *json = NULL;
 	size_t jl = 0;
 
-	h_conn_init(&a, 40703, 1, 2);
+	h_conn_init(&a, h_port_owned_by(e, 0, 40703), 1, 2);
 	h_establish(e, &a, req, T_ANY, &linux_opts, &be_opts);
-	h_conn_init(&b, 40704, 1, 2);
+	h_conn_init(&b, h_port_owned_by(e, 1, 40704), 1, 2);
 	b.c_worker = b.b_worker = 1;
 	h_establish(e, &b, "GET / HTTP/1.1\r\nHost: w\r\nX-Dev: bob\r\n\r\n", T_BOB,
 		    &linux_opts, &be_opts);
@@ -168,11 +168,39 @@ static void counters_are_summed_over_workers(void **state)
 	free(json);
 }
 
+/* Issue 9 (two workers lose big uploads): a client segment the port puts
+ * on the worker that does not own its flow is handed to the owner over its
+ * ring — the SYN, so the flow is created there, and every later segment —
+ * never reset. */
+static void client_segments_on_the_wrong_worker_are_handed_to_the_owner(void **state)
+{
+	struct h_env *e = *state;
+	struct h_conn c;
+
+	h_conn_init(&c, h_port_owned_by(e, 0, 40710), 0x100, 0x200);
+	c.c_worker = 1;           /* the port's hash put it on worker 1 */
+	c.b_worker = 0;
+	h_establish(e, &c, req, T_ANY, &linux_opts, &be_opts);
+	const struct h_step st[] = {
+		{ "client data via worker 1: spliced by worker 0", 10, F_CLIENT,
+		  { .flags = ACK | PSH, .seq = C_(1 + N), .ack = R_(1), .data = "upload" },
+		  { { X_BACKEND, .s = { .flags = ACK | PSH, .seq = S_(1 + FN), .data = "upload" } } } },
+	};
+	h_play(e, &c, st);
+	assert_true(c.sport < SRC_PORT_FIRST + e->sh->ports_per_worker);
+	NO_DROPS(e);
+	assert_int_equal(e->sh->workers[0]->st.cnt[CNT_flows_created], 1);
+	assert_int_equal(e->sh->workers[1]->st.cnt[CNT_flows_created], 0);
+	assert_int_equal(e->sh->workers[1]->st.cnt[CNT_handoffs], 4);   /* SYN, ACK, header, data */
+	h_expect_cnts(e, { CNT_rst_sent, 0 });
+}
+
 static const struct CMUnitTest tests[] = {
 	T2(backend_reply_on_the_other_worker_is_handed_to_the_owner),
 	T2(flows_on_worker_1_connect_from_its_own_ports),
 	T2(vxlan_reply_on_the_other_worker_keeps_its_zone_across_the_hand_off),
 	T2(counters_are_summed_over_workers),
+	T2(client_segments_on_the_wrong_worker_are_handed_to_the_owner),
 };
 
 H_MAIN("packet_multi", tests)
