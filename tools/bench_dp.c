@@ -10,14 +10,27 @@
  *                       payloads (1460: a full 1500 B IP packet)
  *   connection lives    handshake, 600 B header, decision, backend connect,
  *                       one request/response, FINs both ways, linger expiry
+ *   keep-alive          requests on established connections: all to the
+ *                       same target (the next header on the same backend
+ *                       connection), or alternating between the web
+ *                       service and a tunnel (every request closes a leg
+ *                       and connects a new one); and the header parse
+ *                       alone, for comparison
+ *
+ * The listener's routing is "request" (the default, as in steerd) or
+ * "connection" (--routing). The spliced flows carry a POST whose body never
+ * ends and a response with a Content-Length as long, so that in both modes
+ * their data segments are body bytes (per request, framing follows them).
  *
  * It prints numbers and never judges timings (the aims are printed as met
  * or missed). It does check what the router sends, and exits 1 if a frame
  * is wrong or missing or a drop counter moved. Results and the commands
  * that produced them: docs/performance.md.
  *
- * usage: bench_dp [--quick] [--only splice64|splice1460|conn] [--flows N]
- *                 [--rounds N] [--conns N] [--batch N]
+ * usage: bench_dp [--quick] [--routing request|connection]
+ *                 [--only splice64|splice1460|conn|ka] [--flows N]
+ *                 [--rounds N] [--conns N] [--batch N] [--ka-conns N]
+ *                 [--ka-requests N]
  */
 #include <sched.h>
 #include <stdio.h>
@@ -37,13 +50,14 @@
 #define PAYLOAD_MAX 1460
 #define SAMPLE_EVERY 16           /* frames whose checksums are recomputed */
 
-enum mode { M_SPLICE64, M_SPLICE1460, M_CONN, M__COUNT };
-static const char *const mode_name[M__COUNT] = { "splice64", "splice1460", "conn" };
+enum mode { M_SPLICE64, M_SPLICE1460, M_CONN, M_KA, M__COUNT };
+static const char *const mode_name[M__COUNT] = { "splice64", "splice1460", "conn", "ka" };
 
 struct opts {
 	bool quick;
 	bool run[M__COUNT];
-	unsigned flows, rounds, conns, batch;
+	enum routing routing;
+	unsigned flows, rounds, conns, batch, ka_conns, ka_requests;
 };
 
 /* A series of timed runs of one loop: their sum, and each run's ns per
@@ -152,8 +166,54 @@ struct splice {
 	uint64_t checked, summed; /* frames checked, with checksums */
 };
 
+static const char splice_resp_head[] =
+	"HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n"
+	"Content-Length: 1000000000000\r\n\r\n";
+
+/* The backend's response head to each of the N flows of C (not timed): the
+ * data segments after it are its body. */
+static void splice_head(struct bench *b, struct peer_conn *c, unsigned n)
+{
+	unsigned len = sizeof(splice_resp_head) - 1;
+	struct rte_mbuf **m = xcalloc(n, sizeof(*m));
+
+	if (rte_pktmbuf_alloc_bulk(b->pool, m, n) != 0)
+		die("peers' pool exhausted");
+	for (unsigned i = 0; i < n; i++) {
+		struct wire_seg s = {
+			.src_mac = &backend_mac[c[i].backend], .dst_mac = &inner_mac,
+			.sip = backend_of(&c[i]), .dip = INNER_IP, .sport = BACKEND_PORT,
+			.dport = c[i].sport, .seq = c[i].b_isn + 1,
+			.ack = c[i].s_isn + 1 + c[i].fwd_len,
+			.flags = TCP_ACK | TCP_PSH, .win = 502,
+			.data = splice_resp_head, .len = len,
+		};
+		wire_write(m[i], &s);
+	}
+	env_feed(b, PORT_INNER, m, n);
+	if (env_run(b, LOOP_SETUP, n, NULL) != n)
+		die("the worker did not take the response heads in");
+	unsigned k = env_collect(b, PORT_EDGE, m, n);
+	if (k != n || env_collect(b, PORT_INNER, m + k, n - k) != 0 || env_drops(b)) {
+		env_print_drops(b);
+		die("response heads of the spliced flows not forwarded one for one");
+	}
+	for (unsigned i = 0; i < n; i++) {
+		struct wire_pkt p;
+		if (wire_parse(m[i], true, &p) != NULL || p.len != len ||
+		    memcmp(p.data, splice_resp_head, len) != 0 ||
+		    p.seq != c[i].r_isn + 1 || p.dport != c[i].c_port)
+			die("a response head of the spliced flows came out wrong");
+	}
+	rte_pktmbuf_free_bulk(m, n);
+	free(m);
+	for (unsigned i = 0; i < n; i++)
+		c[i].b_sent = len;
+}
+
 /* Set up FLOWS established flows by real handshakes through the worker,
- * BATCH at a time (each holds a header buffer until the backend ACKs). */
+ * BATCH at a time (each holds a header buffer until the backend ACKs),
+ * each with its response head. */
 static void splice_setup(struct bench *b, struct splice *sp, unsigned flows,
 			 unsigned batch)
 {
@@ -163,13 +223,17 @@ static void splice_setup(struct bench *b, struct splice *sp, unsigned flows,
 	sp->by_sport = xcalloc(65536, sizeof(uint32_t));
 	sp->seen_c = xcalloc(flows, sizeof(uint32_t));
 	sp->seen_b = xcalloc(flows, sizeof(uint32_t));
-	for (unsigned i = 0; i < flows; i++)
+	for (unsigned i = 0; i < flows; i++) {
 		conn_init(&sp->c[i], i);
+		sp->c[i].kind = REQ_POST;
+	}
 	for (unsigned i = 0; i < flows; i += batch) {
 		unsigned n = flows - i < batch ? flows - i : batch;
 		if (conn_play(b, sp->c + i, n, PH_SYN, PH_ESTABLISHED, NULL, NULL) != 0)
 			die("setting up the spliced flows failed");
 	}
+	for (unsigned i = 0; i < flows; i += WINDOW_MAX)
+		splice_head(b, sp->c + i, flows - i < WINDOW_MAX ? flows - i : WINDOW_MAX);
 	for (unsigned i = 0; i < flows; i++) {
 		sp->by_cport[sp->c[i].c_port] = i + 1;
 		sp->by_sport[sp->c[i].sport] = i + 1;
@@ -343,8 +407,9 @@ static void print_row(const char *name, unsigned size, const struct series *s)
 
 static void usage(const char *prog)
 {
-	fprintf(stderr, "usage: %s [--quick] [--only splice64|splice1460|conn] [--flows N]\n"
-		"       [--rounds N] [--conns N] [--batch N]\n", prog);
+	fprintf(stderr, "usage: %s [--quick] [--routing request|connection]\n"
+		"       [--only splice64|splice1460|conn|ka] [--flows N] [--rounds N]\n"
+		"       [--conns N] [--batch N] [--ka-conns N] [--ka-requests N]\n", prog);
 	exit(2);
 }
 
@@ -360,9 +425,10 @@ static unsigned num(const char *s, unsigned lo, unsigned hi, const char *prog)
 
 static void parse_args(int argc, char **argv, struct opts *o)
 {
-	bool only = false, rounds = false, conns = false;
+	bool only = false, rounds = false, conns = false, ka_requests = false;
 
-	*o = (struct opts){ .flows = 1000, .rounds = 1000, .conns = 204800, .batch = 1024 };
+	*o = (struct opts){ .flows = 1000, .rounds = 1000, .conns = 204800, .batch = 1024,
+			    .routing = ROUTING_REQUEST, .ka_conns = 1024, .ka_requests = 100 };
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (strcmp(a, "--quick") == 0) {
@@ -390,6 +456,19 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		} else if (strcmp(a, "--batch") == 0) {
 			/* header buffers: min(max_flows, 2048) per worker */
 			o->batch = num(v, 1, 2048, argv[0]);
+		} else if (strcmp(a, "--ka-conns") == 0) {
+			/* each holds a header buffer while its request is ours */
+			o->ka_conns = num(v, 1, 2048, argv[0]);
+		} else if (strcmp(a, "--ka-requests") == 0) {
+			o->ka_requests = num(v, 1, 1000000, argv[0]);
+			ka_requests = true;
+		} else if (strcmp(a, "--routing") == 0) {
+			if (strcmp(v, "request") == 0)
+				o->routing = ROUTING_REQUEST;
+			else if (strcmp(v, "connection") == 0)
+				o->routing = ROUTING_CONNECTION;
+			else
+				usage(argv[0]);
 		} else {
 			usage(argv[0]);
 		}
@@ -401,7 +480,13 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		o->rounds = 20;
 	if (o->quick && !conns)
 		o->conns = 4 * o->batch;
+	if (o->quick && !ka_requests)
+		o->ka_requests = 16;
 	if (o->flows + o->batch > MAX_FLOWS - 1)
+		usage(argv[0]);
+	/* Keep-alive: the flows, and each connection's legs lingering after
+	 * a switch (one per 4 ms of worker clock, linger_ms 40). */
+	if (o->run[M_KA] && o->flows + 12 * o->ka_conns > MAX_FLOWS - 1)
 		usage(argv[0]);
 }
 
@@ -499,6 +584,85 @@ static void lives_print(const struct lives *l, unsigned batch, unsigned linger_m
 	       PH_EXPIRE, fmed / med);
 }
 
+/* ---- keep-alive requests ------------------------------------------------ */
+
+struct ka {
+	struct ka_result same, sw;
+	bool ran_sw;
+	struct sample parse[2];         /* REQ_GET, REQ_BOB */
+	unsigned parses;
+};
+
+static void ka_print_series(const struct ka_result *r, const struct lives *l)
+{
+	static const unsigned same_steps[] = { KS_REQ, KS_RESP };
+	static const unsigned sw_steps[] = { KS_SW_REQ, KS_SW_SYNACK, KS_SW_OLDFIN,
+					     KS_SW_RESP, KS_SW_EXPIRE };
+	const unsigned *steps = r->sw ? sw_steps : same_steps;
+	unsigned n_steps = r->sw ? 5 : 2;
+	double reqs = (double)r->conns * r->requests;
+
+	printf("%s: %s\n", r->sw ? "switching target" : "same target",
+	       r->sw ? "requests alternate tunnel bob (X-Dev: bob) and the web "
+		       "service; each closes a leg and connects a new one" :
+		       "every request to the web service, on the leg it came on");
+	printf("%-32s %9s %9s %9s %9s\n", "step (frame in -> out)", "ns/req",
+	       "cpu_ns", "frames", "instr/req");
+	for (unsigned j = 0; j < n_steps; j++) {
+		const struct sample *s = &r->step[steps[j]];
+		char instr[32] = "-";
+		if (s->instr)
+			snprintf(instr, sizeof(instr), "%.0f", s->instr / reqs);
+		printf("%-32s %9.1f %9.1f %9u %9s\n", ka_step_name[steps[j]],
+		       s->cycles * tsc_ns / reqs, s->cpu_ns / reqs, s->frames, instr);
+	}
+	uint64_t instr = 0, cycles = 0, cpu = 0;
+	for (unsigned k = 0; k < KS__COUNT; k++) {
+		instr += r->step[k].instr;
+		cycles += r->step[k].cycles;
+		cpu += r->step[k].cpu_ns;
+	}
+	double med = median(r->req_tsc, r->n);
+	char in[32] = "-";
+	if (instr)
+		snprintf(in, sizeof(in), "%.0f", instr / reqs);
+	printf("%-13s %8s %8s %8s %8s %10s %8s\n", "per request", "ns", "min", "mean",
+	       "cpu_ns", "req/s", "instr");
+	printf("%-13s %8.1f %8.1f %8.1f %8.1f %10.0f %8s\n", "steer", med,
+	       minimum(r->req_tsc, r->n), cycles * tsc_ns / reqs,
+	       median(r->req_cpu, r->n), med > 0 ? 1e9 / med : 0, in);
+	if (l && l->conns) {
+		double life = median(l->life.tsc, l->life.n);
+		printf("against a connection life (%.1f ns): %.3f of it\n", life, med / life);
+	}
+	printf("served: web-a %llu, web-b %llu, bob %llu; frames in %.2f, out %.2f per "
+	       "request; requests_same_leg %llu, rebinds %llu, legs_closed %llu\n",
+	       (unsigned long long)r->served[0], (unsigned long long)r->served[1],
+	       (unsigned long long)r->served[2], r->frames_in / reqs, r->frames_out / reqs,
+	       (unsigned long long)r->same_leg, (unsigned long long)r->rebinds,
+	       (unsigned long long)r->legs_closed);
+}
+
+static void ka_print(const struct ka *k, const struct lives *l, enum routing routing)
+{
+	printf("\nkeep-alive: %u connections, %u requests each after the first, %u B "
+	       "headers, %u B responses (Content-Length), routing \"%s\"\n",
+	       k->same.conns, k->same.requests, HDR_LEN, RESP_LEN,
+	       routing == ROUTING_CONNECTION ? "connection" : "request");
+	ka_print_series(&k->same, l);
+	if (k->ran_sw)
+		ka_print_series(&k->sw, l);
+	else
+		printf("switching target: not run (routing \"connection\" sends every "
+		       "request of a connection where its first went)\n");
+	printf("header parse alone (http_req_init + http_parse_request, %u B, %u times): "
+	       "GET %.1f ns (cpu %.1f), with X-Dev %.1f ns (cpu %.1f)\n", HDR_LEN,
+	       k->parses, k->parse[0].cycles * tsc_ns / k->parses,
+	       (double)k->parse[0].cpu_ns / k->parses,
+	       k->parse[1].cycles * tsc_ns / k->parses,
+	       (double)k->parse[1].cpu_ns / k->parses);
+}
+
 int main(int argc, char **argv)
 {
 	static const unsigned sizes[2] = { 64, 1460 };
@@ -510,8 +674,10 @@ int main(int argc, char **argv)
 	bool ran[2] = { false, false };
 	struct splice sp = { 0 };
 	struct lives l = { 0 };
+	struct ka ka = { 0 };
 
 	parse_args(argc, argv, &o);
+	b.routing = o.routing;
 	loadavg(load0, sizeof(load0));
 	env_eal_init(argv[0], 512);
 	env_create(&b, MAX_FLOWS);
@@ -519,8 +685,9 @@ int main(int argc, char **argv)
 	uint64_t wall0 = wall_ns(), tsc0 = rte_rdtsc();
 
 	printf("bench_dp: one worker on lcore %u (cpu %d), TSC %.3f MHz, burst %d, "
-	       "two ring ports (net_ring)\n", rte_lcore_id(), sched_getcpu(),
-	       rte_get_tsc_hz() / 1e6, BURST);
+	       "two ring ports (net_ring), routing \"%s\"\n", rte_lcore_id(),
+	       sched_getcpu(), rte_get_tsc_hz() / 1e6, BURST,
+	       o.routing == ROUTING_CONNECTION ? "connection" : "request");
 	printf("ns: median over runs by the TSC; min, mean: TSC; cpu_ns: median by "
 	       "thread CPU time (no preemption)\n");
 	if (b.perf_fd < 0)
@@ -553,6 +720,20 @@ int main(int argc, char **argv)
 		lives_run(&b, &l, o.conns, o.batch, o.flows);
 		lives_print(&l, o.batch, b.linger_ms);
 	}
+	if (o.run[M_KA]) {
+		/* tuples apart from the spliced flows' and the lives' */
+		uint32_t id = o.flows + o.conns + o.batch;
+		problems += ka_run(&b, false, o.ka_conns, o.ka_requests, id, &ka.same);
+		if (o.routing == ROUTING_REQUEST) {
+			problems += ka_run(&b, true, o.ka_conns, o.ka_requests,
+					   id + o.ka_conns, &ka.sw);
+			ka.ran_sw = true;
+		}
+		ka.parses = o.quick ? 20000 : 1000000;
+		ka_parse(false, ka.parses, &ka.parse[0]);
+		ka_parse(true, ka.parses, &ka.parse[1]);
+		ka_print(&ka, &l, o.routing);
+	}
 
 	printf("\n");
 	for (unsigned z = 0; z < 2; z++)
@@ -572,12 +753,20 @@ int main(int argc, char **argv)
 	       "bench_loop_macswap %llu; connections through each bench_loop_conn_*: %u\n",
 	       (unsigned long long)b.ran[LOOP_STEER], (unsigned long long)b.ran[LOOP_IOFWD],
 	       (unsigned long long)b.ran[LOOP_MACSWAP], l.conns);
+	if (o.run[M_KA])
+		printf("requests through bench_loop_ka_req/_resp: %u; through "
+		       "bench_loop_ka_sw_*: %u; parses in each bench_loop_parse_get/_bob: %u\n",
+		       ka.same.conns * ka.same.requests,
+		       ka.ran_sw ? ka.sw.conns * ka.sw.requests : 0, ka.parses);
 	loadavg(load1, sizeof(load1));
 	printf("TSC against CLOCK_MONOTONIC over the run: %.5f\n",
 	       (rte_rdtsc() - tsc0) * tsc_ns / (double)(wall_ns() - wall0));
 	printf("checks: %llu spliced frames checked (%llu with checksums recomputed), "
-	       "%u connections checked frame by frame, %llu drops, %u problems\n",
+	       "%u connections and %u keep-alive requests checked frame by frame, "
+	       "%llu drops, %u problems\n",
 	       (unsigned long long)sp.checked, (unsigned long long)sp.summed, l.conns,
+	       ka.same.conns * ka.same.requests +
+	       (ka.ran_sw ? ka.sw.conns * ka.sw.requests : 0),
 	       (unsigned long long)env_drops(&b), problems);
 	printf("load average: %s (start), %s (end)\n", load0, load1);
 	if (env_drops(&b) != 0 || problems != 0) {

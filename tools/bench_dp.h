@@ -5,6 +5,7 @@
  *   bench_dp_wire.c  frames the synthetic peers write and read (their own
  *                    checksum code, not DPDK's or the router's)
  *   bench_dp_conn.c  whole connection lives, phase by phase
+ *   bench_dp_ka.c    keep-alive connections, request by request
  *   bench_dp.c       main: spliced forwarding, connection lives, report */
 #ifndef STEER_BENCH_DP_H
 #define STEER_BENCH_DP_H
@@ -38,9 +39,19 @@ extern const struct rte_ether_addr edge_mac, inner_mac, client_mac;
 extern const uint32_t backend_ip[N_BACKENDS];
 extern const struct rte_ether_addr backend_mac[N_BACKENDS];
 
-/* Which timed loop runs the frames in the input rings. LOOP_CONN is the
- * worker's loop too, named after the phase in bench.phase. */
-enum loop_kind { LOOP_STEER, LOOP_CONN, LOOP_IOFWD, LOOP_MACSWAP, LOOP_SETUP };
+/* The direct tunnel "bob" (198.18.1.21:9000 on the inner port's subnet):
+ * requests with "X-Dev: bob" go there (intercept bob-web). */
+#define BOB_PORT 9000
+extern const uint32_t bob_ip;
+extern const struct rte_ether_addr bob_mac;
+
+/* listeners[].routing of the configuration (--routing). */
+enum routing { ROUTING_REQUEST, ROUTING_CONNECTION };
+
+/* Which timed loop runs the frames in the input rings. LOOP_CONN and
+ * LOOP_KA are the worker's loop too, named after the phase or step in
+ * bench.phase. */
+enum loop_kind { LOOP_STEER, LOOP_CONN, LOOP_KA, LOOP_IOFWD, LOOP_MACSWAP, LOOP_SETUP };
 
 struct bench {
 	struct dp_shared *sh;
@@ -51,7 +62,8 @@ struct bench {
 	uint16_t port_id[N_PORTS];
 	uint64_t now;                   /* worker clock, ms */
 	uint32_t linger_ms;
-	unsigned phase;                 /* LOOP_CONN: enum phase */
+	enum routing routing;
+	unsigned phase;                 /* LOOP_CONN: enum phase; LOOP_KA: enum ka_step */
 	uint64_t ran[LOOP_SETUP];       /* frames through each timed loop */
 	uint64_t refused;               /* io-forward: frames TX refused */
 	int perf_fd;                    /* instructions counter, -1 none */
@@ -65,6 +77,10 @@ struct sample {
 	uint64_t instr;                 /* 0: not counted */
 	unsigned frames;
 };
+
+/* Named, never inlined or cloned: callgrind --toggle-collect='bench_loop_*'
+ * counts exactly what the timers bracket. */
+#define BENCH_LOOP __attribute__((noinline, noclone, used))
 
 /* ---- bench_dp_env.c ----------------------------------------------------- */
 
@@ -143,6 +159,15 @@ const char *wire_parse(const struct rte_mbuf *m, bool csum, struct wire_pkt *p);
 
 /* ---- bench_dp_conn.c ---------------------------------------------------- */
 
+/* The request headers the peers send, all HDR_LEN bytes, browser-like. */
+enum req_kind {
+	REQ_GET,                  /* GET, no body: the web service */
+	REQ_BOB,                  /* the same with "X-Dev: bob": tunnel bob */
+	REQ_POST,                 /* POST with Content-Length 10^12: a body
+				   * that never ends (spliced forwarding) */
+	REQ__COUNT
+};
+
 /* The steps of a connection's life the benchmark plays, in order. */
 enum phase {
 	PH_SYN,                   /* client SYN -> our SYN-ACK */
@@ -162,7 +187,9 @@ enum phase {
 extern const char *const phase_name[PH__COUNT];
 
 #define HDR_LEN 600               /* request header bytes */
-#define RESP_LEN 1000             /* response bytes */
+#define RESP_LEN 1000             /* response bytes (with Content-Length) */
+#define BODY_LEN 1000000000000ull /* REQ_POST's Content-Length, and the
+				   * response's of the spliced flows */
 
 /* One connection as its two peers (client and backend) see it. */
 struct peer_conn {
@@ -175,10 +202,18 @@ struct peer_conn {
 	uint32_t fwd_len;               /* learnt: header + injected lines */
 	uint32_t c_sent, b_sent;        /* payload bytes after the exchange */
 	uint32_t id;                    /* connection number */
+	uint8_t kind;                   /* enum req_kind of its request */
 };
 
-/* Client tuple and ISNs of connection number ID. */
+/* Client tuple and ISNs of connection number ID; its request is a GET. */
 void conn_init(struct peer_conn *c, uint32_t id);
+
+/* The request of kind KIND for connection number ID, HDR_LEN bytes, into
+ * BUF (the path carries the number). */
+void conn_request(unsigned kind, uint32_t id, char *buf);
+
+/* The response the backends send (RESP_LEN bytes, Content-Length). */
+const char *conn_response(void);
 
 /* Play phases FIRST..LAST for the N connections of C. Through LOOP_SETUP
  * when STEER is NULL (set-up), else timed through LOOP_CONN with each
@@ -195,5 +230,50 @@ static inline uint32_t backend_of(const struct peer_conn *c)
 {
 	return backend_ip[c->backend];
 }
+
+/* ---- bench_dp_ka.c ------------------------------------------------------ */
+
+/* The steps of one request on an established keep-alive connection. The
+ * client's request carries its ACK of the previous response, and the
+ * backend's response its ACK of the request, as when a client sends its
+ * next request as soon as a response is in (wrk, browsers). */
+enum ka_step {
+	KS_REQ,                   /* same target: header -> on the same leg */
+	KS_RESP,                  /* same target: response -> client */
+	KS_SW_REQ,                /* another target: header -> FIN, SYN */
+	KS_SW_SYNACK,             /* new leg's SYN-ACK -> the header */
+	KS_SW_OLDFIN,             /* old leg's FIN+ACK -> ACK */
+	KS_SW_RESP,               /* new leg's response -> client */
+	KS_SW_EXPIRE,             /* after the last request: linger of the
+				   * last legs closed */
+	KS__COUNT
+};
+
+extern const char *const ka_step_name[KS__COUNT];
+
+/* One series of keep-alive requests: CONNS connections, REQUESTS requests
+ * each after the first (which set the connection up), every one to the web
+ * service (SWITCH false) or alternating tunnel bob and the web service
+ * (SWITCH true: every request changes target). */
+struct ka_result {
+	bool sw;
+	unsigned conns, requests;
+	struct sample step[KS__COUNT];  /* sums over the series */
+	double *req_tsc, *req_cpu;      /* per request number: ns per request */
+	unsigned n;
+	uint64_t served[3];             /* requests web-a, web-b, bob answered */
+	uint64_t frames_in, frames_out;
+	uint64_t rebinds, legs_closed, same_leg;  /* the worker's counters */
+};
+
+/* Run one series on connection numbers from ID. Returns the problems
+ * found (0: every frame as expected), each printed to stderr. */
+unsigned ka_run(struct bench *b, bool sw, unsigned conns, unsigned requests,
+		uint32_t id, struct ka_result *r);
+
+/* The header parse alone for the same requests: http_req_init() and
+ * http_parse_request() over the REQ_GET header (REQ_BOB with BOB) N times
+ * (bench_loop_parse_get, bench_loop_parse_bob), timed into S. */
+void ka_parse(bool bob, unsigned n, struct sample *s);
 
 #endif

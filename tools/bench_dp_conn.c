@@ -36,17 +36,28 @@ static const uint8_t phase_port[PH__COUNT] = {
 /* MSS 1460, SACK permitted, window shift 7: what Linux offers. */
 static const uint8_t syn_opts[12] = { 2, 4, 0x05, 0xb4, 1, 1, 4, 2, 1, 3, 3, 7 };
 
-static char req_tmpl[HDR_LEN + 1];
-static unsigned req_id_at;
+static char req_tmpl[REQ__COUNT][HDR_LEN + 1];
+static unsigned req_id_at[REQ__COUNT];
 static char resp[RESP_LEN + 1];
 
-/* A browser-like GET of exactly HDR_LEN bytes whose path carries the
+/* Browser-like requests of exactly HDR_LEN bytes whose path carries the
  * connection number (so the header the router forwards names its
- * connection), and a RESP_LEN response. */
+ * connection): a GET, the same GET with the header of intercept bob-web,
+ * and a POST whose body never ends; and a RESP_LEN response. */
 static void templates(void)
 {
+	static const char *const line[REQ__COUNT] = {
+		[REQ_GET] = "GET /bench/item/00000000 HTTP/1.1\r\n",
+		[REQ_BOB] = "GET /bench/item/00000000 HTTP/1.1\r\n",
+		[REQ_POST] = "POST /bench/item/00000000 HTTP/1.1\r\n",
+	};
+	static const char *const extra[REQ__COUNT] = {
+		[REQ_GET] = "",
+		[REQ_BOB] = "X-Dev: bob\r\n",
+		[REQ_POST] = "Content-Type: application/octet-stream\r\n"
+			     "Content-Length: 1000000000000\r\n",
+	};
 	static const char head[] =
-		"GET /bench/item/00000000 HTTP/1.1\r\n"
 		"Host: web.example.test\r\n"
 		"User-Agent: Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0\r\n"
 		"Accept: text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8\r\n"
@@ -55,15 +66,27 @@ static void templates(void)
 		"Connection: keep-alive\r\n"
 		"Cookie: session=";
 	static const char tail[] = "\r\nUpgrade-Insecure-Requests: 1\r\n\r\n";
-	size_t n = strlen(head);
 
-	memcpy(req_tmpl, head, n);
-	while (n < HDR_LEN - strlen(tail)) {
-		req_tmpl[n] = "abcdefghijklmnopqrstuvwxyz0123456789"[n % 36];
-		n++;
+	for (unsigned k = 0; k < REQ__COUNT; k++) {
+		char *t = req_tmpl[k];
+		size_t n = 0, end = HDR_LEN - strlen(tail) - strlen(extra[k]);
+		n += (size_t)sprintf(t + n, "%s%s", line[k], head);
+		while (n < end) {
+			t[n] = "abcdefghijklmnopqrstuvwxyz0123456789"[n % 36];
+			n++;
+		}
+		/* The intercept header (or the body's framing) just before
+		 * the last field, as a browser extension would add it. */
+		memcpy(t + n, "\r\n", 2);
+		memcpy(t + n + 2, extra[k], strlen(extra[k]));
+		memcpy(t + n + 2 + strlen(extra[k]), tail + 2, strlen(tail) - 1);
+		req_id_at[k] = (unsigned)(strstr(t, "/item/") - t) + 6;
+		if (strlen(t) != HDR_LEN) {
+			fprintf(stderr, "bench_dp: request template %u is not %u bytes\n",
+				k, HDR_LEN);
+			exit(2);
+		}
 	}
-	memcpy(req_tmpl + n, tail, strlen(tail) + 1);
-	req_id_at = (unsigned)strlen("GET /bench/item/");
 
 	int h = snprintf(resp, sizeof(resp),
 			 "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
@@ -77,13 +100,27 @@ static void templates(void)
 	resp[RESP_LEN] = 0;
 }
 
+void conn_request(unsigned kind, uint32_t id, char *buf)
+{
+	char num[16];
+
+	if (resp[0] == 0)
+		templates();
+	memcpy(buf, req_tmpl[kind], HDR_LEN);
+	snprintf(num, sizeof(num), "%08u", id % 100000000u);
+	memcpy(buf + req_id_at[kind], num, 8);
+}
+
+const char *conn_response(void)
+{
+	if (resp[0] == 0)
+		templates();
+	return resp;
+}
+
 static void request_of(const struct peer_conn *c, char *buf)
 {
-	char id[16];
-
-	memcpy(buf, req_tmpl, HDR_LEN);
-	snprintf(id, sizeof(id), "%08u", c->id % 100000000u);
-	memcpy(buf + req_id_at, id, 8);
+	conn_request(c->kind, c->id, buf);
 }
 
 /* The header as the backend must receive it: X-Forwarded-For before the
@@ -111,6 +148,7 @@ void conn_init(struct peer_conn *c, uint32_t id)
 	if (resp[0] == 0)
 		templates();
 	memset(c, 0, sizeof(*c));
+	c->kind = REQ_GET;
 	c->id = id;
 	c->c_ip = CLIENT_NET + (id / CLIENT_PORTS) % 65536;
 	c->c_port = (uint16_t)(1024 + id % CLIENT_PORTS);

@@ -39,6 +39,8 @@ const uint32_t backend_ip[N_BACKENDS] = { IP4(198, 18, 1, 10), IP4(198, 18, 1, 1
 const struct rte_ether_addr backend_mac[N_BACKENDS] = {
 	MAC(02, be, 00, 00, 00, 0a), MAC(02, be, 00, 00, 00, 0b),
 };
+const uint32_t bob_ip = IP4(198, 18, 1, 21);
+const struct rte_ether_addr bob_mac = MAC(02, b0, b0, 00, 00, 15);
 
 #define RING_SIZE 16384           /* holds a whole round (bench_dp.c) */
 #define POOL_SIZE 32767           /* the peers' frames */
@@ -75,7 +77,8 @@ void env_eal_init(const char *prog, unsigned mem_mb)
  * service with two backends, a direct and a VXLAN tunnel with an intercept
  * each, previews; so a decision does the work it does in the demo. Idle
  * back-off off (worker_loop's sleep is not in the measured loop anyway);
- * idle_s long so that no idle timer fires during a run. */
+ * idle_s long so that no idle timer fires during a run. The listener's
+ * routing is --routing's. */
 static const char conf_fmt[] =
 	"dataplane = {\n"
 	"  workers = 1; max_flows = %u; header_max = 4096; idle_backoff = false;\n"
@@ -88,6 +91,7 @@ static const char conf_fmt[] =
 	");\n"
 	"listeners = (\n"
 	"  { name = \"web\"; address = \"198.18.0.1:80\"; default_service = \"web\";\n"
+	"    routing = \"%s\";\n"
 	"    routes = ( { host = \"api.example.test\"; service = \"api\"; } ); }\n"
 	");\n"
 	"services = (\n"
@@ -158,35 +162,45 @@ static void put32(uint8_t *p, uint32_t v)
 	p[2] = (uint8_t)(v >> 8); p[3] = (uint8_t)v;
 }
 
-/* The backends announce themselves (ARP replies to the inner port), as the
- * packet tests' harness does: no ARP exchange inside the measurements. */
+/* The backends and bob announce themselves (ARP replies to the inner
+ * port), as the packet tests' harness does: no ARP exchange inside the
+ * measurements. */
 static void resolve_backends(struct bench *b)
 {
+	uint32_t ip[N_BACKENDS + 1];
+	const struct rte_ether_addr *mac[N_BACKENDS + 1];
+
 	for (unsigned i = 0; i < N_BACKENDS; i++) {
+		ip[i] = backend_ip[i];
+		mac[i] = &backend_mac[i];
+	}
+	ip[N_BACKENDS] = bob_ip;
+	mac[N_BACKENDS] = &bob_mac;
+	for (unsigned i = 0; i <= N_BACKENDS; i++) {
 		struct rte_mbuf *m = rte_pktmbuf_alloc(b->pool);
 		uint8_t *p = m ? (uint8_t *)rte_pktmbuf_append(m, 14 + 28) : NULL;
 		if (p == NULL)
 			die("ARP frame", "no mbuf");
 		memcpy(p, &inner_mac, 6);
-		memcpy(p + 6, &backend_mac[i], 6);
+		memcpy(p + 6, mac[i], 6);
 		put16(p + 12, RTE_ETHER_TYPE_ARP);
 		put16(p + 14, 1);
 		put16(p + 16, RTE_ETHER_TYPE_IPV4);
 		p[18] = 6;
 		p[19] = 4;
 		put16(p + 20, 2);
-		memcpy(p + 22, &backend_mac[i], 6);
-		put32(p + 28, backend_ip[i]);
+		memcpy(p + 22, mac[i], 6);
+		put32(p + 28, ip[i]);
 		memcpy(p + 32, &inner_mac, 6);
 		put32(p + 38, INNER_IP);
 		worker_input(b->w, &m, 1, PORT_INNER);
 	}
 	worker_tick(b->w);
 	control_poll(b->sh);
-	for (unsigned i = 0; i < N_BACKENDS; i++) {
-		struct rte_ether_addr mac;
-		if (!neigh_lookup(b->sh->neigh, 0, rte_cpu_to_be_32(backend_ip[i]), &mac) ||
-		    !rte_is_same_ether_addr(&mac, &backend_mac[i]))
+	for (unsigned i = 0; i <= N_BACKENDS; i++) {
+		struct rte_ether_addr got;
+		if (!neigh_lookup(b->sh->neigh, 0, rte_cpu_to_be_32(ip[i]), &got) ||
+		    !rte_is_same_ether_addr(&got, mac[i]))
 			die("neighbours", "a backend's MAC was not learnt");
 	}
 }
@@ -210,7 +224,8 @@ void env_create(struct bench *b, uint32_t max_flows)
 	char err[1024];
 	struct dp_shared *sh;
 
-	snprintf(text, sizeof(text), conf_fmt, max_flows, b->linger_ms);
+	snprintf(text, sizeof(text), conf_fmt, max_flows, b->linger_ms,
+		 b->routing == ROUTING_CONNECTION ? "connection" : "request");
 	/* As steerd: the boot configuration lives for the process; the
 	 * ruleset owns its own copy. */
 	struct steer_conf *boot = conf_load_string(text, "bench_dp.conf", err, sizeof(err));
@@ -341,10 +356,6 @@ static inline unsigned fwd_loop(struct bench *b, unsigned total, bool macswap)
 	}
 }
 
-/* Named, never inlined or cloned: callgrind --toggle-collect='bench_loop_*'
- * counts exactly what the timers bracket. */
-#define BENCH_LOOP __attribute__((noinline, noclone, used))
-
 #define STEER_LOOP(name) \
 	BENCH_LOOP unsigned bench_loop_##name(struct bench *b, unsigned total); \
 	unsigned bench_loop_##name(struct bench *b, unsigned total) \
@@ -370,6 +381,21 @@ static unsigned (*const conn_loop[PH__COUNT])(struct bench *, unsigned) = {
 	bench_loop_conn_hdr_ack, bench_loop_conn_response, bench_loop_conn_resp_ack,
 	bench_loop_conn_client_fin, bench_loop_conn_backend_fin,
 	bench_loop_conn_last_ack, bench_loop_conn_expire,
+};
+
+/* Keep-alive requests: one name per step (bench_dp_ka.c). */
+STEER_LOOP(ka_req)
+STEER_LOOP(ka_resp)
+STEER_LOOP(ka_sw_req)
+STEER_LOOP(ka_sw_synack)
+STEER_LOOP(ka_sw_oldfin)
+STEER_LOOP(ka_sw_resp)
+STEER_LOOP(ka_sw_expire)
+
+static unsigned (*const ka_loop[KS__COUNT])(struct bench *, unsigned) = {
+	bench_loop_ka_req, bench_loop_ka_resp, bench_loop_ka_sw_req,
+	bench_loop_ka_sw_synack, bench_loop_ka_sw_oldfin, bench_loop_ka_sw_resp,
+	bench_loop_ka_sw_expire,
 };
 
 /* Setting up (not measured): a name outside bench_loop_*. */
@@ -411,6 +437,7 @@ unsigned env_run(struct bench *b, enum loop_kind k, unsigned total, struct sampl
 	switch (k) {
 	case LOOP_STEER: got = bench_loop_steer(b, total); break;
 	case LOOP_CONN: got = conn_loop[b->phase](b, total); break;
+	case LOOP_KA: got = ka_loop[b->phase](b, total); break;
 	case LOOP_IOFWD: got = bench_loop_iofwd(b, total); break;
 	default: got = bench_loop_macswap(b, total); break;
 	}
