@@ -2,12 +2,12 @@
 """One measured run of tools/compare_haproxy, and the table at the end.
 
   measure.py run --router steer|haproxy --pid PID [--stats-file F]
-                 --backend NAME=NS,PID,URL ... --label L --mode M
-                 -- WRK ARGS...
+                 [--prefix cmp-] --backend NAME=NS,PID,URL ... --label L
+                 --mode M -- WRK ARGS...
       Snapshots (router CPU, steerd's counters via SIGUSR1, backends' CPU and
       request/connection counts, the machine's CPU), runs wrk inside
-      st-client with the given arguments, snapshots again, prints one JSON
-      object on stdout.
+      PREFIXclient (st-client with --prefix st-) with the given arguments,
+      snapshots again, prints one JSON object on stdout.
 
   measure.py table FILE [--json]
       FILE holds one JSON object per line (the runs); prints the table (or,
@@ -252,6 +252,20 @@ def parse_wrk(out):
     return r
 
 
+def parse_mixed(out):
+    """The line tools/compare/mixed.lua prints: how many responses of each
+    kind of request came from which server."""
+    m = re.search(r"^mixed: plain (\d+) \(web-a (\d+), web-b (\d+), other (\d+)\), "
+                  r"intercepted (\d+) \(alice (\d+), other (\d+)\), wrong (\d+), "
+                  r"unanswered (\d+)$", out, re.M)
+    if not m:
+        return None
+    v = [int(x) for x in m.groups()]
+    return {"line": m.group(0), "plain": v[0], "web_a": v[1], "web_b": v[2],
+            "plain_other": v[3], "intercepted": v[4], "alice": v[5],
+            "intercepted_other": v[6], "wrong": v[7], "unanswered": v[8]}
+
+
 # --- one run ---------------------------------------------------------------
 
 def snapshot(a, backends):
@@ -259,11 +273,12 @@ def snapshot(a, backends):
     if a.router == "steer":
         s["stats"], s["stats_t"] = steer_stats(a.pid, a.stats_file)
     s["router_cpu"] = proc_cpu_us(a.pid)
-    s["client_tcp"] = ns_tcp_counters("st-client")
+    p = a.prefix
+    s["client_tcp"] = ns_tcp_counters(p + "client")
     # The router's packets, counted on the far ends of its two veths (the
     # same interfaces for both routers).
-    s["pkts"] = [link_packets("st-client", "st-edge1"),
-                 link_packets("st-sw", "st-inner1")]
+    s["pkts"] = [link_packets(p + "client", p + "edge1"),
+                 link_packets(p + "sw", p + "inner1")]
     s["threads"] = thread_sched(a.pid)
     s["backends"] = {}
     for name, (ns, pid, url) in backends.items():
@@ -301,6 +316,8 @@ def cmd_run(argv):
     ap.add_argument("--router", required=True, choices=("steer", "haproxy"))
     ap.add_argument("--pid", type=int, required=True)
     ap.add_argument("--stats-file")
+    ap.add_argument("--prefix", default="st-",
+                    help="the topology's name prefix (namespaces, veths)")
     ap.add_argument("--backend", action="append", default=[],
                     help="NAME=NS,PID,STATUS_URL")
     ap.add_argument("--label", required=True)
@@ -325,7 +342,7 @@ def cmd_run(argv):
                                  "-o", a.perf_out],
                                 stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)
-    child = subprocess.Popen(["ip", "netns", "exec", "st-client", "wrk"] + wrk,
+    child = subprocess.Popen(["ip", "netns", "exec", a.prefix + "client", "wrk"] + wrk,
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     out = b""
     while True:
@@ -347,6 +364,9 @@ def cmd_run(argv):
     r = {"router": a.router, "label": a.label, "mode": a.mode,
          "wrk_args": wrk, "wrk_status": os.waitstatus_to_exitcode(status)}
     r.update(parse_wrk(out))
+    mixed = parse_mixed(out)
+    if mixed:
+        r["mixed"] = mixed
     wall = s1["t"] - s0["t"]
     n = r.get("requests") or 0
     ncpu = os.cpu_count() or 1
@@ -548,6 +568,9 @@ def cmd_table(argv):
         if bad or r.get("non_2xx"):
             bits.append("errors %s non-2xx %d" % (bad, r.get("non_2xx", 0)))
         bits.append("backends: " + be)
+        if r.get("mixed"):
+            bits.append("responses by request kind (mixed.lua): " +
+                        r["mixed"]["line"][len("mixed: "):])
         bits.append("router process: utime %s s, stime %s s; %s packets/req "
                     "through the router%s; client TCP: %s"
                     % (r.get("router_utime_s"), r.get("router_stime_s"),
@@ -559,9 +582,12 @@ def cmd_table(argv):
                                  sorted(r.get("client_tcp", {}).items()))))
         if r["router"] == "steer":
             c = r.get("steer_counters", {})
-            keys = ("flows_created", "backend_connects", "backend_retries",
-                    "decisions_default", "decisions_intercept", "fail_opens",
-                    "closed_fin", "closed_rst_client", "closed_rst_backend",
+            keys = ("flows_created", "requests", "requests_same_leg",
+                    "requests_held", "rebinds", "legs_closed",
+                    "legs_backend_closed", "backend_connects",
+                    "backend_retries", "decisions_default",
+                    "decisions_intercept", "fail_opens", "closed_fin",
+                    "closed_rst_client", "closed_rst_backend",
                     "closed_connect_failed", "closed_error", "retransmits",
                     "rst_sent", "http_502", "http_503")
             bits.append("steerd: " + ", ".join("%s %d" % (k, c[k])
