@@ -43,7 +43,6 @@ static inline bool seg_csum_ok(const struct seg *s)
 #define SEQ_LT(a, b) ((int32_t)((a) - (b)) < 0)
 #define SEQ_LEQ(a, b) ((int32_t)((a) - (b)) <= 0)
 
-#define SEQ_GEQ(a, b) SEQ_LEQ(b, a)
 
 /* ---- shared inline helpers ------------------------------------------- */
 
@@ -59,6 +58,18 @@ static inline uint8_t our_wscale(const struct flow *f)
 static inline uint32_t phys(const struct flow *f, uint32_t off)
 {
 	return f->hdr_end && off >= f->hdr_end ? off + f->inj_len : off;
+}
+
+/* The logical end (from h_seq) of what the buffer holds, contiguous and
+ * out of order. */
+static inline uint32_t hbuf_extent(const struct flow *f)
+{
+	uint32_t end = f->hlen;
+
+	for (unsigned i = 0; i < f->n_ooo; i++)
+		if (f->ooo_end[i] > end)
+			end = f->ooo_end[i];
+	return end;
 }
 
 /* Bytes of the buffer that go to the backend for the request being sent
@@ -202,6 +213,10 @@ void client_ack(struct worker *w, struct flow *f);
  * f->h_seq). Returns COL_ADVANCED, COL_KEPT, or the drop reason. */
 int flow_collect(struct worker *w, struct flow *f, uint32_t seq,
 		 const char *data, uint32_t len);
+/* Drop the buffer's first N client bytes (all of a header, if it holds
+ * one past them: N >= hdr_end or hdr_end == 0); what follows moves to the
+ * front and h_seq moves on. */
+void hbuf_drop_front(struct flow *f, uint32_t n);
 /* Parse the buffered request header (resumable): > 0 its length (then
  * f->hdr_end is set and w->req holds the result), HTTP_INCOMPLETE, or
  * HTTP_ERROR with w->req.error (a full buffer is HTTP_ERR_TOO_LARGE). */

@@ -364,13 +364,15 @@ static void skip_leading_crlf(struct flow *f)
 	       n < 2 * LEAD_CRLF_MAX && f->hlen - n >= 2 &&
 	       f->hbuf[n] == '\r' && f->hbuf[n + 1] == '\n')
 		n += 2;
-	if (n == 0)
-		return;
-	uint32_t end = f->hlen;
-	for (unsigned i = 0; i < f->n_ooo; i++)
-		if (f->ooo_end[i] > end)
-			end = f->ooo_end[i];
-	memmove(f->hbuf, f->hbuf + n, end - n);
+	if (n)
+		hbuf_drop_front(f, n);
+}
+
+void hbuf_drop_front(struct flow *f, uint32_t n)
+{
+	uint32_t pn = phys(f, n), end = phys(f, hbuf_extent(f));
+
+	memmove(f->hbuf, f->hbuf + pn, end - pn);
 	for (unsigned i = 0; i < f->n_ooo; i++) {
 		f->ooo_start[i] -= n;
 		f->ooo_end[i] -= n;

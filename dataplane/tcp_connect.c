@@ -34,12 +34,7 @@ static void count_decision(struct worker *w, const struct rs_decision *d)
  * order). */
 static uint32_t buf_end(const struct flow *f)
 {
-	uint32_t end = f->hlen;
-
-	for (unsigned i = 0; i < f->n_ooo; i++)
-		if (f->ooo_end[i] > end)
-			end = f->ooo_end[i];
-	return phys(f, end);
+	return phys(f, hbuf_extent(f));
 }
 
 /* Replace the buffer's bytes [AT, AT + OLD) (physical, inside the header)

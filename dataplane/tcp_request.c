@@ -194,22 +194,10 @@ void req_delivered(struct worker *w, struct flow *f)
 
 	if (out == 0 || f->held)
 		return;
-	uint32_t pe = phys(f, out);
-	uint32_t end = f->hlen;
-	for (unsigned i = 0; i < f->n_ooo; i++)
-		if (f->ooo_end[i] > end)
-			end = f->ooo_end[i];
-	end = phys(f, end);
 	/* Bytes of the next request behind the delivered one move to the
 	 * front; the request's spliced rest (if any) keeps c2b. */
-	memmove(f->hbuf, f->hbuf + pe, end - pe);
-	for (unsigned i = 0; i < f->n_ooo; i++) {
-		f->ooo_start[i] -= out;
-		f->ooo_end[i] -= out;
-	}
-	f->hlen -= out;
 	f->b_base += buffered(f);
-	f->h_seq += out;
+	hbuf_drop_front(f, out);
 	f->c_buf_end = f->h_seq;
 	f->hdr_end = 0;
 	f->inj_len = 0;
