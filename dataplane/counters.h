@@ -36,7 +36,8 @@
 	X(rst_challenged, "RST in the window but not at the next byte (challenge ACK sent, RFC 5961)")                           \
 	X(tcp_ooo_limit, "out-of-order segment beyond the bound")             \
 	X(flow_table_full, "SYN refused: max_flows reached")                  \
-	X(hdr_buffers_full, "SYN refused: no header buffer")                  \
+	X(hdr_buffers_full, "header bytes refused: no header buffer free and none to evict (retransmitted later)") \
+	X(syn_cookie_bad, "ACK of no flow with no valid SYN cookie (RST sent)") \
 	X(src_ports_full, "backend connect: no source port left")             \
 	X(handoff_full, "ring to the owning worker full")                     \
 	X(no_route, "no route to the destination")                            \
@@ -65,6 +66,7 @@
 	X(legs_closed) X(legs_backend_closed)                                 \
 	X(retransmits) X(handoffs) X(arp_requests) X(arp_replies)             \
 	X(icmp_echo_replies) X(rst_sent)                                      \
+	X(syn_cookies_sent) X(syn_cookies_ok) X(header_evicted)               \
 	X(busy_cycles) X(idle_cycles) X(polls)
 
 enum steer_drop {

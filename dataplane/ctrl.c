@@ -268,6 +268,7 @@ static const char *needs_restart(const struct steer_conf *boot,
 	    a->header_max != b->header_max || a->header_buffers != b->header_buffers ||
 	    a->idle_backoff != b->idle_backoff ||
 	    a->idle_backoff_max_us != b->idle_backoff_max_us ||
+	    a->syn_cookies != b->syn_cookies || a->syn_backlog != b->syn_backlog ||
 	    memcmp(&a->timeouts, &b->timeouts, sizeof(a->timeouts)) != 0)
 		return "dataplane";
 	if (boot->n_ports != n->n_ports)

@@ -193,6 +193,12 @@ struct flow {
 	uint32_t r_nxt;           /* client-space seq of the backend's next byte */
 	uint32_t n_req;           /* requests on this connection */
 	uint64_t t_req;           /* ms: first byte of the header being collected */
+	/* waiting for a first header with a buffer: the worker's eviction
+	 * list (oldest first; tcp_client.c) */
+	uint32_t hq_next;
+	uint32_t hq_prev;
+	uint64_t t_hbuf;          /* ms: took its buffer */
+	bool hq_in;
 	struct hf_body rq_body;
 	struct hf_body rs_body;
 	struct hf_resp rs_head;
@@ -223,6 +229,7 @@ struct dp_shared {
 	uint64_t *slot_base;
 	const char *config_path;
 	uint64_t start_ms;
+	uint64_t cookie_key[2];      /* SYN cookies (set by the first worker) */
 	struct steer_stats ctrl_st;  /* the main lcore's own counters */
 	volatile bool quit;
 };
@@ -256,6 +263,9 @@ struct worker {
 	uint16_t *sport_fifo;     /* FIFO: longest-unused first (TIME_WAIT) */
 	uint32_t sport_count_free; /* ports in the FIFO's cycle (no listeners) */
 	uint32_t sport_head, sport_n;
+	uint32_t n_half_open;     /* flows in FS_SYN_RCVD */
+	uint64_t cookie_sent_ms;  /* last SYN answered with a cookie, 0 never */
+	uint32_t hq_head, hq_tail;/* flows collecting a first header, oldest first */
 
 	/* timers */
 	uint32_t wheel[WHEEL_SLOTS];

@@ -66,6 +66,7 @@ int flow_init(struct worker *w, uint32_t max_flows, uint32_t hbuf_size,
 	w->sport_n = n;
 	for (unsigned i = 0; i < WHEEL_SLOTS; i++)
 		w->wheel[i] = FLOW_NONE;
+	w->hq_head = w->hq_tail = FLOW_NONE;
 	return 0;
 }
 
@@ -96,20 +97,13 @@ struct flow *flow_lookup_client(struct worker *w, const struct flow_key *k)
 
 struct flow *flow_create(struct worker *w, const struct flow_key *k)
 {
-	void *buf;
-
 	if (unlikely(w->n_free == 0)) {
 		w->st.drop[DROP_flow_table_full]++;
-		return NULL;
-	}
-	if (unlikely(rte_mempool_get(w->hbufs, &buf) != 0)) {
-		w->st.drop[DROP_hdr_buffers_full]++;
 		return NULL;
 	}
 	uint32_t i = w->free_flows[--w->n_free];
 	if (unlikely(rte_hash_add_key_data(w->ctable, k, (void *)(uintptr_t)i) < 0)) {
 		w->free_flows[w->n_free++] = i;
-		rte_mempool_put(w->hbufs, buf);
 		w->st.drop[DROP_flow_table_full]++;
 		return NULL;
 	}
@@ -117,7 +111,7 @@ struct flow *flow_create(struct worker *w, const struct flow_key *k)
 	memset(f, 0, sizeof(*f));
 	f->tnext = f->tprev = FLOW_NONE;
 	f->tslot = FLOW_NONE;
-	f->hbuf = buf;
+	f->hq_next = f->hq_prev = FLOW_NONE;
 	f->intercept = -1;
 	f->tunnel = -1;
 	f->backend = -1;
@@ -140,6 +134,7 @@ struct flow *flow_create_leg(struct worker *w)
 	memset(f, 0, sizeof(*f));
 	f->tnext = f->tprev = FLOW_NONE;
 	f->tslot = FLOW_NONE;
+	f->hq_next = f->hq_prev = FLOW_NONE;
 	f->state = FS_LEG_CLOSE;
 	f->leg_only = true;
 	f->intercept = -1;
@@ -164,8 +159,52 @@ static void timer_unlink(struct worker *w, struct flow *f)
 	f->tnext = f->tprev = FLOW_NONE;
 }
 
+bool flow_get_hbuf(struct worker *w, struct flow *f)
+{
+	void *buf;
+
+	if (f->hbuf)
+		return true;
+	if (unlikely(rte_mempool_get(w->hbufs, &buf) != 0))
+		return false;
+	f->hbuf = buf;
+	f->hlen = 0;
+	f->n_ooo = 0;
+	f->t_hbuf = w->now;
+	if (f->state == FS_HEADER) {
+		/* waiting for its first header: the newest on the list */
+		uint32_t i = flow_index(w, f);
+		f->hq_in = true;
+		f->hq_next = FLOW_NONE;
+		f->hq_prev = w->hq_tail;
+		if (w->hq_tail != FLOW_NONE)
+			w->flows[w->hq_tail].hq_next = i;
+		else
+			w->hq_head = i;
+		w->hq_tail = i;
+	}
+	return true;
+}
+
+void flow_hq_del(struct worker *w, struct flow *f)
+{
+	if (!f->hq_in)
+		return;
+	if (f->hq_prev != FLOW_NONE)
+		w->flows[f->hq_prev].hq_next = f->hq_next;
+	else
+		w->hq_head = f->hq_next;
+	if (f->hq_next != FLOW_NONE)
+		w->flows[f->hq_next].hq_prev = f->hq_prev;
+	else
+		w->hq_tail = f->hq_prev;
+	f->hq_in = false;
+	f->hq_next = f->hq_prev = FLOW_NONE;
+}
+
 void flow_put_hbuf(struct worker *w, struct flow *f)
 {
+	flow_hq_del(w, f);
 	if (f->hbuf) {
 		rte_mempool_put(w->hbufs, f->hbuf);
 		f->hbuf = NULL;
@@ -180,6 +219,8 @@ void flow_free(struct worker *w, struct flow *f)
 	timer_unlink(w, f);
 	flow_put_hbuf(w, f);
 	flow_put_sport(w, f);
+	if (f->state == FS_SYN_RCVD)
+		w->n_half_open--;
 	f->state = FS_FREE;
 	w->free_flows[w->n_free++] = flow_index(w, f);
 	if (f->leg_only)

@@ -36,8 +36,8 @@ static inline struct flow *flow_by_sport(struct worker *w, uint16_t sport)
 	return &w->flows[w->by_sport[i]];
 }
 
-/* Create a flow for client tuple K. NULL (drop counted) when the table or
- * the header buffers are exhausted. */
+/* Create a flow for client tuple K, without a header buffer (it takes one
+ * when header bytes arrive). NULL (drop counted) when the table is full. */
 struct flow *flow_create(struct worker *w, const struct flow_key *k);
 
 /* An entry with no client side, for a backend leg left behind by a
@@ -52,6 +52,12 @@ bool flow_take_sport(struct worker *w, struct flow *f);
 /* Give F's source port back (e.g. before retrying another backend). */
 void flow_put_sport(struct worker *w, struct flow *f);
 
+/* Give F a header buffer (empty) if it has none: false when none is free.
+ * A flow in FS_HEADER goes on the worker's list of flows collecting a
+ * first header (w->hq_head: the one that took its buffer first). */
+bool flow_get_hbuf(struct worker *w, struct flow *f);
+/* Take F off that list (its header is complete, or it is closing). */
+void flow_hq_del(struct worker *w, struct flow *f);
 /* Release F's header buffer once it is no longer needed. */
 void flow_put_hbuf(struct worker *w, struct flow *f);
 

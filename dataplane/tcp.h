@@ -200,13 +200,21 @@ void leg_expire(struct worker *w, struct flow *f);
 
 /* Our ISN (RFC 6528: a 4 us clock plus a keyed hash of the tuple). */
 uint32_t isn_make(struct worker *w, uint32_t a, uint32_t b, uint32_t ports);
-/* A client's SYN to LISTENER with no flow: create it, answer SYN-ACK. */
-void flow_accept(struct worker *w, struct seg *s, unsigned listener);
+/* A client segment to LISTENER with no flow. A SYN: create the flow and
+ * answer SYN-ACK, or answer with a SYN cookie and keep nothing. An ACK
+ * that returns a valid cookie: the new flow, in FS_HEADER, with S left
+ * for the caller to take in as header bytes. Anything else: RST. NULL
+ * when S was consumed. */
+struct flow *flow_accept(struct worker *w, struct seg *s, unsigned listener);
 /* (Re)send F's SYN-ACK. */
 void flow_synack(struct worker *w, struct flow *f);
 /* ACK the client's contiguous data; advertise what is left of the header
  * buffer. */
 void client_ack(struct worker *w, struct flow *f);
+/* Give F a header buffer when it has none: when none is free, close the
+ * slowest connection still sending its first header (408) if it had its
+ * buffer long enough, and take its buffer. */
+bool hbuf_take(struct worker *w, struct flow *f);
 #define COL_ADVANCED (-1)        /* the contiguous bytes grew */
 #define COL_KEPT (-2)            /* stored out of order */
 /* Store LEN bytes of DATA at client sequence SEQ in F's buffer (from

@@ -15,6 +15,7 @@
 #include "pkt.h"
 #include "publish.h"
 #include "stats.h"
+#include "syncookie.h"
 #include "tcp.h"
 
 uint32_t isn_make(struct worker *w, uint32_t a, uint32_t b, uint32_t ports)
@@ -59,52 +60,173 @@ void client_ack(struct worker *w, struct flow *f)
 	tx_send(w, f->c.port, m);
 }
 
-void flow_synack(struct worker *w, struct flow *f)
+/* A SYN-ACK to client end C: our ISN, the client's ISN + 1, and the
+ * options we answer with (MSS, SACK-permitted, window scale). */
+static void synack_send(struct worker *w, const struct flow_end *c, uint32_t isn,
+			uint32_t ack, uint16_t c_mss, bool sack_ok, bool ws_ok)
 {
 	uint8_t opts[12];
 	unsigned n = 0;
 	/* Leave room for VXLAN on every flow: the target is not known yet
 	 * and the client's segments must fit the tunnel's MTU later. */
-	uint16_t mss = (uint16_t)(w->sh->ports[f->c.port].mtu - 40 - VXLAN_OVERHEAD);
+	uint16_t mss = (uint16_t)(w->sh->ports[c->port].mtu - 40 - VXLAN_OVERHEAD);
 
-	if (f->c_mss && f->c_mss < mss)
-		mss = f->c_mss;
+	if (c_mss && c_mss < mss)
+		mss = c_mss;
 	opts[n++] = 2;
 	opts[n++] = 4;
 	opts[n++] = (uint8_t)(mss >> 8);
 	opts[n++] = (uint8_t)mss;
-	if (f->sack_ok) {
+	if (sack_ok) {
 		opts[n++] = 1;
 		opts[n++] = 1;
 		opts[n++] = 4;
 		opts[n++] = 2;
 	}
-	if (f->c_ws_ok) {
+	if (ws_ok) {
 		opts[n++] = 1;
 		opts[n++] = 3;
 		opts[n++] = 3;
 		opts[n++] = OUR_WSCALE;
 	}
 	uint32_t cap = w->sh->conf->dataplane.header_max;
-	struct rte_mbuf *m = tcp_build(w, &f->c, f->r_isn, f->c_isn + 1,
-				       TCP_SYN | TCP_ACK,
+	struct rte_mbuf *m = tcp_build(w, c, isn, ack, TCP_SYN | TCP_ACK,
 				       (uint16_t)(cap > 65535 ? 65535 : cap),
 				       opts, n, NULL, 0);
 	if (m)
-		tx_send(w, f->c.port, m);
+		tx_send(w, c->port, m);
 }
 
-void flow_accept(struct worker *w, struct seg *s, unsigned listener)
+void flow_synack(struct worker *w, struct flow *f)
+{
+	synack_send(w, &f->c, f->r_isn, f->c_isn + 1, f->c_mss, f->sack_ok,
+		    f->c_ws_ok);
+}
+
+/* ---- SYN cookies (syncookie.h) ---------------------------------------- */
+
+static struct cookie_tuple seg_tuple(const struct seg *s)
+{
+	return (struct cookie_tuple){ .c_ip = s->ip->src_addr, .l_ip = s->ip->dst_addr,
+				      .c_port = s->th->src_port, .l_port = s->th->dst_port };
+}
+
+/* Does this SYN get a cookie rather than a flow entry? */
+static bool cookies_now(const struct worker *w)
+{
+	const struct conf_dataplane *d = &w->sh->conf->dataplane;
+
+	return d->syn_cookies == CONF_COOKIES_ALWAYS ||
+	       (d->syn_cookies == CONF_COOKIES_AUTO &&
+		w->n_half_open >= d->syn_backlog);
+}
+
+/* Answer SYN S with a cookie: no state kept. */
+static void cookie_synack(struct worker *w, struct seg *s)
+{
+	struct cookie_tuple t = seg_tuple(s);
+	struct tcp_opts o;
+
+	tcp_parse_opts(s->th, &o);
+	struct cookie_opts co = { .mss = o.mss ? o.mss : TCP_DEFAULT_MSS,
+				  .wscale = o.wscale, .sack_ok = o.sack_ok };
+	uint32_t isn = cookie_make(w->sh->cookie_key, &t, s->seq, w->now, &co);
+	struct flow_end c = {
+		.peer_ip = t.c_ip, .local_ip = t.l_ip, .peer_port = t.c_port,
+		.local_port = t.l_port, .peer_mac = s->eth->src_addr,
+		.port = (uint8_t)s->port, .mac_known = true,
+	};
+	synack_send(w, &c, isn, s->seq + 1, co.mss, co.sack_ok, co.wscale >= 0);
+	w->cookie_sent_ms = w->now ? w->now : 1;
+	w->st.cnt[CNT_syn_cookies_sent]++;
+	rte_pktmbuf_free(s->m);
+}
+
+/* Were cookies sent recently enough for an ACK to carry one (two
+ * periods: as long as a cookie is good)? */
+static bool cookies_recent(const struct worker *w)
+{
+	return w->cookie_sent_ms &&
+	       w->now - w->cookie_sent_ms < (2ull << COOKIE_PERIOD_SHIFT);
+}
+
+/* The fields of a new flow from its SYN (or the cookie that stood for
+ * it): the client's ISN C_ISN, ours R_ISN, its options. */
+static void flow_init_client(struct worker *w, struct flow *f, const struct seg *s,
+			     unsigned listener, uint32_t c_isn, uint32_t r_isn,
+			     uint16_t mss, int wscale, bool sack_ok)
+{
+	f->listener = (uint16_t)listener;
+	f->c.peer_mac = s->eth->src_addr;
+	f->c.mac_known = true;
+	f->c.port = (uint8_t)s->port;
+	f->c_isn = c_isn;
+	f->c_mss = mss;
+	f->c_ws_ok = wscale >= 0;
+	f->c_wscale = wscale >= 0 ? (uint8_t)wscale : 0;
+	f->sack_ok = sack_ok;
+	f->c_wnd = rte_be_to_cpu_16(s->th->rx_win);
+	f->r_isn = r_isn;
+	f->h_seq = f->c_isn + 1;
+	f->r_base = f->r_isn + 1;
+	f->r_nxt = f->r_base;
+	f->c_ack_rcv = f->r_base;
+	f->per_req = rs_conf(w->pub->rs)->listeners[listener].routing ==
+		     CONF_ROUTING_REQUEST;
+	f->hash = flow_key_hash(&(struct flow_key){ .c_ip = f->c.peer_ip,
+			.l_ip = f->c.local_ip, .c_port = f->c.peer_port,
+			.l_port = f->c.local_port }, 0x5354);
+	f->t_syn = rte_rdtsc();
+}
+
+/* An ACK of no flow: the end of a handshake answered with a cookie? Then
+ * the flow, in FS_HEADER, else NULL (S consumed). */
+static struct flow *cookie_ack(struct worker *w, struct seg *s, unsigned listener)
+{
+	struct cookie_tuple t = seg_tuple(s);
+	struct cookie_opts co;
+
+	if (!cookies_recent(w) ||
+	    !cookie_check(w->sh->cookie_key, &t, s->seq - 1, s->ack - 1, w->now, &co)) {
+		tcp_reply_rst(w, s->port, s->eth, s->ip, s->th, s->len);
+		count_drop(w, cookies_recent(w) ? DROP_syn_cookie_bad : DROP_tcp_no_flow,
+			   s->m);
+		return NULL;
+	}
+	struct flow_key k = { .c_ip = t.c_ip, .l_ip = t.l_ip, .c_port = t.c_port,
+			      .l_port = t.l_port };
+	struct flow *f = flow_create(w, &k);
+	if (f == NULL) {
+		tcp_reply_rst(w, s->port, s->eth, s->ip, s->th, s->len);
+		rte_pktmbuf_free(s->m);
+		return NULL;
+	}
+	flow_init_client(w, f, s, listener, s->seq - 1, s->ack - 1, co.mss,
+			 co.wscale, co.sack_ok);
+	w->st.cnt[CNT_syn_cookies_ok]++;
+	f->state = FS_HEADER;
+	flow_timer(w, f, w->sh->conf->dataplane.timeouts.header_ms);
+	return f;
+}
+
+struct flow *flow_accept(struct worker *w, struct seg *s, unsigned listener)
 {
 	struct flow_key k = { .c_ip = s->ip->src_addr, .l_ip = s->ip->dst_addr,
 			      .c_port = s->th->src_port, .l_port = s->th->dst_port };
 	struct tcp_opts o;
+	uint8_t fl = s->flags & (TCP_SYN | TCP_ACK | TCP_RST);
 
-	if ((s->flags & (TCP_SYN | TCP_ACK | TCP_RST | TCP_FIN)) != TCP_SYN) {
+	if (fl == TCP_ACK)
+		return cookie_ack(w, s, listener);
+	if (fl != TCP_SYN || (s->flags & TCP_FIN)) {
 		if (!(s->flags & TCP_RST))
 			tcp_reply_rst(w, s->port, s->eth, s->ip, s->th, s->len);
 		count_drop(w, DROP_tcp_no_flow, s->m);
-		return;
+		return NULL;
+	}
+	if (cookies_now(w)) {
+		cookie_synack(w, s);
+		return NULL;
 	}
 	struct flow *f = flow_create(w, &k);
 	if (f == NULL) {
@@ -112,32 +234,18 @@ void flow_accept(struct worker *w, struct seg *s, unsigned listener)
 		 * at once instead of letting it retry into a full table. */
 		tcp_reply_rst(w, s->port, s->eth, s->ip, s->th, s->len);
 		rte_pktmbuf_free(s->m);
-		return;
+		return NULL;
 	}
 	tcp_parse_opts(s->th, &o);
 	f->state = FS_SYN_RCVD;
-	f->listener = (uint16_t)listener;
-	f->c.peer_mac = s->eth->src_addr;
-	f->c.mac_known = true;
-	f->c.port = (uint8_t)s->port;
-	f->c_isn = s->seq;
-	f->c_mss = o.mss ? o.mss : TCP_DEFAULT_MSS;
-	f->c_ws_ok = o.wscale >= 0;
-	f->c_wscale = o.wscale >= 0 ? (uint8_t)o.wscale : 0;
-	f->sack_ok = o.sack_ok;
-	f->c_wnd = rte_be_to_cpu_16(s->th->rx_win);
-	f->r_isn = isn_make(w, k.c_ip, k.l_ip, (uint32_t)k.c_port << 16 | k.l_port);
-	f->h_seq = f->c_isn + 1;
-	f->r_base = f->r_isn + 1;
-	f->r_nxt = f->r_base;
-	f->c_ack_rcv = f->r_base;
-	f->per_req = rs_conf(w->pub->rs)->listeners[listener].routing ==
-		     CONF_ROUTING_REQUEST;
-	f->hash = flow_key_hash(&k, 0x5354);
-	f->t_syn = rte_rdtsc();
+	w->n_half_open++;
+	flow_init_client(w, f, s, listener, s->seq,
+			 isn_make(w, k.c_ip, k.l_ip, (uint32_t)k.c_port << 16 | k.l_port),
+			 o.mss ? o.mss : TCP_DEFAULT_MSS, o.wscale, o.sack_ok);
 	flow_synack(w, f);
 	flow_timer(w, f, w->sh->conf->dataplane.timeouts.syn_ms);
 	rte_pktmbuf_free(s->m);
+	return NULL;
 }
 
 /* ---- our own responses ---------------------------------------------- */
@@ -290,6 +398,47 @@ static void ooo_merge(struct flow *f)
 	}
 }
 
+/* Buffer pressure (slowloris): a connection that has held its buffer this
+ * long without completing its header may lose it to one that needs one;
+ * among the oldest EVICT_LOOK, the one with the fewest bytes per ms goes.
+ * An honest client completes a header within a few round trips. */
+#define EVICT_MIN_AGE_MS 1000
+#define EVICT_LOOK 8
+
+static bool hbuf_evict(struct worker *w)
+{
+	struct flow *v = NULL;
+	uint64_t v_bytes = 0, v_age = 1;
+	unsigned n = 0;
+
+	for (uint32_t i = w->hq_head; i != FLOW_NONE && n < EVICT_LOOK;
+	     i = w->flows[i].hq_next, n++) {
+		struct flow *c = &w->flows[i];
+		uint64_t age = w->now - c->t_hbuf;
+		if (age < EVICT_MIN_AGE_MS)
+			break;            /* oldest first: the rest are younger */
+		uint64_t bytes = hbuf_extent(c);
+		if (v == NULL || bytes * v_age < v_bytes * age) {
+			v = c;
+			v_bytes = bytes;
+			v_age = age;
+		}
+	}
+	if (v == NULL)
+		return false;
+	w->st.cnt[CNT_header_evicted]++;
+	flow_respond(w, v, 408);
+	flow_put_hbuf(w, v);
+	return true;
+}
+
+bool hbuf_take(struct worker *w, struct flow *f)
+{
+	if (flow_get_hbuf(w, f))
+		return true;
+	return hbuf_evict(w) && flow_get_hbuf(w, f);
+}
+
 /* Store LEN bytes of DATA at client sequence SEQ. Returns COL_ADVANCED,
  * COL_KEPT, or the drop reason (enum steer_drop) when nothing was kept. */
 int flow_collect(struct worker *w, struct flow *f, uint32_t seq,
@@ -297,6 +446,9 @@ int flow_collect(struct worker *w, struct flow *f, uint32_t seq,
 {
 	uint32_t cap = w->sh->conf->dataplane.header_max;
 	uint32_t off = seq - f->h_seq;
+
+	if (unlikely(f->hbuf == NULL) && !hbuf_take(w, f))
+		return DROP_hdr_buffers_full;
 
 	if ((int32_t)off < 0) {
 		uint32_t skip = (uint32_t)-(int32_t)off;
@@ -397,8 +549,10 @@ int flow_parse(struct worker *w, struct flow *f)
 		r->error = HTTP_ERR_TOO_LARGE;
 		return HTTP_ERROR;
 	}
-	if (n > 0)
+	if (n > 0) {
 		f->hdr_end = (uint32_t)n;
+		flow_hq_del(w, f);        /* no longer slow, whatever it took */
+	}
 	return n;
 }
 

@@ -160,7 +160,11 @@ bool tcp_client_input(struct worker *w, struct seg *s, int listener)
 		return true;
 	}
 	if (f == NULL) {
-		flow_accept(w, s, (unsigned)listener);
+		/* A SYN, or the ACK that returns a SYN cookie (then the new
+		 * flow takes S in as header bytes). */
+		f = flow_accept(w, s, (unsigned)listener);
+		if (f != NULL)
+			header_input(w, f, s);
 		return true;
 	}
 	f->last_active = w->now;
@@ -198,6 +202,7 @@ bool tcp_client_input(struct worker *w, struct seg *s, int listener)
 			return true;
 		}
 		f->state = FS_HEADER;
+		w->n_half_open--;
 		flow_timer(w, f, w->sh->conf->dataplane.timeouts.header_ms);
 		header_input(w, f, s);
 		return true;

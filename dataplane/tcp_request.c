@@ -326,14 +326,8 @@ static int take_bytes(struct worker *w, struct flow *f, const struct seg *s,
 		return DROP_data_after_close;
 	if (f->rq == RQ_DONE && f->c_msg_end != f->h_seq + f->out_len)
 		return DROP_req_wait;     /* not behind the request in hbuf */
-	if (f->hbuf == NULL) {
-		void *buf;
-		if (rte_mempool_get(w->hbufs, &buf) != 0)
-			return DROP_hdr_buffers_full;
-		f->hbuf = buf;
-		f->hlen = 0;
-		f->n_ooo = 0;
-	}
+	if (f->hbuf == NULL && !hbuf_take(w, f))
+		return DROP_hdr_buffers_full;
 	int r = flow_collect(w, f, a, s->data + (a - s->seq), e - a);
 	if (r == COL_KEPT)
 		return -1;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include <rte_cycles.h>
+#include <rte_random.h>
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
 #include <rte_ethdev.h>
@@ -411,6 +412,12 @@ int worker_create(struct dp_shared *sh, unsigned i, unsigned lcore,
 	w->queue = (uint16_t)i;
 	w->sh = sh;
 	w->isn_base_tsc = rte_rdtsc();
+	if (sh->cookie_key[0] == 0 && sh->cookie_key[1] == 0) {
+		/* One secret for every worker (any may see a flow's ACK
+		 * before the hand-off); never zero, so it is set once. */
+		sh->cookie_key[0] = rte_rand();
+		sh->cookie_key[1] = rte_rand() | 1;
+	}
 	w->ns_per_cycle_q20 = (1000000000ull << 20) / rte_get_tsc_hz();
 	snprintf(name, sizeof(name), "pool%u", i);
 	w->pool = rte_pktmbuf_pool_create(name, 8191 * (c->n_ports > 1 ? 2 : 1), 256, 0,

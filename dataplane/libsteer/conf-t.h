@@ -23,6 +23,13 @@ struct conf_timeouts {
 	uint32_t linger_ms;       /* after both FINs / RST */
 };
 
+/* When a worker answers a SYN with a cookie instead of a flow entry. */
+enum conf_syn_cookies {
+	CONF_COOKIES_AUTO,        /* past syn_backlog half-open flows */
+	CONF_COOKIES_ALWAYS,
+	CONF_COOKIES_NEVER,
+};
+
 struct conf_dataplane {
 	char **eal;               /* EAL arguments, NULL-terminated, n_eal long */
 	unsigned n_eal;
@@ -33,6 +40,8 @@ struct conf_dataplane {
 	struct conf_timeouts timeouts;
 	bool idle_backoff;        /* sleep after empty polls (on for demo/tests) */
 	uint32_t idle_backoff_max_us;
+	uint8_t syn_cookies;      /* enum conf_syn_cookies */
+	uint32_t syn_backlog;     /* half-open flows per worker before cookies */
 };
 
 struct conf_port {

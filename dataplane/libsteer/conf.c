@@ -92,11 +92,36 @@ static int load_timeouts(struct conf_loader *l, const config_setting_t *dp)
 	return 0;
 }
 
+/* The optional 'syn_cookies' of the dataplane group: "auto" (default),
+ * "always" or "never", compared as written. */
+static int load_syn_cookies(struct conf_loader *l, const config_setting_t *g,
+			    struct conf_dataplane *d)
+{
+	static const char *const names[] = { "auto", "always", "never" };
+	const config_setting_t *s = config_setting_get_member(g, "syn_cookies");
+	const char *v = NULL;
+	int rc;
+
+	if (s == NULL)
+		return 0;
+	if (config_setting_type(s) != CONFIG_TYPE_STRING)
+		return ld_fail(l, s, "'syn_cookies' must be \"auto\", \"always\" or \"never\"");
+	if ((rc = ld_get_string(l, g, "syn_cookies", "dataplane", false, &v)) != 0)
+		return rc;
+	for (unsigned i = 0; i < 3; i++)
+		if (strcmp(v, names[i]) == 0) {
+			d->syn_cookies = (uint8_t)i;
+			return 0;
+		}
+	return ld_fail(l, s, "'syn_cookies' must be \"auto\", \"always\" or \"never\" (got \"%.40s\")",
+		       v);
+}
+
 static int load_dataplane(struct conf_loader *l, const config_setting_t *root)
 {
 	static const char *const keys[] = { "eal", "workers", "max_flows",
 		"header_max", "header_buffers", "timeouts", "idle_backoff",
-		"idle_backoff_max_us", NULL };
+		"idle_backoff_max_us", "syn_cookies", "syn_backlog", NULL };
 	static const char what[] = "dataplane";
 	struct conf_dataplane *d = &l->c->dataplane;
 	uint32_t workers = 1;
@@ -122,7 +147,10 @@ static int load_dataplane(struct conf_loader *l, const config_setting_t *root)
 	    (rc = load_timeouts(l, g)) != 0 ||
 	    (rc = ld_get_bool(l, g, "idle_backoff", &d->idle_backoff)) != 0 ||
 	    (rc = ld_get_u32(l, g, "idle_backoff_max_us", what, false, 1, 10000,
-			     &d->idle_backoff_max_us)) != 0)
+			     &d->idle_backoff_max_us)) != 0 ||
+	    (rc = load_syn_cookies(l, g, d)) != 0 ||
+	    (rc = ld_get_u32(l, g, "syn_backlog", what, false, 1, 16777216,
+			     &d->syn_backlog)) != 0)
 		return rc;
 	d->workers = workers;
 	/* A flow holds a header buffer until its target acknowledged the
@@ -130,6 +158,12 @@ static int load_dataplane(struct conf_loader *l, const config_setting_t *root)
 	 * keeps 2048 (35 MB at the default header_max). */
 	if (d->header_buffers == 0 || d->header_buffers > d->max_flows)
 		d->header_buffers = d->max_flows < 2048 ? d->max_flows : 2048;
+	/* Half-open flows before cookies: by default 1024, at most half the
+	 * table, so a flood of SYNs never takes more than that from it. */
+	if (d->syn_backlog == 0)
+		d->syn_backlog = d->max_flows / 2 < 1024 ? d->max_flows / 2 : 1024;
+	if (d->syn_backlog == 0 || d->syn_backlog > d->max_flows)
+		d->syn_backlog = d->max_flows;
 	return 0;
 }
 

@@ -261,6 +261,11 @@ static void dump_dataplane(struct out *o, const struct conf_dataplane *d)
 	out_puts(o, " };\n ");
 	out_bool(o, "idle_backoff", d->idle_backoff);
 	out_uint(o, "idle_backoff_max_us", d->idle_backoff_max_us);
+	out_puts(o, "\n  syn_cookies = ");
+	out_lit(o, d->syn_cookies == CONF_COOKIES_ALWAYS ? "always" :
+		   d->syn_cookies == CONF_COOKIES_NEVER ? "never" : "auto");
+	out_puts(o, ";");
+	out_uint(o, "syn_backlog", d->syn_backlog);
 	out_puts(o, "\n};\n");
 }
 

@@ -90,7 +90,7 @@ void h_eal_init(void)
 
 static const char conf_fmt[] =
 	"dataplane = {\n"
-	"  workers = %u; max_flows = %u; header_max = %u;\n"
+	"  workers = %u; max_flows = %u; header_max = %u;%s\n"
 	"  timeouts = { syn_ms = %u; header_ms = %u; connect_ms = %u;\n"
 	"               idle_s = %u; linger_ms = %u; };\n"
 	"};\n"
@@ -126,7 +126,15 @@ static const char default_web[] =
 
 static void conf_text(const struct h_params *p, char *text, size_t len)
 {
-	snprintf(text, len, conf_fmt, p->workers, p->max_flows, p->header_max,
+	char syn[128] = "";
+
+	if (p->syn_cookies || p->syn_backlog || p->header_buffers)
+		snprintf(syn, sizeof(syn),
+			 " syn_cookies = \"%s\"; syn_backlog = %u; header_buffers = %u;",
+			 p->syn_cookies ? p->syn_cookies : "auto",
+			 p->syn_backlog ? p->syn_backlog : p->max_flows / 2,
+			 p->header_buffers ? p->header_buffers : p->max_flows);
+	snprintf(text, len, conf_fmt, p->workers, p->max_flows, p->header_max, syn,
 		 p->syn_ms, p->header_ms, p->connect_ms, p->idle_s, p->linger_ms,
 		 p->listen_port ? p->listen_port : H_LISTEN_PORT,
 		 p->per_request ? "request" : "connection",

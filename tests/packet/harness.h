@@ -89,6 +89,9 @@ struct h_params {
 	uint16_t ports_per_worker;/* default (65536 - 1024) / workers */
 	const char *web_backends; /* service web's backends list (libconfig);
 				   * default .10 and .11 */
+	const char *syn_cookies;  /* "auto" (default), "always", "never" */
+	unsigned syn_backlog;     /* default: steerd's (max_flows / 2 here) */
+	unsigned header_buffers;  /* default: steerd's (max_flows here) */
 };
 
 #define H_CAP 4096                /* captured frames per worker */

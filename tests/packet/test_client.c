@@ -199,7 +199,7 @@ static void handshake_ack_with_wrong_number_is_dropped(void **state)
 static void full_flow_table_refuses_syn_with_rst(void **state)
 {
 	(void)state;
-	struct h_params p = { .max_flows = 2 };
+	struct h_params p = { .max_flows = 2, .syn_cookies = "never" };
 	struct h_env *e = h_env_new(&p);
 	struct h_conn c[3];
 
@@ -234,7 +234,7 @@ static void full_flow_table_refuses_syn_with_rst(void **state)
 static void flow_table_holds_exactly_max_flows(void **state)
 {
 	(void)state;
-	struct h_params p = { .max_flows = 1000 };
+	struct h_params p = { .max_flows = 1000, .syn_cookies = "never" };
 	struct h_env *e = h_env_new(&p);
 
 	/* the client-tuple hash must not refuse an entry before max_flows */

@@ -24,6 +24,7 @@
 static const char rich[] =
 	"dataplane = { workers = 4; max_flows = 16777216; header_max = 256;\n"
 	"  eal = [ ]; idle_backoff = false; idle_backoff_max_us = 10000;\n"
+	"  syn_cookies = \"always\"; syn_backlog = 7;\n"
 	"  timeouts = { syn_ms = 100; header_ms = 600000; connect_ms = 10; idle_s = 86400; linger_ms = 0; }; };\n"
 	"ports = ( { name = \"edge\"; device = \"0000:00:1f.6\"; address = \"198.18.0.1/24\"; },\n"
 	"  { name = \"inner\"; device = \"net_af_packet1\"; address = \"10.0.0.1/32\"; } );\n"
@@ -82,6 +83,8 @@ static bool dataplane_equal(const struct conf_dataplane *a,
 	DIFF(memcmp(&a->timeouts, &b->timeouts, sizeof(a->timeouts)) != 0, "timeouts");
 	DIFF(a->idle_backoff != b->idle_backoff, "idle_backoff");
 	DIFF(a->idle_backoff_max_us != b->idle_backoff_max_us, "idle_backoff_max_us");
+	DIFF(a->syn_cookies != b->syn_cookies, "syn_cookies");
+	DIFF(a->syn_backlog != b->syn_backlog, "syn_backlog");
 	DIFF(a->header_buffers != b->header_buffers, "header_buffers");
 	return true;
 }

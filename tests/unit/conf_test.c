@@ -105,6 +105,14 @@ static const struct bad_case bad_cases[] = {
 	  "t.conf:1: 'idle_backoff' must be true or false", "an int is not a bool" },
 	{ "dataplane = { header_buffers = 0; };\n" PORT LSN SVC,
 	  "t.conf:1: 'header_buffers' must be between 1 and 16777216", "no header buffer" },
+	{ "dataplane = { syn_cookies = \"on\"; };\n" PORT LSN SVC,
+	  "t.conf:1: 'syn_cookies' must be \"auto\", \"always\" or \"never\" (got \"on\")",
+	  "syn_cookies names its three values" },
+	{ "dataplane = { syn_cookies = true; };\n" PORT LSN SVC,
+	  "t.conf:1: 'syn_cookies' must be \"auto\", \"always\" or \"never\"",
+	  "syn_cookies is not a bool" },
+	{ "dataplane = { syn_backlog = 0; };\n" PORT LSN SVC,
+	  "t.conf:1: 'syn_backlog' must be between 1 and 16777216", "zero backlog" },
 	{ "dataplane = { idle_backoff_max_us = 0; };\n" PORT LSN SVC,
 	  "t.conf:1: 'idle_backoff_max_us' must be between 1 and 10000", "zero cap" },
 	{ "dataplane = { idle_backoff_max_us = 10001; };\n" PORT LSN SVC,
@@ -470,6 +478,8 @@ static void base_config_loads_with_defaults(void **state)
 	assert_int_equal(d->timeouts.linger_ms, 2000);
 	assert_false(d->idle_backoff);
 	assert_int_equal(d->idle_backoff_max_us, 100);
+	assert_int_equal(d->syn_cookies, CONF_COOKIES_AUTO);
+	assert_int_equal(d->syn_backlog, 1024);
 
 	assert_int_equal(c->n_ports, 1);
 	assert_string_equal(c->ports[0].name, "edge");
@@ -548,6 +558,8 @@ static void optional_keys_are_parsed_and_names_lowercased(void **state)
 	assert_int_equal(d->header_max, 256);
 	/* default capped by max_flows */
 	assert_int_equal(d->header_buffers, 1000);
+	/* half the table by default when that is below 1024 */
+	assert_int_equal(d->syn_backlog, 500);
 	assert_int_equal(d->n_eal, 3);
 	assert_string_equal(d->eal[2], "64");
 	assert_null(d->eal[3]);
