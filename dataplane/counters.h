@@ -41,7 +41,9 @@
 	X(src_ports_full, "backend connect: no source port left")             \
 	X(handoff_full, "ring to the owning worker full")                     \
 	X(no_route, "no route to the destination")                            \
-	X(neigh_unresolved, "next hop MAC not resolved yet")                  \
+	X(neigh_unresolved, "next hop MAC not resolved in time, or the hold queue full") \
+	X(neigh_hold_stale, "held for a next hop while its flow moved on")    \
+	X(arp_vtep_unresolved, "our ARP frame inside an overlay not sent: the VTEP's own MAC not resolved yet (asked for; a request is sent again)") \
 	X(mbuf_alloc, "no mbuf to build a packet")                            \
 	X(tx_full, "TX queue full")                                           \
 	X(syn_in_flow, "SYN on an established flow")                          \
@@ -67,6 +69,7 @@
 	X(retransmits) X(handoffs) X(arp_requests) X(arp_replies)             \
 	X(icmp_echo_replies) X(rst_sent)                                      \
 	X(syn_cookies_sent) X(syn_cookies_ok) X(header_evicted)               \
+	X(neigh_held) X(neigh_held_sent)                                      \
 	X(busy_cycles) X(idle_cycles) X(polls)
 
 enum steer_drop {

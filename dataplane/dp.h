@@ -65,6 +65,7 @@ enum rs_state {
 	RS_TUNNEL,                /* no more framing */
 };
 
+#define HOLD_MAX 64               /* frames held per worker for ARP */
 #define PEND_MAX 8                /* requests on a leg awaiting responses */
 
 /* One side's addressing as it appears on the wire (network byte order for
@@ -279,6 +280,16 @@ struct worker {
 	/* tests: capture instead of rte_eth_tx_burst */
 	struct rte_mbuf **capture;
 	unsigned n_capture, cap_capture;
+
+	/* frames waiting for their next hop's MAC, FIFO (pkt.c) */
+	struct {
+		struct rte_mbuf *m;
+		uint64_t until;           /* ms: then dropped */
+		uint32_t flow;
+		uint32_t peer_ip;         /* the flow's backend side when held */
+		uint16_t sport;
+	} hold[HOLD_MAX];
+	uint32_t hold_head, n_hold;
 
 	/* recent neighbour resolve requests (neigh_want) */
 	uint64_t want_key[64];

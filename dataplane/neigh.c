@@ -80,7 +80,7 @@ static bool arp_send(struct dp_shared *sh, struct rte_mbuf *m, uint32_t zone,
 	}
 	if (!neigh_lookup(sh->neigh, 0, nh, &mac)) {
 		neigh_request(sh, 0, nh, p);
-		sh->ctrl_st.drop[DROP_neigh_unresolved]++;
+		sh->ctrl_st.drop[DROP_arp_vtep_unresolved]++;
 		rte_pktmbuf_free(m);
 		return false;
 	}

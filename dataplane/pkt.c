@@ -6,6 +6,7 @@
 #include <rte_udp.h>
 #include <rte_vxlan.h>
 
+#include "flow.h"
 #include "neigh.h"
 #include "pkt.h"
 #include "vxlan.h"
@@ -138,9 +139,12 @@ struct rte_mbuf *tcp_build(struct worker *w, const struct flow_end *e,
 	return m;
 }
 
-bool flow_send_backend(struct worker *w, struct flow *f, struct rte_mbuf *m)
+/* Are the MACs F's backend frames need known (looked up and cached in F
+ * when they are; asked for when not)? 0, or the drop reason. */
+static int backend_next_hop(struct worker *w, struct flow *f)
 {
-	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	unsigned port;
+	uint32_t nh;
 
 	if (f->vxlan) {
 		if (unlikely(!f->b.mac_known) &&
@@ -148,8 +152,6 @@ bool flow_send_backend(struct worker *w, struct flow *f, struct rte_mbuf *m)
 				 f->b.peer_ip, &f->b.peer_mac))
 			f->b.mac_known = true;
 		if (unlikely(!f->vtep_mac_known)) {
-			unsigned port;
-			uint32_t nh;
 			if (route_lookup(w->sh, f->vtep_ip, &port, &nh) &&
 			    neigh_lookup(w->sh->neigh, 0, nh, &f->vtep_mac)) {
 				f->vtep_mac_known = true;
@@ -160,39 +162,121 @@ bool flow_send_backend(struct worker *w, struct flow *f, struct rte_mbuf *m)
 		}
 		if (unlikely(!f->b.mac_known))
 			neigh_want(w, (uint32_t)f->tunnel + 1, f->b.peer_ip, f->b.port);
-		if (unlikely(!f->b.mac_known || !f->vtep_mac_known)) {
-			count_drop(w, DROP_neigh_unresolved, m);
-			return false;
-		}
+		if (unlikely(!f->b.mac_known || !f->vtep_mac_known))
+			return DROP_neigh_unresolved;
+		return 0;
+	}
+	if (likely(f->b.mac_known))
+		return 0;
+	if (!route_lookup(w->sh, f->b.peer_ip, &port, &nh))
+		return DROP_no_route;
+	f->b.port = (uint8_t)port;
+	if (!neigh_lookup(w->sh->neigh, 0, nh, &f->b.peer_mac)) {
+		neigh_want(w, 0, nh, port);
+		return DROP_neigh_unresolved;
+	}
+	f->b.mac_known = true;
+	return 0;
+}
+
+/* A frame whose next hop is being resolved waits, as a kernel's neighbour
+ * queue does, for as long as ARP tries (NEIGH_TRIES x NEIGH_RETRY_MS). */
+#define HOLD_MS (NEIGH_TRIES * NEIGH_RETRY_MS)
+
+static void hold_push(struct worker *w, struct rte_mbuf *m, uint64_t until,
+		      uint32_t flow, uint32_t peer_ip, uint16_t sport)
+{
+	uint32_t i = (w->hold_head + w->n_hold++) % HOLD_MAX;
+
+	w->hold[i].m = m;
+	w->hold[i].until = until;
+	w->hold[i].flow = flow;
+	w->hold[i].peer_ip = peer_ip;
+	w->hold[i].sport = sport;
+}
+
+static bool hold(struct worker *w, struct flow *f, struct rte_mbuf *m)
+{
+	if (w->n_hold == HOLD_MAX)
+		return false;
+	hold_push(w, m, w->now + HOLD_MS, flow_index(w, f), f->b.peer_ip,
+		  f->b.local_port);
+	w->st.cnt[CNT_neigh_held]++;
+	return true;
+}
+
+static void backend_out(struct worker *w, struct flow *f, struct rte_mbuf *m)
+{
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+
+	if (f->vxlan) {
 		vxlan_overlay_mac(f->vni, &eth->src_addr);
 		eth->dst_addr = f->b.peer_mac;
 		if (unlikely(!vxlan_wrap(m, &w->sh->ports[f->b.port], &f->vtep_mac,
 					 f->vtep_ip, f->vni,
 					 (uint16_t)(49152 + (f->hash & 0x3fff))))) {
 			count_drop(w, DROP_mbuf_alloc, m);
-			return false;
+			return;
 		}
 	} else {
-		if (unlikely(!f->b.mac_known)) {
-			unsigned port;
-			uint32_t nh;
-			if (!route_lookup(w->sh, f->b.peer_ip, &port, &nh)) {
-				count_drop(w, DROP_no_route, m);
-				return false;
-			}
-			f->b.port = (uint8_t)port;
-			if (!neigh_lookup(w->sh->neigh, 0, nh, &f->b.peer_mac)) {
-				neigh_want(w, 0, nh, port);
-				count_drop(w, DROP_neigh_unresolved, m);
-				return false;
-			}
-			f->b.mac_known = true;
-		}
 		eth->dst_addr = f->b.peer_mac;
 		eth->src_addr = w->sh->ports[f->b.port].mac;
 	}
 	tx_send(w, f->b.port, m);
+}
+
+bool flow_send_backend(struct worker *w, struct flow *f, struct rte_mbuf *m)
+{
+	int r = backend_next_hop(w, f);
+
+	if (unlikely(r != 0)) {
+		/* Behind frames already held for this flow, or on its own:
+		 * either way after them, so a flow's frames keep their order. */
+		if (r == DROP_neigh_unresolved && hold(w, f, m))
+			return true;
+		count_drop(w, (enum steer_drop)r, m);
+		return false;
+	}
+	backend_out(w, f, m);
 	return true;
+}
+
+void pkt_hold_run(struct worker *w)
+{
+	for (uint32_t n = w->n_hold; n > 0; n--) {
+		uint32_t i = w->hold_head;
+		struct rte_mbuf *m = w->hold[i].m;
+		struct flow *f = &w->flows[w->hold[i].flow];
+
+		w->hold_head = (i + 1) % HOLD_MAX;
+		w->n_hold--;
+		if (f->state == FS_FREE || f->b.local_port != w->hold[i].sport ||
+		    f->b.peer_ip != w->hold[i].peer_ip) {
+			count_drop(w, DROP_neigh_hold_stale, m);
+			continue;
+		}
+		if (backend_next_hop(w, f) == 0) {
+			w->st.cnt[CNT_neigh_held_sent]++;
+			backend_out(w, f, m);
+			continue;
+		}
+		if (w->now >= w->hold[i].until) {
+			count_drop(w, DROP_neigh_unresolved, m);
+			continue;
+		}
+		/* still waiting: to the back (there is room: one was taken) */
+		hold_push(w, m, w->hold[i].until, w->hold[i].flow,
+			  w->hold[i].peer_ip, w->hold[i].sport);
+	}
+}
+
+void pkt_hold_flush(struct worker *w)
+{
+	while (w->n_hold) {
+		rte_pktmbuf_free(w->hold[w->hold_head].m);
+		w->hold_head = (w->hold_head + 1) % HOLD_MAX;
+		w->n_hold--;
+	}
 }
 
 void tcp_reply_rst(struct worker *w, unsigned port,

@@ -42,9 +42,15 @@ struct rte_mbuf *tcp_build(struct worker *w, const struct flow_end *e,
 			   const void *data, unsigned len);
 
 /* Send M (a frame built for F's backend side) to the backend: plain, or
- * wrapped in VXLAN for tunnel flows. Returns false (M freed and counted)
- * when the next hop is not resolved yet. */
+ * wrapped in VXLAN for tunnel flows. A next hop being resolved: M waits in
+ * the worker's hold queue (true). Returns false (M freed and counted) when
+ * there is no route or the hold queue is full. */
 bool flow_send_backend(struct worker *w, struct flow *f, struct rte_mbuf *m);
+/* Send held frames whose next hop is known now; drop (counted) those held
+ * too long or whose flow moved on. Once per loop. */
+void pkt_hold_run(struct worker *w);
+/* Free every held frame (shutdown). */
+void pkt_hold_flush(struct worker *w);
 
 /* RST in reply to a segment that has no flow (RFC 9293 section 3.10.7.1):
  * IP/TCP headers of the offending segment, PORT it came in on, ETH its

@@ -168,6 +168,10 @@ static void flow_init_client(struct worker *w, struct flow *f, const struct seg 
 	f->c_wnd = rte_be_to_cpu_16(s->th->rx_win);
 	f->r_isn = r_isn;
 	f->h_seq = f->c_isn + 1;
+	/* The client's highest sequence number starts at its first byte: a
+	 * 0 here would compare (SEQ_LT) as ahead of any ISN in the upper
+	 * half of the space, and an RST of such a flow never matched. */
+	f->c_snd = f->h_seq;
 	f->r_base = f->r_isn + 1;
 	f->r_nxt = f->r_base;
 	f->c_ack_rcv = f->r_base;

@@ -336,6 +336,8 @@ void worker_tick(struct worker *w)
 {
 	w->pub = dp_pub_load(w->sh);
 	worker_rings(w);
+	if (unlikely(w->n_hold))
+		pkt_hold_run(w);
 	flow_timers_run(w, tcp_expire);
 	tx_flush(w);
 }
@@ -368,6 +370,8 @@ int worker_loop(void *arg)
 			}
 		}
 		got += worker_rings(w);
+		if (unlikely(w->n_hold))
+			pkt_hold_run(w);
 		flow_timers_run(w, tcp_expire);
 		tx_flush(w);
 		w->st.cnt[CNT_polls]++;
@@ -392,6 +396,7 @@ int worker_loop(void *arg)
 			w->st.cnt[CNT_idle_cycles] += rte_rdtsc() - t1;
 		}
 	}
+	pkt_hold_flush(w);
 	rte_rcu_qsbr_thread_offline(sh->qsbr, w->id);
 	rte_rcu_qsbr_thread_unregister(sh->qsbr, w->id);
 	return 0;

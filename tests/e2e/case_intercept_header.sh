@@ -38,4 +38,7 @@ fi
 stats=$(stats_json)
 check_counter "$stats" counters.decisions_intercept -ge 4 "intercept decisions"
 check_counter "$stats" intercepts.alice-web -ge 4 "alice-web's own counter"
+# steerd started afresh: its first frames to each next hop (web backends,
+# alice inside the overlay, the VTEP) waited for ARP instead of being lost
+check_counter "$stats" drops.neigh_unresolved -eq 0 "no frame to a fresh next hop dropped"
 e2e_end

@@ -241,6 +241,11 @@ if [ "$fa" = 0 ]; then
 	pass "steer_flows_active = 0 after it closed and lingered"
 else
 	fail "steer_flows_active = '$fa' after every connection closed > linger_ms ago"
+	# what is left, for the log
+	[ -n "${STEERCTL:-}" ] && [ -x "$STEERCTL" ] && {
+		steerctl_run flows 2>&1 | sed 's/^/      /'
+		steerctl_run stats 2>&1 | sed 's/^/      /'
+	}
 fi
 
 # A header that takes 14 s: above the largest finite bucket (le=13.42 s =

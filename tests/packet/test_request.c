@@ -481,6 +481,40 @@ static void backend_rst_mid_response_ends_the_client_connection(void **state)
 	h_env_free(e);
 }
 
+/* Seen in e2e (metrics): a client that read only part of a response and
+ * closed its socket sends an RST (RFC 9293 3.6.1: unread data); the flow
+ * must end with it, not wait for idle_s with its leg gone. */
+static void client_rst_after_a_response_ends_the_flow(void **state)
+{
+	(void)state;
+	struct h_env *e = env_req();
+	struct h_conn c;
+	static const char head[] = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n";
+	static const char body[] = "hello";
+
+	h_conn_init(&c, 41410, 0x90000000u, 0x81000);  /* ISN in the upper half */
+	h_establish(e, &c, req1, T_ANY, &copts, &bopts);
+	const int n = L(req1), f = n + XFF, hl = L(head), bl = L(body);
+	const struct h_step st[] = {
+		{ "the response's head", 1, F_BACKEND,
+		  { .flags = ACK | PSH, .seq = B_(1), .ack = S_(1 + f), .data = head },
+		  { { X_CLIENT, .s = { .flags = ACK | PSH, .seq = R_(1), .data = head } } } },
+		{ "its body", 1, F_BACKEND,
+		  { .flags = ACK | PSH, .seq = B_(1 + hl), .ack = S_(1 + f), .data = body },
+		  { { X_CLIENT, .s = { .flags = ACK | PSH, .seq = R_(1 + hl), .data = body } } } },
+		{ "the client ACKs both", 2, F_CLIENT,
+		  { .flags = ACK, .seq = C_(1 + n), .ack = R_(1 + hl + bl) },
+		  { { X_BACKEND, .s = { .flags = ACK, .seq = S_(1 + f), .ack = B_(1 + hl + bl) } } } },
+		{ "then resets (it had not read the body): the RST reaches the backend", 700,
+		  F_CLIENT, { .flags = RST | ACK, .seq = C_(1 + n), .ack = R_(1 + hl + bl) },
+		  { { X_BACKEND, .s = { .flags = RST | ACK, .seq = S_(1 + f) } } } },
+	};
+	h_play(e, &c, st);
+	NO_DROPS(e);
+	h_expect_cnts(e, { CNT_closed_rst_client, 1 });
+	h_env_free(e);
+}
+
 static void absolute_form_target_wins_and_the_forwarded_host_agrees(void **state)
 {
 	(void)state;
@@ -633,6 +667,7 @@ static const struct CMUnitTest tests[] = {
 	TN(three_pipelined_requests_in_one_segment_go_to_three_targets),
 	TN(upgrade_101_then_raw_bytes_are_spliced_undecided),
 	TN(backend_rst_mid_response_ends_the_client_connection),
+	TN(client_rst_after_a_response_ends_the_flow),
 	TN(absolute_form_target_wins_and_the_forwarded_host_agrees),
 	TN(idle_keepalive_is_closed_quietly_and_a_partial_header_gets_408),
 	TN(closing_leg_acknowledges_a_retransmission_and_frees_its_port),

@@ -63,19 +63,16 @@ static void intercept_header_goes_to_the_vxlan_tunnel_after_overlay_arp(void **s
 				      .sip = H_OVL_IP, .tip = ALICE_IP, .sha = &h_ovl_mac } } } },
 	};
 	h_play(e, &c, st1);
-	h_expect_drops(e, { DROP_neigh_unresolved, 1 });
+	NO_DROPS(e);              /* the SYN waits for the answer */
+	h_expect_cnts(e, { CNT_neigh_held, 1 });
 
 	/* the developer machine answers inside the overlay */
 	h_rx(e, 0, H_PORT_INNER,
 	     h_vxlan_frame(e, h_arp_frame(e, 2, &h_alice_mac, ALICE_IP, &h_ovl_mac, H_OVL_IP),
 			   H_VTEP_IP, H_VNI));
-	h_tick(e);
-	assert_int_equal(h_drain(e), 0);
-	assert_true(neigh_lookup(e->sh->neigh, 1, rte_cpu_to_be_32(ALICE_IP), &mac));
-	assert_memory_equal(&mac, &h_alice_mac, 6);
-
 	const struct h_step st2[] = {
-		{ "20 ms later: SYN in VXLAN from 198.19.0.1 to 198.19.0.2:8080", 20, F_NONE, { 0 },
+		{ "the answer: the held SYN, in VXLAN from 198.19.0.1 to 198.19.0.2:8080", 5,
+		  F_NONE, { 0 },
 		  { { X_BACKEND, .target = T_ALICE, .relearn = true,
 		      .s = { .flags = SYN, .seq = S_(0), .ack = ABS(0),
 			     .o = { .mss = 1410, .ws = WS(7), .sackok = true },  /* 1500 - 40 - VXLAN */
@@ -93,9 +90,11 @@ static void intercept_header_goes_to_the_vxlan_tunnel_after_overlay_arp(void **s
 		  { { X_BACKEND, .s = { .flags = ACK, .seq = S_(1 + fn), .ack = B_(1 + rn) } } } },
 	};
 	h_play(e, &c, st2);
-	h_expect_drops(e, { DROP_neigh_unresolved, 1 });
+	assert_true(neigh_lookup(e->sh->neigh, 1, rte_cpu_to_be_32(ALICE_IP), &mac));
+	assert_memory_equal(&mac, &h_alice_mac, 6);
+	NO_DROPS(e);
 	h_expect_cnts(e, { CNT_decisions_intercept, 1 }, { CNT_backend_connects, 1 },
-		      { CNT_arp_requests, 1 });
+		      { CNT_arp_requests, 1 }, { CNT_neigh_held_sent, 1 });
 	assert_int_equal(h_decisions(e, 0), 1);   /* alice-web */
 }
 
@@ -147,7 +146,7 @@ static void overlay_arp_reply_to_an_unresolved_vtep_is_counted(void **state)
 	h_tick(e);
 	h_collect(e);
 	h_drain(e);               /* our ARP request for the VTEP */
-	h_expect_drops(e, { DROP_neigh_unresolved, 1 });
+	h_expect_drops(e, { DROP_arp_vtep_unresolved, 1 });
 	h_env_free(e);
 }
 
@@ -193,7 +192,7 @@ static void unreachable_vxlan_tunnel_fails_open_after_connect_ms(void **state)
 	h_handshake(e, &c, &linux_opts);
 	h_rx(e, 0, H_PORT_EDGE, h_seg_frame(e, &c, F_CLIENT,
 		&(struct h_seg){ .flags = ACK | PSH, .seq = C_(1), .ack = R_(1), .data = alice_req }));
-	/* nobody answers ARP in the overlay: the SYN waits 20 ms at a time */
+	/* nobody answers ARP in the overlay: the SYN waits in the hold queue */
 	for (int t = 0; t < 2000; t += 20) {
 		h_at(e, (uint64_t)t);
 		h_tick(e);
@@ -210,13 +209,18 @@ static void unreachable_vxlan_tunnel_fails_open_after_connect_ms(void **state)
 	}
 	assert_true(arps >= 1 && arps <= 3);
 	assert_int_equal(other, 1);
-	h_expect_drops(e, { DROP_neigh_unresolved, 100 });
+	/* the SYN and its retransmission wait for ARP, nothing is dropped */
+	NO_DROPS(e);
+	h_expect_cnts(e, { CNT_neigh_held, 2 });
 	const struct h_step st[] = {
 		{ "connect_ms: fail open to the cluster", 2000, F_NONE, { 0 },
 		  { { X_BACKEND, .target = T_ANY, .relearn = true,
 		      .s = { .flags = SYN, .seq = S_(0) } } } },
+		{ "the SYNs held for alice are dropped: their flow moved on", 2001, F_NONE,
+		  { 0 }, { { X_END } } },
 	};
 	h_play(e, &c, st);
+	h_expect_drops(e, { DROP_neigh_hold_stale, 2 });
 	(void)n;
 	h_expect_cnts(e, { CNT_fail_opens, 1 }, { CNT_backend_connects, 2 });
 }

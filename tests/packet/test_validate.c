@@ -387,13 +387,51 @@ static void backend_mac_is_resolved_by_arp_before_the_syn(void **state)
 	h_rx(e, 0, H_PORT_INNER, h_arp_frame(e, 2, h_target_mac(T_API), h_target_ip(T_API),
 					      &h_inner_mac, H_INNER_IP));
 	const struct h_step st2[] = {
-		{ "ARP reply learnt", 0, F_NONE, { 0 }, { { X_END } } },
-		{ "20 ms later: the SYN", 20, F_NONE, { 0 },
+		{ "ARP reply learnt: the held SYN goes at once", 5, F_NONE, { 0 },
 		  { { X_BACKEND, .target = T_API, .relearn = true, .s = { .flags = SYN, .seq = S_(0) } } } },
 	};
 	h_play(e, &c, st2);
-	h_expect_drops(e, { DROP_neigh_unresolved, 1 });
-	h_expect_cnts(e, { CNT_arp_requests, 1 }, { CNT_decisions_default, 1 });
+	/* the first packet to a fresh next hop waited, it was not dropped */
+	NO_DROPS(e);
+	h_expect_cnts(e, { CNT_arp_requests, 1 }, { CNT_decisions_default, 1 },
+		      { CNT_neigh_held, 1 }, { CNT_neigh_held_sent, 1 });
+	h_env_free(e);
+}
+
+/* The hold queue is bounded in time: a SYN held longer than ARP tries
+ * (3 s) is dropped and counted, and so is one that finds the queue full. */
+static void held_frames_are_dropped_only_past_the_hold_time_or_when_full(void **state)
+{
+	(void)state;
+	struct h_params pp = { .no_resolve = true, .connect_ms = 10000, .max_flows = 128 };
+	struct h_env *e = h_env_new(&pp);
+	static const struct h_sopts o = { .mss = 1460, .ws = WS(7), .sackok = true };
+	static const char req[] = "GET / HTTP/1.1\r\nHost: api.example.test\r\n\r\n";
+	struct h_conn c[HOLD_MAX + 6];
+
+	for (unsigned i = 0; i < HOLD_MAX + 6; i++) {
+		h_conn_init(&c[i], (uint16_t)(41000 + i), 1000 * i, 20);
+		h_handshake(e, &c[i], &o);
+		const struct h_step st = { "api request: its SYN waits for ARP", 0, F_CLIENT,
+			{ .flags = ACK, .seq = C_(1), .ack = R_(1), .data = req },
+			{ { 0 } }, .any_out = true };
+		h_play1(e, &c[i], &st);
+	}
+	/* HOLD_MAX held; the rest found the queue full */
+	h_expect_drops(e, { DROP_neigh_unresolved, 6 });
+	h_expect_cnts(e, { CNT_neigh_held, HOLD_MAX });
+	const struct h_step wait = { "2.9 s: still held (SYN retransmissions too)", 2900,
+				     F_NONE, { 0 }, { { 0 } }, .any_out = true };
+	h_play1(e, &c[0], &wait);
+	assert_int_equal(e->sh->workers[0]->n_hold, HOLD_MAX);
+	for (int64_t t = 3000; t <= 13000; t += 100) {
+		const struct h_step later = { "past the hold time: dropped", t, F_NONE, { 0 },
+					      { { 0 } }, .any_out = true };
+		h_play1(e, &c[0], &later);
+	}
+	assert_int_equal(e->sh->workers[0]->n_hold, 0);
+	assert_true(h_drop(e, DROP_neigh_unresolved) >= 6 + HOLD_MAX);
+	h_expect_cnts(e, { CNT_neigh_held_sent, 0 });
 	h_env_free(e);
 }
 
@@ -496,6 +534,7 @@ static const struct CMUnitTest tests[] = {
 	T(udp_that_is_not_vxlan_is_dropped),
 	T(arp_for_a_port_address_is_answered),
 	TN(backend_mac_is_resolved_by_arp_before_the_syn),
+	TN(held_frames_are_dropped_only_past_the_hold_time_or_when_full),
 	TN(unanswered_arp_is_retried_three_times_then_rests),
 	T(overlay_segment_of_no_flow_is_never_answered_outside_the_overlay),
 };
