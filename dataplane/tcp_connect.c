@@ -18,6 +18,7 @@
 #include "tcp.h"
 
 #define MAX_TRIES 8               /* connect attempts per request */
+#define SYN_BACKOFF_MAX 16        /* doublings of syn_rto_ms: past any connect_ms */
 
 static void count_decision(struct worker *w, const struct rs_decision *d)
 {
@@ -260,8 +261,19 @@ void flow_send_syn(struct worker *w, struct flow *f)
 				       (uint16_t)(win > 65535 ? 65535 : win),
 				       opts, n, NULL, 0);
 	uint64_t retry = 20;      /* next hop not resolved yet: ask soon */
-	if (m != NULL && flow_send_backend(w, f, m))
-		retry = 1000;     /* RFC 6298 section 2.1: initial RTO 1 s */
+	if (m != NULL && flow_send_backend(w, f, m)) {
+		/* f->retries: SYNs of this attempt sent before this one.
+		 * RFC 6298 section 5.5: the RTO doubles with every
+		 * retransmission. The first is syn_rto_ms (200 ms, Linux's
+		 * floor, rather than section 2.1's 1 s: the leg is inside a
+		 * datacenter, and connect_ms bounds the attempt anyway). */
+		unsigned k = f->retries < SYN_BACKOFF_MAX ? f->retries : SYN_BACKOFF_MAX;
+		retry = (uint64_t)w->sh->conf->dataplane.timeouts.syn_rto_ms << k;
+		if (f->retries)
+			w->st.cnt[CNT_syn_retransmits]++;
+		if (f->retries < UINT8_MAX)
+			f->retries++;
+	}
 	if (w->now + retry > f->conn_deadline)
 		retry = f->conn_deadline > w->now ? f->conn_deadline - w->now : 0;
 	flow_timer(w, f, retry);
@@ -275,6 +287,7 @@ static void connect_start(struct worker *w, struct flow *f)
 	}
 	f->state = FS_CONNECT;
 	f->tries++;
+	f->retries = 0;
 	f->s_isn = isn_make(w, f->b.peer_ip, f->b.local_ip,
 			    (uint32_t)f->b.local_port << 16 | f->b.peer_port);
 	f->conn_deadline = w->now + w->sh->conf->dataplane.timeouts.connect_ms;

@@ -15,10 +15,14 @@
 #define CONF_NAME_MAX 64          /* names: [A-Za-z0-9._-]{1,63} */
 #define CONF_MAX_MATCHERS 8       /* header/baggage matchers per intercept */
 
+/* Defaults of keys that conf_dump() writes only when they differ. */
+#define CONF_SYN_RTO_MS 200       /* dataplane.timeouts.syn_rto_ms */
+
 struct conf_timeouts {
 	uint32_t syn_ms;          /* half-open flow lifetime */
 	uint32_t header_ms;       /* request header must be complete by then (408) */
 	uint32_t connect_ms;      /* backend/tunnel connect attempt */
+	uint32_t syn_rto_ms;      /* first SYN retransmission of an attempt */
 	uint32_t idle_s;          /* spliced flow idle timeout */
 	uint32_t linger_ms;       /* after both FINs / RST */
 };

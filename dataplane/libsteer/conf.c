@@ -74,7 +74,7 @@ static int load_eal(struct conf_loader *l, const config_setting_t *dp)
 static int load_timeouts(struct conf_loader *l, const config_setting_t *dp)
 {
 	static const char *const keys[] = { "syn_ms", "header_ms",
-		"connect_ms", "idle_s", "linger_ms", NULL };
+		"connect_ms", "syn_rto_ms", "idle_s", "linger_ms", NULL };
 	static const char what[] = "dataplane.timeouts";
 	struct conf_timeouts *t = &l->c->dataplane.timeouts;
 	config_setting_t *g;
@@ -86,6 +86,7 @@ static int load_timeouts(struct conf_loader *l, const config_setting_t *dp)
 	    (rc = ld_get_u32(l, g, "syn_ms", what, false, 100, 600000, &t->syn_ms)) != 0 ||
 	    (rc = ld_get_u32(l, g, "header_ms", what, false, 100, 600000, &t->header_ms)) != 0 ||
 	    (rc = ld_get_u32(l, g, "connect_ms", what, false, 10, 600000, &t->connect_ms)) != 0 ||
+	    (rc = ld_get_u32(l, g, "syn_rto_ms", what, false, 10, 60000, &t->syn_rto_ms)) != 0 ||
 	    (rc = ld_get_u32(l, g, "idle_s", what, false, 1, 86400, &t->idle_s)) != 0 ||
 	    (rc = ld_get_u32(l, g, "linger_ms", what, false, 0, 600000, &t->linger_ms)) != 0)
 		return rc;
@@ -107,8 +108,8 @@ static int load_dataplane(struct conf_loader *l, const config_setting_t *root)
 		.max_flows = 65536,
 		.header_max = 16384,
 		.timeouts = { .syn_ms = 5000, .header_ms = 10000,
-			      .connect_ms = 2000, .idle_s = 300,
-			      .linger_ms = 2000 },
+			      .connect_ms = 2000, .syn_rto_ms = CONF_SYN_RTO_MS,
+			      .idle_s = 300, .linger_ms = 2000 },
 		.idle_backoff_max_us = 100,
 	};
 	if ((rc = ld_get_group(l, root, "dataplane", true, &g)) != 0 ||

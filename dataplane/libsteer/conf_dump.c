@@ -256,6 +256,9 @@ static void dump_dataplane(struct out *o, const struct conf_dataplane *d)
 	out_uint(o, "syn_ms", t->syn_ms);
 	out_uint(o, "header_ms", t->header_ms);
 	out_uint(o, "connect_ms", t->connect_ms);
+	/* written only when not the default (see the top of this file) */
+	if (t->syn_rto_ms != CONF_SYN_RTO_MS)
+		out_uint(o, "syn_rto_ms", t->syn_rto_ms);
 	out_uint(o, "idle_s", t->idle_s);
 	out_uint(o, "linger_ms", t->linger_ms);
 	out_puts(o, " };\n ");

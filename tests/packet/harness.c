@@ -92,7 +92,7 @@ static const char conf_fmt[] =
 	"dataplane = {\n"
 	"  workers = %u; max_flows = %u; header_max = %u;\n"
 	"  timeouts = { syn_ms = %u; header_ms = %u; connect_ms = %u;\n"
-	"               idle_s = %u; linger_ms = %u; };\n"
+	"               idle_s = %u; linger_ms = %u;%s };\n"
 	"};\n"
 	"ports = (\n"
 	"  { name = \"edge\";  device = \"net_null0\"; address = \"198.18.0.1/24\"; },\n"
@@ -104,7 +104,7 @@ static const char conf_fmt[] =
 	"    routes = ( { host = \"api.example.test\"; service = \"api\"; } ); }\n"
 	");\n"
 	"services = (\n"
-	"  { name = \"web\"; backends = ( %s ); },\n"
+	"  { name = \"web\"; backends = ( %s );%s },\n"
 	"  { name = \"api\"; backends = ( { address = \"198.18.1.12:8080\"; } ); }\n"
 	");\n"
 	"tunnels = (\n"
@@ -126,11 +126,16 @@ static const char default_web[] =
 
 static void conf_text(const struct h_params *p, char *text, size_t len)
 {
+	char rto[40] = "";
+
+	if (p->syn_rto_ms)
+		snprintf(rto, sizeof(rto), " syn_rto_ms = %u;", p->syn_rto_ms);
 	snprintf(text, len, conf_fmt, p->workers, p->max_flows, p->header_max,
 		 p->syn_ms, p->header_ms, p->connect_ms, p->idle_s, p->linger_ms,
-		 p->listen_port ? p->listen_port : H_LISTEN_PORT,
+		 rto, p->listen_port ? p->listen_port : H_LISTEN_PORT,
 		 p->per_request ? "request" : "connection",
 		 p->web_backends ? p->web_backends : default_web,
+		 p->web_service ? p->web_service : "",
 		 p->bob_no_fail_open ? " fail_open = false;" : "");
 }
 

@@ -80,6 +80,7 @@ struct h_params {
 	unsigned connect_ms;      /* default 2000 */
 	unsigned idle_s;          /* default 30 */
 	unsigned linger_ms;       /* default 500 */
+	unsigned syn_rto_ms;      /* 0: not written (the loader's 200) */
 	bool bob_no_fail_open;    /* bob: fail_open = false */
 	bool no_resolve;          /* skip pre-resolving the inner hosts' MACs */
 	uint16_t listen_port;     /* the web listener's port (default 80) */
@@ -89,6 +90,7 @@ struct h_params {
 	uint16_t ports_per_worker;/* default (65536 - 1024) / workers */
 	const char *web_backends; /* service web's backends list (libconfig);
 				   * default .10 and .11 */
+	const char *web_service;  /* more keys of service web (" retries = 0;") */
 };
 
 #define H_CAP 4096                /* captured frames per worker */

@@ -88,9 +88,19 @@ static void connect_timeout_retransmits_then_moves_on(void **state)
 	h_conn_init(&c, 40201, 1000, 0x50000000);
 	up_to_syn(e, &c, req);
 	const struct h_step st[] = {
-		{ "no answer for 999 ms: nothing", 999, F_NONE, { 0 }, { { X_END } } },
-		{ "1 s (RFC 6298 initial RTO): the same SYN again", 1000, F_NONE, { 0 },
+		{ "no answer for 199 ms: nothing", 199, F_NONE, { 0 }, { { X_END } } },
+		{ "syn_rto_ms = 200: the same SYN again", 200, F_NONE, { 0 },
+		  { { X_BACKEND, .s = { .flags = SYN, .seq = S_(0), .ack = ABS(0),
+				       .o = { .mss = 1460, .ws = WS(7), .sackok = true },
+				       .chk_opts = true } } } },
+		{ "399 ms later: nothing", 599, F_NONE, { 0 }, { { X_END } } },
+		{ "400 ms after it (RFC 6298 5.5: the RTO doubles): again", 600, F_NONE, { 0 },
 		  { { X_BACKEND, .s = { .flags = SYN, .seq = S_(0), .ack = ABS(0) } } } },
+		{ "799 ms later: nothing", 1399, F_NONE, { 0 }, { { X_END } } },
+		{ "800 ms after it: again", 1400, F_NONE, { 0 },
+		  { { X_BACKEND, .s = { .flags = SYN, .seq = S_(0), .ack = ABS(0) } } } },
+		{ "the next RTO (1.6 s) is past connect_ms: nothing until then", 1999,
+		  F_NONE, { 0 }, { { X_END } } },
 		{ "connect_ms = 2 s: give up, SYN to the other backend", 2000, F_NONE, { 0 },
 		  { { X_BACKEND, .target = T_OTHER, .relearn = true,
 		      .s = { .flags = SYN, .seq = S_(0), .ack = ABS(0) } } } },
@@ -101,7 +111,37 @@ static void connect_timeout_retransmits_then_moves_on(void **state)
 	};
 	h_play(e, &c, st);
 	NO_DROPS(e);
-	h_expect_cnts(e, { CNT_backend_connects, 2 }, { CNT_backend_retries, 1 });
+	h_expect_cnts(e, { CNT_backend_connects, 2 }, { CNT_backend_retries, 1 },
+		      { CNT_syn_retransmits, 3 });
+}
+
+/* syn_rto_ms sets the first RTO; each attempt starts from it again. */
+static void syn_rto_ms_sets_the_first_retransmission_of_every_attempt(void **state)
+{
+	(void)state;
+	struct h_params p = { .syn_rto_ms = 50, .connect_ms = 300 };
+	struct h_env *e = h_env_new(&p);
+	struct h_conn c;
+
+	h_conn_init(&c, 40208, 1000, 0x50000000);
+	up_to_syn(e, &c, req);
+	const struct h_step st[] = {
+		{ "49 ms: nothing", 49, F_NONE, { 0 }, { { X_END } } },
+		{ "50 ms: SYN again", 50, F_NONE, { 0 },
+		  { { X_BACKEND, .s = { .flags = SYN, .seq = S_(0) } } } },
+		{ "100 ms after it: again", 150, F_NONE, { 0 },
+		  { { X_BACKEND, .s = { .flags = SYN, .seq = S_(0) } } } },
+		{ "200 ms after that is past connect_ms: the other backend", 300,
+		  F_NONE, { 0 },
+		  { { X_BACKEND, .target = T_OTHER, .relearn = true,
+		      .s = { .flags = SYN, .seq = S_(0) } } } },
+		{ "its first retransmission is 50 ms later again", 350, F_NONE, { 0 },
+		  { { X_BACKEND, .s = { .flags = SYN, .seq = S_(0) } } } },
+	};
+	h_play(e, &c, st);
+	NO_DROPS(e);
+	h_expect_cnts(e, { CNT_syn_retransmits, 3 });
+	h_env_free(e);
 }
 
 static void late_synack_to_an_abandoned_port_gets_rst(void **state)
@@ -118,10 +158,13 @@ static void late_synack_to_an_abandoned_port_gets_rst(void **state)
 		      .s = { .flags = SYN, .seq = S_(0) } } },
 		  .any_out = false },
 	};
-	/* the SYN retransmission at 1 s is not what this test is about */
-	h_at(e, 1000);
-	h_tick(e);
-	h_drain(e);
+	/* the SYN retransmissions are not what this test is about */
+	static const uint64_t resent[] = { 200, 600, 1400 };
+	for (unsigned i = 0; i < 3; i++) {
+		h_at(e, resent[i]);
+		h_tick(e);
+	}
+	assert_int_equal(h_drain(e), 3);
 	h_play(e, &c, st);
 	const struct h_step late[] = {
 		{ "the first backend's SYN-ACK arrives late: its port has no flow", 2001,
@@ -176,14 +219,14 @@ static void every_backend_silent_gets_503_after_two_connect_timeouts(void **stat
 	response(503, "Service Unavailable", resp, sizeof(resp));
 	h_conn_init(&c, 40204, 1000, 0x50000000);
 	up_to_syn(e, &c, req);
+#define RESENT(t) { "SYN retransmitted", (t), F_NONE, { 0 }, \
+		  { { X_BACKEND, .s = { .flags = SYN, .seq = S_(0) } } } }
 	const struct h_step st[] = {
-		{ "retransmitted SYN", 1000, F_NONE, { 0 },
-		  { { X_BACKEND, .s = { .flags = SYN, .seq = S_(0) } } } },
+		RESENT(200), RESENT(600), RESENT(1400),
 		{ "timeout: the other backend", 2000, F_NONE, { 0 },
 		  { { X_BACKEND, .target = T_OTHER, .relearn = true,
 		      .s = { .flags = SYN, .seq = S_(0) } } } },
-		{ "retransmitted SYN", 3000, F_NONE, { 0 },
-		  { { X_BACKEND, .s = { .flags = SYN, .seq = S_(0) } } } },
+		RESENT(2200), RESENT(2600), RESENT(3400),
 		{ "timeout again: 503", 4000, F_NONE, { 0 },
 		  { { X_CLIENT, .s = { .flags = ACK | PSH | FIN, .seq = R_(1),
 				       .ack = C_(1 + REQ_LEN), .data = resp } } } },
@@ -191,7 +234,8 @@ static void every_backend_silent_gets_503_after_two_connect_timeouts(void **stat
 	h_play(e, &c, st);
 	NO_DROPS(e);
 	h_expect_cnts(e, { CNT_http_503, 1 }, { CNT_closed_connect_failed, 1 },
-		      { CNT_backend_connects, 2 });
+		      { CNT_backend_connects, 2 }, { CNT_syn_retransmits, 6 });
+#undef RESENT
 }
 
 static void body_bytes_while_connecting_follow_the_header(void **state)
@@ -291,6 +335,7 @@ static void backend_synack_retransmitted_resends_the_header(void **state)
 static const struct CMUnitTest tests[] = {
 	T(backend_rst_during_connect_moves_to_the_other_backend),
 	T(connect_timeout_retransmits_then_moves_on),
+	TN(syn_rto_ms_sets_the_first_retransmission_of_every_attempt),
 	T(late_synack_to_an_abandoned_port_gets_rst),
 	T(every_backend_refusing_gets_503),
 	T(every_backend_silent_gets_503_after_two_connect_timeouts),

@@ -24,7 +24,7 @@
 static const char rich[] =
 	"dataplane = { workers = 4; max_flows = 16777216; header_max = 256;\n"
 	"  eal = [ ]; idle_backoff = false; idle_backoff_max_us = 10000;\n"
-	"  timeouts = { syn_ms = 100; header_ms = 600000; connect_ms = 10; idle_s = 86400; linger_ms = 0; }; };\n"
+	"  timeouts = { syn_ms = 100; header_ms = 600000; connect_ms = 10; syn_rto_ms = 60000; idle_s = 86400; linger_ms = 0; }; };\n"
 	"ports = ( { name = \"edge\"; device = \"0000:00:1f.6\"; address = \"198.18.0.1/24\"; },\n"
 	"  { name = \"inner\"; device = \"net_af_packet1\"; address = \"10.0.0.1/32\"; } );\n"
 	"routes = ( { prefix = \"0.0.0.0/0\"; via = \"198.18.0.254\"; },\n"
@@ -349,6 +349,7 @@ static void every_optional_key_and_special_string_round_trips(void **state)
 	assert_int_equal(r->services[0].maglev_size, 101);
 	assert_false(r->tunnels[0].fail_open);
 	assert_int_equal(r->dataplane.max_flows, 16777216);
+	assert_int_equal(r->dataplane.timeouts.syn_rto_ms, 60000);
 	assert_int_equal(r->listeners[0].routing, CONF_ROUTING_REQUEST);
 	assert_int_equal(r->listeners[1].routing, CONF_ROUTING_CONNECTION);
 	conf_free(r);
@@ -421,6 +422,45 @@ static void listener_routing_is_written_only_when_not_the_default(void **state)
 		assert_int_equal(r->listeners[0].routing, cases[i].want);
 		free(t);
 		conf_free(r);
+		assert_round_trip(c);
+		conf_free(c);
+	}
+}
+
+/* Keys added with the connect policy are written only when not the
+ * default, like routing; set, they survive the trip. */
+static void connect_policy_keys_are_written_only_when_not_the_default(void **state)
+{
+	static const struct {
+		const char *timeouts;     /* inside dataplane.timeouts */
+		const char *dumped;       /* expected in the dump, or NULL */
+		const char *absent;       /* key that must not be written, or NULL */
+	} cases[] = {
+		{ "", NULL, "syn_rto_ms" },
+		{ "syn_rto_ms = 200;", NULL, "syn_rto_ms" },
+		{ "syn_rto_ms = 10;", "connect_ms = 2000; syn_rto_ms = 10;", NULL },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char text[1024];
+		struct steer_conf *c;
+		char *t;
+
+		snprintf(text, sizeof(text),
+			 "dataplane = { timeouts = { %s }; };\n"
+			 "ports = ( { name = \"edge\"; device = \"d0\"; address = \"198.18.0.1/24\"; } );\n"
+			 "listeners = ( { name = \"web\"; address = \"198.18.0.1:80\"; default_service = \"web\"; } );\n"
+			 "services = ( { name = \"web\"; backends = ( { address = \"198.18.1.10:8080\"; } ); } );\n",
+			 cases[i].timeouts);
+		c = load_text(text);
+		t = conf_dump(c, NULL, NULL, 0);
+		assert_non_null(t);
+		if (cases[i].dumped != NULL && strstr(t, cases[i].dumped) == NULL)
+			fail_msg("case %zu: no \"%s\" in\n%s", i, cases[i].dumped, t);
+		if (cases[i].absent != NULL && strstr(t, cases[i].absent) != NULL)
+			fail_msg("case %zu: \"%s\" written in\n%s", i, cases[i].absent, t);
+		free(t);
 		assert_round_trip(c);
 		conf_free(c);
 	}
@@ -845,6 +885,7 @@ int main(void)
 		cmocka_unit_test(every_optional_key_and_special_string_round_trips),
 		cmocka_unit_test(dump_writes_names_as_stored_and_escapes_strings),
 		cmocka_unit_test(listener_routing_is_written_only_when_not_the_default),
+		cmocka_unit_test(connect_policy_keys_are_written_only_when_not_the_default),
 		cmocka_unit_test(large_config_with_10000_intercepts_round_trips),
 		cmocka_unit_test(dropping_an_intercept_removes_exactly_it),
 		cmocka_unit_test(adding_an_intercept_appends_exactly_it),

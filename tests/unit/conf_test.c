@@ -95,6 +95,11 @@ static const struct bad_case bad_cases[] = {
 	  "t.conf:1: 'header_ms' must be between 100 and 600000", "header_ms too big" },
 	{ "dataplane = { timeouts = { connect_ms = 9; }; };\n" PORT LSN SVC,
 	  "t.conf:1: 'connect_ms' must be between 10 and 600000", "connect_ms too small" },
+	{ "dataplane = { timeouts = { syn_rto_ms = 9; }; };\n" PORT LSN SVC,
+	  "t.conf:1: 'syn_rto_ms' must be between 10 and 60000 (got 9)", "syn_rto_ms too small" },
+	{ "dataplane = {\n timeouts = {\n  syn_rto_ms = 60001; }; };\n" PORT LSN SVC,
+	  "t.conf:3: 'syn_rto_ms' must be between 10 and 60000 (got 60001)",
+	  "syn_rto_ms above RFC 6298's 60 s cap, on its own line" },
 	{ "dataplane = { timeouts = { idle_s = 0; }; };\n" PORT LSN SVC,
 	  "t.conf:1: 'idle_s' must be between 1 and 86400", "idle_s zero" },
 	{ "dataplane = { timeouts = { idle_s = 86401; }; };\n" PORT LSN SVC,
@@ -466,6 +471,7 @@ static void base_config_loads_with_defaults(void **state)
 	assert_int_equal(d->timeouts.syn_ms, 5000);
 	assert_int_equal(d->timeouts.header_ms, 10000);
 	assert_int_equal(d->timeouts.connect_ms, 2000);
+	assert_int_equal(d->timeouts.syn_rto_ms, 200);
 	assert_int_equal(d->timeouts.idle_s, 300);
 	assert_int_equal(d->timeouts.linger_ms, 2000);
 	assert_false(d->idle_backoff);
