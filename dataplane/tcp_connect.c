@@ -1,7 +1,9 @@
 /* Decision and backend connect: run the rule engine over the complete
  * header, inject headers, SYN to the target from our own address and a
- * worker-owned port; on RST or timeout try the next backend (Maglev), fail
- * open from a dead tunnel to the cluster, or answer 502/503. */
+ * worker-owned port; on RST or timeout try the next backend (Maglev) or
+ * the same one again, up to the service's retries, fail open from a dead
+ * tunnel to the cluster, or answer 502/503 (docs/architecture.md,
+ * "Connect policy"). */
 #include <stdio.h>
 #include <string.h>
 
@@ -17,7 +19,6 @@
 #include "stats.h"
 #include "tcp.h"
 
-#define MAX_TRIES 8               /* connect attempts per request */
 #define SYN_BACKOFF_MAX 16        /* doublings of syn_rto_ms: past any connect_ms */
 
 static void count_decision(struct worker *w, const struct rs_decision *d)
@@ -394,17 +395,14 @@ void flow_connect_target(struct worker *w, struct flow *f)
 }
 
 
-/* The next backend after a failure: walk Maglev's table from the flow's
- * slot with a stride, skipping those tried; bounded. */
-static int32_t next_backend(const struct ruleset *rs, const struct flow *f,
-			    unsigned n_backends)
+/* A backend not tried yet and not the one that just failed: walk
+ * Maglev's table from the flow's slot with a stride (bounded), then the
+ * list. -1: none. */
+static int32_t untried_backend(const struct ruleset *rs, const struct flow *f,
+			       const uint16_t *t, uint32_t size)
 {
-	uint32_t size;
-	const uint16_t *t = rs_maglev(rs, f->service, &size);
 	const struct conf_service *cs = &rs_conf(rs)->services[f->service];
 
-	if (t == NULL)
-		return -1;        /* every backend drained */
 	for (uint32_t k = 1; k <= 64; k++) {
 		uint16_t b = t[(f->hash + k * 2654435761u) % size];
 		if (b == f->backend)
@@ -412,9 +410,35 @@ static int32_t next_backend(const struct ruleset *rs, const struct flow *f,
 		if (b >= 64 || !(f->tried & (1ull << b)))
 			return b;
 	}
-	for (unsigned b = 0; b < n_backends && b < 64; b++)
-		if (!(f->tried & (1ull << b)) && !cs->backends[b].drained)
+	for (unsigned b = 0; b < cs->n_backends && b < 64; b++)
+		if ((int32_t)b != f->backend && !(f->tried & (1ull << b)) &&
+		    !cs->backends[b].drained)
 			return (int32_t)b;
+	return -1;
+}
+
+/* The backend of the next attempt after a failure: another one while
+ * some are left untried (HAProxy's redispatch); once every live one was
+ * tried, a new round starts with the one that failed last, so a service
+ * with one backend left retries that one, as a kernel client would.
+ * -1: nothing to try (every backend drained). */
+static int32_t next_backend(const struct ruleset *rs, struct flow *f)
+{
+	const struct conf_service *cs = &rs_conf(rs)->services[f->service];
+	uint32_t size;
+	const uint16_t *t = rs_maglev(rs, f->service, &size);
+	int32_t b;
+
+	if (t == NULL)
+		return -1;        /* every backend drained */
+	if ((b = untried_backend(rs, f, t, size)) >= 0)
+		return b;
+	f->tried = f->backend >= 0 && f->backend < 64 ? 1ull << f->backend : 0;
+	if ((b = untried_backend(rs, f, t, size)) >= 0)
+		return b;
+	if (f->backend >= 0 && (unsigned)f->backend < cs->n_backends &&
+	    !cs->backends[f->backend].drained)
+		return f->backend;
 	return -1;
 }
 
@@ -445,14 +469,18 @@ void flow_connect_failed(struct worker *w, struct flow *f)
 			flow_respond(w, f, 503);
 			return;
 		}
+		/* The cluster's attempts are counted from here: the
+		 * tunnel's one does not use up its retries. */
+		f->tries = 0;
 		connect_start(w, f);
 		return;
 	}
-	unsigned n = c->services[f->service].n_backends;
+	const struct conf_service *cs = &c->services[f->service];
 	if (f->backend >= 0 && f->backend < 64)
 		f->tried |= 1ull << f->backend;
-	int32_t next = f->tries < MAX_TRIES ? next_backend(rs, f, n) : -1;
-	if (next < 0 || (unsigned)next >= n) {
+	/* f->tries attempts were made: the first and f->tries - 1 retries. */
+	int32_t next = f->tries <= cs->retries ? next_backend(rs, f) : -1;
+	if (next < 0 || (unsigned)next >= cs->n_backends) {
 		w->st.cnt[CNT_closed_connect_failed]++;
 		flow_respond(w, f, 503);
 		return;
@@ -461,7 +489,7 @@ void flow_connect_failed(struct worker *w, struct flow *f)
 	f->backend = next;
 	if (!target_backend(w, f, c)) {
 		/* No route to it: counts as an attempt, so this recursion
-		 * ends within MAX_TRIES. */
+		 * ends within retries (at most CONF_RETRIES_MAX). */
 		f->tries++;
 		flow_connect_failed(w, f);
 		return;

@@ -17,6 +17,7 @@
 
 /* Defaults of keys that conf_dump() writes only when they differ. */
 #define CONF_SYN_RTO_MS 200       /* dataplane.timeouts.syn_rto_ms */
+#define CONF_RETRIES 3            /* services[].retries */
 
 struct conf_timeouts {
 	uint32_t syn_ms;          /* half-open flow lifetime */
@@ -96,6 +97,7 @@ struct conf_service {
 	struct conf_backend *backends;
 	unsigned n_backends;      /* may be 0: requests then get 503 */
 	uint32_t maglev_size;     /* prime >= 100 * n_backends; default 65537 */
+	uint32_t retries;         /* connect attempts after the first fails */
 	int line;
 };
 

@@ -34,6 +34,10 @@
  * service, already far beyond what 65535 backends need. */
 #define CONF_MAGLEV_SIZE_MAX (1u << 24)
 
+/* Connect attempts after the first, per request: each may take
+ * connect_ms, so more would keep a client waiting for minutes. */
+#define CONF_RETRIES_MAX 32
+
 /* A Unix socket path must fit sockaddr_un.sun_path with its NUL. */
 #define SUN_PATH_MAX sizeof(((struct sockaddr_un *)0)->sun_path)
 
@@ -308,7 +312,7 @@ static int load_maglev_size(struct conf_loader *l, const config_setting_t *e,
 static int load_services(struct conf_loader *l, const config_setting_t *root)
 {
 	static const char *const keys[] = { "name", "backends", "maglev_size",
-		NULL };
+		"retries", NULL };
 	struct steer_conf *c = l->c;
 	config_setting_t *list;
 	unsigned n;
@@ -329,10 +333,13 @@ static int load_services(struct conf_loader *l, const config_setting_t *root)
 		/* counted first so conf_free() sees this one's backends */
 		c->n_services = i + 1;
 		s->line = ld_line(e);
+		s->retries = CONF_RETRIES;
 		if ((rc = ld_check_keys(l, e, keys, what)) != 0 ||
 		    (rc = ld_get_name(l, e, what, s->name)) != 0 ||
 		    (rc = load_backends(l, e, s)) != 0 ||
-		    (rc = load_maglev_size(l, e, s, what)) != 0)
+		    (rc = load_maglev_size(l, e, s, what)) != 0 ||
+		    (rc = ld_get_u32(l, e, "retries", what, false, 0, CONF_RETRIES_MAX,
+				     &s->retries)) != 0)
 			return rc;
 	}
 	return LD_UNIQUE_NAMES(l, c->services, n, "service",

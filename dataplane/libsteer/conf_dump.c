@@ -400,6 +400,9 @@ static void dump_services(struct out *o, const struct steer_conf *c,
 		out_puts(o, "{");
 		out_str(o, "name", s->name);
 		out_uint(o, "maglev_size", size);
+		/* written only when not the default (see the top) */
+		if (s->retries != CONF_RETRIES)
+			out_uint(o, "retries", s->retries);
 		out_puts(o, "\n    ");
 		list_begin(&bl, o, "    ", "backends");
 		for (unsigned j = 0; j < s->n_backends; j++) {

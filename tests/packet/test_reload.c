@@ -134,11 +134,12 @@ static void connect_failure_after_a_reload_that_kept_only_it_gets_503(void **sta
 		    { X_BACKEND, .target = T_ANY, .relearn = true, .s = { .flags = SYN, .seq = S_(0) } } } },
 	};
 	h_play(e, &c, st);
-	/* the new rules keep only the backend being tried */
-	struct h_params p = { .web_backends = c.target == T_BE0 ? only_be0 : only_be1 };
+	/* the new rules keep only the backend being tried, and no retries */
+	struct h_params p = { .web_backends = c.target == T_BE0 ? only_be0 : only_be1,
+			      .web_service = " retries = 0;" };
 	h_reload(e, &p);
 	const struct h_step st2[] = {
-		{ "it refuses: nothing else to try, 503 (not the same backend again)", 10,
+		{ "it refuses: the new rules' retries = 0 leave nothing to try, 503", 10,
 		  F_BACKEND, { .flags = RST | ACK, .ack = S_(1) },
 		  { { X_CLIENT, .s = { .flags = ACK | PSH | FIN, .seq = R_(1), .ack = C_(1 + N),
 				       .exp_len = 132 } } } },

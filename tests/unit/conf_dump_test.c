@@ -33,7 +33,7 @@ static const char rich[] =
 	"  routes = ( { host = \"API.Example.Test\"; service = \"api\"; },\n"
 	"             { host_suffix = \".example.test\"; path_prefix = \"/v2/\"; service = \"api\"; } ); },\n"
 	"  { name = \"alt\"; address = \"198.18.0.1:1\"; default_service = \"api\"; routing = \"connection\"; } );\n"
-	"services = ( { name = \"web\"; maglev_size = 101;\n"
+	"services = ( { name = \"web\"; maglev_size = 101; retries = 0;\n"
 	"  backends = ( { address = \"198.18.1.10:8080\"; weight = 1000; drain = true; } ); },\n"
 	"  { name = \"api\"; backends = []; } );\n"
 	"tunnels = ( { name = \"t\"; type = \"direct\"; target = \"198.18.1.21:9000\"; fail_open = false; },\n"
@@ -116,6 +116,8 @@ static bool service_equal(const struct conf_service *a,
 	DIFF(strcmp(a->name, b->name) != 0, "service %s vs %s", a->name, b->name);
 	DIFF(a->maglev_size != b->maglev_size, "service %s maglev_size %u vs %u",
 	     a->name, a->maglev_size, b->maglev_size);
+	DIFF(a->retries != b->retries, "service %s retries %u vs %u",
+	     a->name, a->retries, b->retries);
 	DIFF(a->n_backends != b->n_backends, "service %s: %u vs %u backends",
 	     a->name, a->n_backends, b->n_backends);
 	for (unsigned j = 0; j < a->n_backends; j++) {
@@ -347,6 +349,10 @@ static void every_optional_key_and_special_string_round_trips(void **state)
 	assert_string_equal(r->control.socket, "./st\"eer.sock");
 	assert_true(r->services[0].backends[0].drained);
 	assert_int_equal(r->services[0].maglev_size, 101);
+	assert_int_equal(r->services[0].retries, 0);
+	assert_int_equal(r->services[1].retries, 3);
+	assert_int_equal(r->services[0].retries, 0);
+	assert_int_equal(r->services[1].retries, 3);
 	assert_false(r->tunnels[0].fail_open);
 	assert_int_equal(r->dataplane.max_flows, 16777216);
 	assert_int_equal(r->dataplane.timeouts.syn_rto_ms, 60000);
@@ -433,12 +439,17 @@ static void connect_policy_keys_are_written_only_when_not_the_default(void **sta
 {
 	static const struct {
 		const char *timeouts;     /* inside dataplane.timeouts */
+		const char *service;      /* more keys of the service */
 		const char *dumped;       /* expected in the dump, or NULL */
 		const char *absent;       /* key that must not be written, or NULL */
 	} cases[] = {
-		{ "", NULL, "syn_rto_ms" },
-		{ "syn_rto_ms = 200;", NULL, "syn_rto_ms" },
-		{ "syn_rto_ms = 10;", "connect_ms = 2000; syn_rto_ms = 10;", NULL },
+		{ "", "", NULL, "syn_rto_ms" },
+		{ "syn_rto_ms = 200;", "", NULL, "syn_rto_ms" },
+		{ "syn_rto_ms = 10;", "", "connect_ms = 2000; syn_rto_ms = 10;", NULL },
+		{ "", "", NULL, "retries" },
+		{ "", "retries = 3;", NULL, "retries" },
+		{ "", "retries = 0;", "maglev_size = 65537; retries = 0;", NULL },
+		{ "", "retries = 32;", "retries = 32;", NULL },
 	};
 
 	(void)state;
@@ -451,8 +462,8 @@ static void connect_policy_keys_are_written_only_when_not_the_default(void **sta
 			 "dataplane = { timeouts = { %s }; };\n"
 			 "ports = ( { name = \"edge\"; device = \"d0\"; address = \"198.18.0.1/24\"; } );\n"
 			 "listeners = ( { name = \"web\"; address = \"198.18.0.1:80\"; default_service = \"web\"; } );\n"
-			 "services = ( { name = \"web\"; backends = ( { address = \"198.18.1.10:8080\"; } ); } );\n",
-			 cases[i].timeouts);
+			 "services = ( { name = \"web\"; %s backends = ( { address = \"198.18.1.10:8080\"; } ); } );\n",
+			 cases[i].timeouts, cases[i].service);
 		c = load_text(text);
 		t = conf_dump(c, NULL, NULL, 0);
 		assert_non_null(t);

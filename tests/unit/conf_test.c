@@ -212,6 +212,15 @@ static const struct bad_case bad_cases[] = {
 	  "  backends = ( { address = \"198.18.1.10:80\"; } ); } );\n",
 	  "t.conf:4: 'maglev_size' must be at least 100 x 1 backends = 100", "table too small" },
 
+	{ DP PORT LSN "services = ( { name = \"web\";\n  retries = 33; } );\n",
+	  "t.conf:5: 'retries' must be between 0 and 32 (got 33)", "retries beyond the cap" },
+	{ DP PORT LSN "services = ( { name = \"web\"; retries = -1; } );\n",
+	  "t.conf:4: 'retries' must be between 0 and 32 (got -1)", "negative retries" },
+	{ DP PORT LSN "services = ( { name = \"web\"; retries = true; } );\n",
+	  "t.conf:4: 'retries' must be an integer", "retries is a count" },
+	{ DP PORT LSN "services = ( { name = \"web\"; retry = 1; } );\n",
+	  "t.conf:4: unknown key 'retry' in service 'web'", "typo in a service" },
+
 	/* tunnels */
 	{ BASE "tunnels = ( { name = \"t\"; type = \"gre\"; target = \"198.18.1.21:9000\"; } );\n",
 	  "t.conf:5: 'type' must be \"direct\" or \"vxlan\" (got \"gre\")", "unknown tunnel type" },
@@ -498,6 +507,7 @@ static void base_config_loads_with_defaults(void **state)
 	assert_false(c->services[0].backends[0].drained);
 	assert_int_equal(c->services[0].backends[0].line, 4);
 	assert_int_equal(c->services[0].maglev_size, 65537);
+	assert_int_equal(c->services[0].retries, 3);
 	assert_string_equal(c->services[1].name, "api");
 	assert_int_equal(c->services[1].n_backends, 0);
 	assert_int_equal(c->services[1].maglev_size, 65537);
