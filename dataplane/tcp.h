@@ -112,6 +112,9 @@ bool tcp_client_input(struct worker *w, struct seg *s, int listener);
 void tcp_backend_input(struct worker *w, struct seg *s);
 /* A flow's timer fired. */
 void tcp_expire(struct worker *w, struct flow *f);
+/* End of a loop iteration: connect the flows a backend connection was
+ * freed for (max_conns). */
+void tcp_ready(struct worker *w);
 
 /* ---- tcp_request.c: per-request routing, first decisions -------------- */
 
@@ -153,6 +156,11 @@ void flow_connect_target(struct worker *w, struct flow *f);
 void flow_connect_failed(struct worker *w, struct flow *f);
 /* (Re)send the SYN of the current attempt. */
 void flow_send_syn(struct worker *w, struct flow *f);
+/* Connect the flows admitted to a backend's connection (max_conns) since
+ * the last call. */
+void flow_connect_ready(struct worker *w);
+/* Timer of a flow in FS_QUEUED: its queue_ms is over (503). */
+void flow_queue_expire(struct worker *w, struct flow *f);
 
 /* ---- tcp_response.c: response framing --------------------------------- */
 

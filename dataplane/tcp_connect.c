@@ -280,7 +280,8 @@ void flow_send_syn(struct worker *w, struct flow *f)
 	flow_timer(w, f, retry);
 }
 
-static void connect_start(struct worker *w, struct flow *f)
+/* One attempt: a new source port and ISN, the SYN. */
+static void attempt(struct worker *w, struct flow *f)
 {
 	if (!flow_take_sport(w, f)) {
 		flow_respond(w, f, 503);
@@ -295,6 +296,72 @@ static void connect_start(struct worker *w, struct flow *f)
 	w->st.cnt[CNT_backend_connects]++;
 	f->t_conn = rte_rdtsc();
 	flow_send_syn(w, f);
+}
+
+/* max_conns, split between the workers (they share nothing): each may
+ * have max_conns / workers (at least 1) connections to the backend open
+ * or connecting, and max_queue / workers (at least 1, or none) flows
+ * waiting for one. Returns whether F may connect now; if not, it waits
+ * in FS_QUEUED for up to queue_ms, or was answered 503. */
+static bool admitted(struct worker *w, struct flow *f, const struct steer_conf *c)
+{
+	if (f->tunnel >= 0)
+		return true;      /* tunnels have no limit */
+	const struct conf_service *cs = &c->services[f->service];
+	const struct conf_backend *b = &cs->backends[f->backend];
+	unsigned nw = w->sh->n_workers;
+
+	if (b->max_conns == 0)
+		return true;
+	uint32_t limit = b->max_conns / nw ? b->max_conns / nw : 1;
+	uint32_t qmax = b->max_queue == 0 ? 0 : b->max_queue / nw ? b->max_queue / nw : 1;
+	switch (flow_backend_admit(w, f, f->svc_key, f->b.peer_ip, f->b.peer_port,
+				   limit, qmax)) {
+	case ADMIT_TAKEN:
+		return true;
+	case ADMIT_QUEUED:
+		w->st.cnt[CNT_queued]++;
+		f->state = FS_QUEUED;
+		flow_timer(w, f, cs->queue_ms);
+		return false;
+	case ADMIT_FULL:
+	default:
+		w->st.cnt[CNT_queue_full]++;
+		flow_respond(w, f, 503);
+		return false;
+	}
+}
+
+/* Connect F's target (f->b is set), once its backend has room. */
+static void connect_start(struct worker *w, struct flow *f)
+{
+	if (admitted(w, f, rs_conf(w->pub->rs)))
+		attempt(w, f);
+}
+
+void flow_connect_ready(struct worker *w)
+{
+	struct flow *f;
+
+	/* Each connects or is answered; one that fails at once gives its
+	 * connection to the next waiting, who joins this list: bounded by
+	 * the flows waiting. */
+	while ((f = flow_ready_next(w)) != NULL)
+		attempt(w, f);
+}
+
+void flow_queue_expire(struct worker *w, struct flow *f)
+{
+	if (f->bq == BQ_READY) {
+		/* Admitted in this loop iteration, before its deadline came
+		 * round: it connects now rather than at the iteration's end. */
+		flow_ready_take(w, f);
+		attempt(w, f);
+		return;
+	}
+	flow_backend_release(w, f);
+	w->st.cnt[CNT_queue_timeouts]++;
+	flow_respond(w, f, 503);
 }
 
 static uint64_t name_key(const char *name)

@@ -336,6 +336,7 @@ void worker_tick(struct worker *w)
 	w->pub = dp_pub_load(w->sh);
 	worker_rings(w);
 	flow_timers_run(w, tcp_expire);
+	tcp_ready(w);
 	tx_flush(w);
 }
 
@@ -368,6 +369,7 @@ int worker_loop(void *arg)
 		}
 		got += worker_rings(w);
 		flow_timers_run(w, tcp_expire);
+		tcp_ready(w);
 		tx_flush(w);
 		w->st.cnt[CNT_polls]++;
 		rte_rcu_qsbr_quiescent(sh->qsbr, w->id);

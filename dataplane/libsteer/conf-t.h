@@ -18,6 +18,8 @@
 /* Defaults of keys that conf_dump() writes only when they differ. */
 #define CONF_SYN_RTO_MS 200       /* dataplane.timeouts.syn_rto_ms */
 #define CONF_RETRIES 3            /* services[].retries */
+#define CONF_QUEUE_MS 2000        /* services[].queue_ms */
+#define CONF_MAX_QUEUE 1024       /* services[].backends[].max_queue */
 
 struct conf_timeouts {
 	uint32_t syn_ms;          /* half-open flow lifetime */
@@ -89,6 +91,8 @@ struct conf_backend {
 	uint16_t port;
 	uint32_t weight;          /* 1..1000, default 1 */
 	bool drained;             /* no new flows; existing ones finish */
+	uint32_t max_conns;       /* connections open or connecting; 0: no limit */
+	uint32_t max_queue;       /* flows waiting for one (with max_conns) */
 	int line;
 };
 
@@ -98,6 +102,7 @@ struct conf_service {
 	unsigned n_backends;      /* may be 0: requests then get 503 */
 	uint32_t maglev_size;     /* prime >= 100 * n_backends; default 65537 */
 	uint32_t retries;         /* connect attempts after the first fails */
+	uint32_t queue_ms;        /* longest wait for a backend's connection */
 	int line;
 };
 

@@ -38,6 +38,10 @@
  * connect_ms, so more would keep a client waiting for minutes. */
 #define CONF_RETRIES_MAX 32
 
+/* max_conns and max_queue: far beyond what one backend accepts, small
+ * enough that the per-worker shares stay meaningful. */
+#define CONF_MAX_CONNS 1000000
+
 /* A Unix socket path must fit sockaddr_un.sun_path with its NUL. */
 #define SUN_PATH_MAX sizeof(((struct sockaddr_un *)0)->sun_path)
 
@@ -245,7 +249,7 @@ static int load_backends(struct conf_loader *l, const config_setting_t *svc,
 			 struct conf_service *s)
 {
 	static const char *const keys[] = { "address", "weight", "drain",
-		NULL };
+		"max_conns", "max_queue", NULL };
 	config_setting_t *list;
 	struct ld_key *k;
 	unsigned n;
@@ -268,11 +272,21 @@ static int load_backends(struct conf_loader *l, const config_setting_t *svc,
 		snprintf(what, sizeof(what), "backend #%u of service '%s'",
 			 i + 1, s->name);
 		b->weight = 1;
+		b->max_queue = CONF_MAX_QUEUE;
 		if ((rc = ld_check_keys(l, e, keys, what)) != 0 ||
 		    (rc = ld_get_ip_port(l, e, "address", what, &b->ip, &b->port)) != 0 ||
 		    (rc = ld_get_u32(l, e, "weight", what, false, 1, 1000, &b->weight)) != 0 ||
-		    (rc = ld_get_bool(l, e, "drain", &b->drained)) != 0)
+		    (rc = ld_get_bool(l, e, "drain", &b->drained)) != 0 ||
+		    (rc = ld_get_u32(l, e, "max_conns", what, false, 0,
+				     CONF_MAX_CONNS, &b->max_conns)) != 0 ||
+		    (rc = ld_get_u32(l, e, "max_queue", what, false, 0,
+				     CONF_MAX_CONNS, &b->max_queue)) != 0)
 			return rc;
+		/* A queue without a limit would never be used: the entry is
+		 * half-configured, not quietly ignored. */
+		if (b->max_conns == 0 && config_setting_get_member(e, "max_queue"))
+			return ld_fail(l, config_setting_get_member(e, "max_queue"),
+				       "'max_queue' needs 'max_conns' in %s", what);
 		b->line = ld_line(e);
 		s->n_backends = i + 1;
 	}
@@ -312,7 +326,7 @@ static int load_maglev_size(struct conf_loader *l, const config_setting_t *e,
 static int load_services(struct conf_loader *l, const config_setting_t *root)
 {
 	static const char *const keys[] = { "name", "backends", "maglev_size",
-		"retries", NULL };
+		"retries", "queue_ms", NULL };
 	struct steer_conf *c = l->c;
 	config_setting_t *list;
 	unsigned n;
@@ -334,12 +348,15 @@ static int load_services(struct conf_loader *l, const config_setting_t *root)
 		c->n_services = i + 1;
 		s->line = ld_line(e);
 		s->retries = CONF_RETRIES;
+		s->queue_ms = CONF_QUEUE_MS;
 		if ((rc = ld_check_keys(l, e, keys, what)) != 0 ||
 		    (rc = ld_get_name(l, e, what, s->name)) != 0 ||
 		    (rc = load_backends(l, e, s)) != 0 ||
 		    (rc = load_maglev_size(l, e, s, what)) != 0 ||
 		    (rc = ld_get_u32(l, e, "retries", what, false, 0, CONF_RETRIES_MAX,
-				     &s->retries)) != 0)
+				     &s->retries)) != 0 ||
+		    (rc = ld_get_u32(l, e, "queue_ms", what, false, 10, 600000,
+				     &s->queue_ms)) != 0)
 			return rc;
 	}
 	return LD_UNIQUE_NAMES(l, c->services, n, "service",

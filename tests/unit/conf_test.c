@@ -220,6 +220,30 @@ static const struct bad_case bad_cases[] = {
 	  "t.conf:4: 'retries' must be an integer", "retries is a count" },
 	{ DP PORT LSN "services = ( { name = \"web\"; retry = 1; } );\n",
 	  "t.conf:4: unknown key 'retry' in service 'web'", "typo in a service" },
+	{ DP PORT LSN "services = ( { name = \"web\"; queue_ms = 9; } );\n",
+	  "t.conf:4: 'queue_ms' must be between 10 and 600000 (got 9)", "queue_ms too short" },
+	{ DP PORT LSN "services = ( { name = \"web\"; queue_ms = \"2s\"; } );\n",
+	  "t.conf:4: 'queue_ms' must be an integer", "queue_ms has no unit suffix" },
+	{ DP PORT LSN "services = ( { name = \"web\"; backends = (\n"
+	  "  { address = \"198.18.1.10:80\"; max_conns = -1; } ); } );\n",
+	  "t.conf:5: 'max_conns' must be between 0 and 1000000 (got -1)", "negative max_conns" },
+	{ DP PORT LSN "services = ( { name = \"web\"; backends = (\n"
+	  "  { address = \"198.18.1.10:80\"; max_conns = 1000001; } ); } );\n",
+	  "t.conf:5: 'max_conns' must be between 0 and 1000000 (got 1000001)", "max_conns too big" },
+	{ DP PORT LSN "services = ( { name = \"web\"; backends = (\n"
+	  "  { address = \"198.18.1.10:80\"; max_conns = 4;\n    max_queue = 1000001; } ); } );\n",
+	  "t.conf:6: 'max_queue' must be between 0 and 1000000 (got 1000001)", "max_queue too big" },
+	{ DP PORT LSN "services = ( { name = \"web\"; backends = (\n"
+	  "  { address = \"198.18.1.10:80\"; },\n  { address = \"198.18.1.11:80\";\n    max_queue = 5; } ); } );\n",
+	  "t.conf:7: 'max_queue' needs 'max_conns' in backend #2 of service 'web'",
+	  "a queue without a limit would never be used" },
+	{ DP PORT LSN "services = ( { name = \"web\"; backends = (\n"
+	  "  { address = \"198.18.1.10:80\"; max_conns = 0; max_queue = 5; } ); } );\n",
+	  "t.conf:5: 'max_queue' needs 'max_conns' in backend #1 of service 'web'",
+	  "max_conns = 0 is no limit" },
+	{ DP PORT LSN "services = ( { name = \"web\"; backends = (\n"
+	  "  { address = \"198.18.1.10:80\"; maxconn = 4; } ); } );\n",
+	  "t.conf:5: unknown key 'maxconn' in backend #1 of service 'web'", "HAProxy's spelling" },
 
 	/* tunnels */
 	{ BASE "tunnels = ( { name = \"t\"; type = \"gre\"; target = \"198.18.1.21:9000\"; } );\n",
@@ -508,6 +532,9 @@ static void base_config_loads_with_defaults(void **state)
 	assert_int_equal(c->services[0].backends[0].line, 4);
 	assert_int_equal(c->services[0].maglev_size, 65537);
 	assert_int_equal(c->services[0].retries, 3);
+	assert_int_equal(c->services[0].queue_ms, 2000);
+	assert_int_equal(c->services[0].backends[0].max_conns, 0);
+	assert_int_equal(c->services[0].backends[0].max_queue, 1024);
 	assert_string_equal(c->services[1].name, "api");
 	assert_int_equal(c->services[1].n_backends, 0);
 	assert_int_equal(c->services[1].maglev_size, 65537);
