@@ -449,9 +449,42 @@ int flow_decide_rules(struct worker *w, struct flow *f)
 	return 0;
 }
 
+/* F's request was decided with rules since replaced (it waited for its
+ * leg to be quiet), so its indexes name the old rules' entries: find its
+ * service and tunnel again by name, and take what Maglev picks in the new
+ * rules for a cluster target (a removed tunnel: the cluster, as failed
+ * open). False when the service is gone or nothing of it is left. */
+static bool decision_refresh(struct worker *w, struct flow *f,
+			     const struct steer_conf *c)
+{
+	int svc = -1, tun = -1;
+	uint32_t size;
+
+	for (unsigned i = 0; i < c->n_services && svc < 0; i++)
+		if (name_key(c->services[i].name) == f->svc_key)
+			svc = (int)i;
+	if (svc < 0)
+		return false;
+	for (unsigned i = 0; f->tunnel >= 0 && i < c->n_tunnels && tun < 0; i++)
+		if (name_key(c->tunnels[i].name) == f->tun_key)
+			tun = (int)i;
+	f->service = (uint16_t)svc;
+	f->tunnel = tun;
+	const uint16_t *t = rs_maglev(w->pub->rs, f->service, &size);
+	f->backend = t ? t[f->hash % size] : -1;
+	f->gen = w->pub->generation;
+	return f->tunnel >= 0 || f->backend >= 0;
+}
+
 void flow_connect_target(struct worker *w, struct flow *f)
 {
 	const struct steer_conf *c = rs_conf(w->pub->rs);
+
+	if (f->gen != w->pub->generation && !decision_refresh(w, f, c)) {
+		w->st.cnt[CNT_closed_connect_failed]++;
+		flow_respond(w, f, 503);
+		return;
+	}
 	bool ok = f->tunnel >= 0 ? target_tunnel(w, f, c) : target_backend(w, f, c);
 
 	if (!ok) {

@@ -103,7 +103,7 @@ static const char conf_fmt[] =
 	"    routing = \"%s\";\n"
 	"    routes = ( { host = \"api.example.test\"; service = \"api\"; } ); }\n"
 	");\n"
-	"services = (\n"
+	"services = (\n%s"
 	"  { name = \"web\"; backends = ( %s );%s },\n"
 	"  { name = \"api\"; backends = ( { address = \"198.18.1.12:8080\"; } ); }\n"
 	");\n"
@@ -134,6 +134,7 @@ static void conf_text(const struct h_params *p, char *text, size_t len)
 		 p->syn_ms, p->header_ms, p->connect_ms, p->idle_s, p->linger_ms,
 		 rto, p->listen_port ? p->listen_port : H_LISTEN_PORT,
 		 p->per_request ? "request" : "connection",
+		 p->services_before ? p->services_before : "",
 		 p->web_backends ? p->web_backends : default_web,
 		 p->web_service ? p->web_service : "",
 		 p->bob_no_fail_open ? " fail_open = false;" : "");

@@ -91,6 +91,8 @@ struct h_params {
 	const char *web_backends; /* service web's backends list (libconfig);
 				   * default .10 and .11 */
 	const char *web_service;  /* more keys of service web (" retries = 0;") */
+	const char *services_before; /* services listed before web (each a
+				   * group and a comma): moves web's index */
 };
 
 #define H_CAP 4096                /* captured frames per worker */
