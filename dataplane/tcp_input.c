@@ -4,7 +4,8 @@
  *
  *   tcp_input.c      this file: dispatch by state
  *   tcp_request.c    per-request routing, client side; first decisions
- *   tcp_connect.c    rules, injection, backend connect, retries
+ *   tcp_decide.c     rules, injection
+ *   tcp_connect.c    backend connect, retries, connection limits
  *   tcp_response.c   response framing
  *   tcp_splice.c     translation both ways, the buffered request
  *   tcp_leg.c        backend legs left behind by a re-bind
