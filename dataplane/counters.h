@@ -62,7 +62,8 @@
 	X(closed_idle) X(closed_syn_timeout) X(closed_http_error)             \
 	X(closed_connect_failed) X(closed_error)                              \
 	X(decisions_default) X(decisions_intercept) X(decisions_preview)      \
-	X(backend_connects) X(backend_retries) X(fail_opens)                  \
+	X(backend_connects) X(backend_retries) X(syn_retransmits) X(fail_opens) \
+	X(queued) X(queue_timeouts) X(queue_full)                             \
 	X(http_400) X(http_405) X(http_408) X(http_431) X(http_502) X(http_503)           \
 	X(requests) X(requests_same_leg) X(rebinds) X(requests_held)          \
 	X(legs_closed) X(legs_backend_closed)                                 \

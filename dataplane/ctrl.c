@@ -516,7 +516,7 @@ static void cmd_tunnel_list(struct dp_shared *sh, struct jw *w)
 }
 
 static const char *const state_names[] = {
-	"free", "syn_rcvd", "header", "connect", "splice", "respond", "linger",
+	"free", "syn_rcvd", "header", "queued", "connect", "splice", "respond", "linger",
 };
 
 static void cmd_flows(struct dp_shared *sh, const struct json_node *req, struct jw *w)

@@ -17,6 +17,7 @@
 #include "counters.h"
 
 struct dp_pub;
+struct bconn;
 #include "http-t.h"
 #include "http_frame-t.h"
 #include "rules.h"
@@ -40,6 +41,9 @@ enum flow_state {
 	FS_FREE,
 	FS_SYN_RCVD,              /* SYN-ACK sent, waiting for the client's ACK */
 	FS_HEADER,                /* collecting the request header */
+	FS_QUEUED,                /* waiting for a connection of its backend
+				   * (max_conns), or admitted and about to
+				   * connect (flow.c) */
 	FS_CONNECT,               /* SYN sent to the target */
 	FS_SPLICE,                /* translating both directions */
 	FS_RESPOND,               /* our own response + FIN sent to the client */
@@ -67,6 +71,20 @@ enum rs_state {
 
 #define HOLD_MAX 64               /* frames held per worker for ARP */
 #define PEND_MAX 8                /* requests on a leg awaiting responses */
+
+/* Where a flow stands with its backend's connection limit (flow.c). */
+enum bq_state {
+	BQ_NONE,                  /* holds a connection if bslot is set */
+	BQ_WAIT,                  /* in bslot's wait queue, holds none */
+	BQ_READY,                 /* admitted: holds one, on the ready list */
+};
+
+/* A FIFO of flows linked through qnext/qprev (flow indexes). */
+struct flow_fifo {
+	uint32_t head;
+	uint32_t tail;
+	uint32_t len;
+};
 
 /* One side's addressing as it appears on the wire (network byte order for
  * addresses and ports, so rewriting is a copy). */
@@ -203,6 +221,12 @@ struct flow {
 	struct hf_body rq_body;
 	struct hf_body rs_body;
 	struct hf_resp rs_head;
+
+	/* connection limit of the backend (max_conns; flow.c) */
+	uint32_t bslot;           /* its count slot; FLOW_NONE: not counted */
+	uint32_t qnext;           /* links in the slot's wait queue or the */
+	uint32_t qprev;           /* worker's ready list */
+	uint8_t bq;               /* enum bq_state */
 } __rte_cache_aligned;
 
 struct port_info {
@@ -267,6 +291,13 @@ struct worker {
 	uint32_t n_half_open;     /* flows in FS_SYN_RCVD */
 	uint64_t cookie_sent_ms;  /* last SYN answered with a cookie, 0 never */
 	uint32_t hq_head, hq_tail;/* flows collecting a first header, oldest first */
+
+	/* per-backend connection counts and wait queues (max_conns; flow.c) */
+	struct rte_hash *btable;  /* backend key -> slot */
+	struct bconn *bconns;     /* slots, max_flows of them */
+	uint32_t *free_bconns;    /* stack */
+	uint32_t n_free_bconns;
+	struct flow_fifo ready;   /* admitted flows about to connect */
 
 	/* timers */
 	uint32_t wheel[WHEEL_SLOTS];

@@ -1,4 +1,5 @@
-/* Per-worker flow bookkeeping: tables, pools, timer wheel. */
+/* Per-worker flow bookkeeping: tables, pools, timer wheel, and the
+ * per-backend connection counts and wait queues of max_conns. */
 #include <errno.h>
 #include <string.h>
 
@@ -9,6 +10,62 @@
 #include <rte_mempool.h>
 
 #include "flow.h"
+
+/* A backend with max_conns, as this worker counts it: the service (its
+ * name's hash: indexes change with the rules) and the address. */
+struct bconn_key {
+	uint64_t svc_key;
+	uint32_t ip;              /* network order */
+	uint16_t port;
+	uint16_t pad;             /* zero: the key is hashed as bytes */
+};
+
+struct bconn {
+	struct bconn_key key;
+	uint32_t n;               /* connections open or connecting */
+	uint32_t limit;           /* this worker's share of max_conns, as the
+				   * last admission saw it */
+	struct flow_fifo q;       /* flows waiting for one */
+};
+
+static int bconn_init(struct worker *w, uint32_t n)
+{
+	char name[RTE_HASH_NAMESIZE];
+	struct rte_hash_parameters hp = {
+		.name = name,
+		.entries = n < 8 ? 8 : n,
+		.key_len = sizeof(struct bconn_key),
+		.hash_func = rte_hash_crc,
+		.socket_id = (int)rte_socket_id(),
+		/* A slot lives while a flow entry holds one of its
+		 * connections or waits in its queue, so there are never more
+		 * than max_flows: with the extendable table every one of them
+		 * fits (no cuckoo path can fail). */
+		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
+	};
+
+	snprintf(name, sizeof(name), "bconns%u", w->id);
+	w->btable = rte_hash_create(&hp);
+	w->bconns = rte_malloc("bconns", sizeof(struct bconn) * hp.entries, 0);
+	w->free_bconns = rte_malloc("free_bconns", sizeof(uint32_t) * hp.entries, 0);
+	if (w->btable == NULL || w->bconns == NULL || w->free_bconns == NULL)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < hp.entries; i++)
+		w->free_bconns[i] = hp.entries - 1 - i;
+	w->n_free_bconns = hp.entries;
+	w->ready = (struct flow_fifo){ FLOW_NONE, FLOW_NONE, 0 };
+	return 0;
+}
+
+static void bconn_fini(struct worker *w)
+{
+	rte_hash_free(w->btable);
+	rte_free(w->bconns);
+	rte_free(w->free_bconns);
+	w->btable = NULL;
+	w->bconns = NULL;
+	w->free_bconns = NULL;
+}
 
 int flow_init(struct worker *w, uint32_t max_flows, uint32_t hbuf_size,
 	      uint32_t n_hbufs)
@@ -67,6 +124,10 @@ int flow_init(struct worker *w, uint32_t max_flows, uint32_t hbuf_size,
 	for (unsigned i = 0; i < WHEEL_SLOTS; i++)
 		w->wheel[i] = FLOW_NONE;
 	w->hq_head = w->hq_tail = FLOW_NONE;
+	if (bconn_init(w, max_flows) != 0) {
+		flow_fini(w);
+		return -ENOMEM;
+	}
 	return 0;
 }
 
@@ -78,6 +139,7 @@ void flow_fini(struct worker *w)
 	rte_free(w->by_sport);
 	rte_free(w->sport_fifo);
 	rte_mempool_free(w->hbufs);
+	bconn_fini(w);
 	w->ctable = NULL;
 	w->flows = NULL;
 	w->free_flows = NULL;
@@ -112,6 +174,7 @@ struct flow *flow_create(struct worker *w, const struct flow_key *k)
 	f->tnext = f->tprev = FLOW_NONE;
 	f->tslot = FLOW_NONE;
 	f->hq_next = f->hq_prev = FLOW_NONE;
+	f->bslot = FLOW_NONE;
 	f->intercept = -1;
 	f->tunnel = -1;
 	f->backend = -1;
@@ -137,6 +200,7 @@ struct flow *flow_create_leg(struct worker *w)
 	f->hq_next = f->hq_prev = FLOW_NONE;
 	f->state = FS_LEG_CLOSE;
 	f->leg_only = true;
+	f->bslot = FLOW_NONE;
 	f->intercept = -1;
 	f->tunnel = -1;
 	f->backend = -1;
@@ -252,6 +316,8 @@ bool flow_take_sport(struct worker *w, struct flow *f)
 
 void flow_put_sport(struct worker *w, struct flow *f)
 {
+	/* Without its port the leg is gone: so is its connection. */
+	flow_backend_release(w, f);
 	if (f->b.local_port == 0)
 		return;
 	uint16_t p = rte_be_to_cpu_16(f->b.local_port);
@@ -301,4 +367,148 @@ void flow_timers_run(struct worker *w, void (*expire)(struct worker *, struct fl
 			i = next;
 		}
 	}
+}
+
+/* ---- per-backend connection limits (max_conns) ------------------------ */
+
+static void fifo_push(struct worker *w, struct flow_fifo *q, struct flow *f)
+{
+	uint32_t i = flow_index(w, f);
+
+	f->qnext = FLOW_NONE;
+	f->qprev = q->tail;
+	if (q->tail != FLOW_NONE)
+		w->flows[q->tail].qnext = i;
+	else
+		q->head = i;
+	q->tail = i;
+	q->len++;
+}
+
+static void fifo_unlink(struct worker *w, struct flow_fifo *q, struct flow *f)
+{
+	if (f->qprev != FLOW_NONE)
+		w->flows[f->qprev].qnext = f->qnext;
+	else
+		q->head = f->qnext;
+	if (f->qnext != FLOW_NONE)
+		w->flows[f->qnext].qprev = f->qprev;
+	else
+		q->tail = f->qprev;
+	f->qnext = f->qprev = FLOW_NONE;
+	q->len--;
+}
+
+/* While B has room, its first waiting flows get their connection and go
+ * to the ready list (tcp_ready() connects them at the end of the loop
+ * iteration: nothing here calls up into the connect stage). */
+static void bconn_admit_waiting(struct worker *w, struct bconn *b)
+{
+	while (b->q.len && b->n < b->limit) {
+		struct flow *h = &w->flows[b->q.head];
+		fifo_unlink(w, &b->q, h);
+		b->n++;
+		h->bq = BQ_READY;
+		fifo_push(w, &w->ready, h);
+	}
+}
+
+enum flow_admit flow_backend_admit(struct worker *w, struct flow *f,
+				   uint64_t svc_key, uint32_t ip, uint16_t port,
+				   uint32_t limit, uint32_t qmax)
+{
+	struct bconn_key k = { .svc_key = svc_key, .ip = ip, .port = port };
+	struct bconn *b;
+	void *data;
+
+	flow_backend_release(w, f);
+	if (rte_hash_lookup_data(w->btable, &k, &data) >= 0) {
+		b = &w->bconns[(uintptr_t)data];
+	} else {
+		/* Never fails: see bconn_init(). Were it to, the connection
+		 * would simply go uncounted. */
+		if (unlikely(w->n_free_bconns == 0))
+			return ADMIT_TAKEN;
+		uint32_t i = w->free_bconns[--w->n_free_bconns];
+		if (unlikely(rte_hash_add_key_data(w->btable, &k,
+						   (void *)(uintptr_t)i) < 0)) {
+			w->free_bconns[w->n_free_bconns++] = i;
+			return ADMIT_TAKEN;
+		}
+		b = &w->bconns[i];
+		*b = (struct bconn){ .key = k, .q = { FLOW_NONE, FLOW_NONE, 0 } };
+	}
+	uint32_t slot = (uint32_t)(b - w->bconns);
+	/* A reload may have raised the limit: those waiting go first. */
+	b->limit = limit;
+	bconn_admit_waiting(w, b);
+	if (b->q.len == 0 && b->n < limit) {
+		b->n++;
+		f->bslot = slot;
+		f->bq = BQ_NONE;
+		return ADMIT_TAKEN;
+	}
+	if (b->q.len < qmax) {
+		fifo_push(w, &b->q, f);
+		f->bslot = slot;
+		f->bq = BQ_WAIT;
+		return ADMIT_QUEUED;
+	}
+	/* B holds connections (n >= limit >= 1): it stays. */
+	return ADMIT_FULL;
+}
+
+void flow_backend_release(struct worker *w, struct flow *f)
+{
+	uint32_t slot = f->bslot;
+
+	if (slot == FLOW_NONE)
+		return;
+	struct bconn *b = &w->bconns[slot];
+	switch (f->bq) {
+	case BQ_WAIT:
+		fifo_unlink(w, &b->q, f);
+		break;
+	case BQ_READY:
+		fifo_unlink(w, &w->ready, f);
+		b->n--;
+		break;
+	default:
+		b->n--;
+		break;
+	}
+	f->bslot = FLOW_NONE;
+	f->bq = BQ_NONE;
+	bconn_admit_waiting(w, b);
+	if (b->n == 0 && b->q.len == 0) {
+		rte_hash_del_key(w->btable, &b->key);
+		w->free_bconns[w->n_free_bconns++] = slot;
+	}
+}
+
+void flow_backend_move(struct flow *f, struct flow *g)
+{
+	/* Only a connected leg moves: it holds its connection, in no list. */
+	g->bslot = f->bq == BQ_NONE ? f->bslot : FLOW_NONE;
+	g->bq = BQ_NONE;
+	if (f->bq == BQ_NONE)
+		f->bslot = FLOW_NONE;
+}
+
+struct flow *flow_ready_next(struct worker *w)
+{
+	if (likely(w->ready.head == FLOW_NONE))
+		return NULL;
+	struct flow *f = &w->flows[w->ready.head];
+	fifo_unlink(w, &w->ready, f);
+	f->bq = BQ_NONE;
+	return f;
+}
+
+void flow_ready_take(struct worker *w, struct flow *f)
+{
+	if (f->bq != BQ_READY)
+		return;
+	fifo_unlink(w, &w->ready, f);
+	f->bq = BQ_NONE;
 }

@@ -58,6 +58,34 @@ void flow_put_sport(struct worker *w, struct flow *f);
 bool flow_get_hbuf(struct worker *w, struct flow *f);
 /* Take F off that list (its header is complete, or it is closing). */
 void flow_hq_del(struct worker *w, struct flow *f);
+/* Connection limits (services[].backends[].max_conns): per worker, per
+ * backend, a count of the connections open or connecting and a FIFO of
+ * flows waiting for one. */
+enum flow_admit {
+	ADMIT_TAKEN,              /* F holds one of them now */
+	ADMIT_QUEUED,             /* F waits at the end of the FIFO */
+	ADMIT_FULL,               /* neither: the FIFO is full */
+};
+/* F is about to connect backend IP:PORT (network order) of the service
+ * whose name hashes to SVC_KEY, of which this worker may have LIMIT (>= 1)
+ * connections, with at most QMAX flows waiting. */
+enum flow_admit flow_backend_admit(struct worker *w, struct flow *f,
+				   uint64_t svc_key, uint32_t ip, uint16_t port,
+				   uint32_t limit, uint32_t qmax);
+/* F's backend connection ended, or F no longer waits for one: the count
+ * goes down and the first flow waiting is admitted (it holds the
+ * connection and joins the ready list). Nothing when F holds none;
+ * flow_put_sport() and flow_free() call it. */
+void flow_backend_release(struct worker *w, struct flow *f);
+/* F's connection (if it holds one) is G's now: a leg moved to an entry
+ * of its own (tcp_leg.c). */
+void flow_backend_move(struct flow *f, struct flow *g);
+/* The next admitted flow, off the ready list (it keeps its connection),
+ * or NULL. */
+struct flow *flow_ready_next(struct worker *w);
+/* Take F off the ready list if it is on it (it keeps its connection). */
+void flow_ready_take(struct worker *w, struct flow *f);
+
 /* Release F's header buffer once it is no longer needed. */
 void flow_put_hbuf(struct worker *w, struct flow *f);
 

@@ -4,10 +4,13 @@
 #ifndef STEER_TCP_H
 #define STEER_TCP_H
 
+#include <string.h>
+
 #include <rte_ip.h>
 #include <rte_tcp.h>
 
 #include "dp.h"
+#include "shash.h"
 
 /* A parsed TCP segment, pointers into its mbuf. */
 struct seg {
@@ -88,6 +91,13 @@ static inline uint32_t owned(const struct flow *f)
 	return f->held ? 0 : buffered(f);
 }
 
+/* How a flow remembers its service's and tunnel's names (f->svc_key,
+ * f->tun_key): the indexes of a decision move when the rules change. */
+static inline uint64_t flow_name_key(const char *name)
+{
+	return shash_bytes(name, strlen(name), 0x6e616d65);
+}
+
 /* F is spliced to a backend leg that is still there. */
 static inline bool flow_leg_alive(const struct flow *f)
 {
@@ -112,6 +122,9 @@ bool tcp_client_input(struct worker *w, struct seg *s, int listener);
 void tcp_backend_input(struct worker *w, struct seg *s);
 /* A flow's timer fired. */
 void tcp_expire(struct worker *w, struct flow *f);
+/* End of a loop iteration: connect the flows a backend connection was
+ * freed for (max_conns). */
+void tcp_ready(struct worker *w);
 
 /* ---- tcp_request.c: per-request routing, first decisions -------------- */
 
@@ -140,10 +153,13 @@ bool req_expire(struct worker *w, struct flow *f);
 /* Answer STATUS once the pending response is complete. */
 void req_fail(struct worker *w, struct flow *f, int status);
 
-/* ---- tcp_connect.c: rules, injection, connect ------------------------- */
+/* ---- tcp_decide.c: rules and injection --------------------------------- */
 
 /* Decide the request in w->req for F: 0, or the status to answer. */
 int flow_decide_rules(struct worker *w, struct flow *f);
+
+/* ---- tcp_connect.c: connect, retries, connection limits ---------------- */
+
 /* Is the current decision's target the leg F is spliced to? */
 bool flow_target_is_leg(struct worker *w, const struct flow *f);
 /* Connect the current decision's target as a new leg. */
@@ -153,6 +169,11 @@ void flow_connect_target(struct worker *w, struct flow *f);
 void flow_connect_failed(struct worker *w, struct flow *f);
 /* (Re)send the SYN of the current attempt. */
 void flow_send_syn(struct worker *w, struct flow *f);
+/* Connect the flows admitted to a backend's connection (max_conns) since
+ * the last call. */
+void flow_connect_ready(struct worker *w);
+/* Timer of a flow in FS_QUEUED: its queue_ms is over (503). */
+void flow_queue_expire(struct worker *w, struct flow *f);
 
 /* ---- tcp_response.c: response framing --------------------------------- */
 

@@ -565,6 +565,9 @@ void flow_linger(struct worker *w, struct flow *f, enum steer_counter why)
 	if (f->state != FS_LINGER)
 		w->st.cnt[why]++;
 	flow_put_hbuf(w, f);
+	/* Closed both ways or reset: the backend's connection is over,
+	 * though the port stays for linger_ms. */
+	flow_backend_release(w, f);
 	f->state = FS_LINGER;
 	flow_timer(w, f, w->sh->conf->dataplane.timeouts.linger_ms);
 }

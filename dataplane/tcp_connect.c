@@ -1,141 +1,22 @@
-/* Decision and backend connect: run the rule engine over the complete
- * header, inject headers, SYN to the target from our own address and a
- * worker-owned port; on RST or timeout try the next backend (Maglev), fail
- * open from a dead tunnel to the cluster, or answer 502/503. */
-#include <stdio.h>
+/* Backend connect (after the decision, tcp_decide.c): SYN to the target
+ * from our own address and a worker-owned port, retransmitted; a backend
+ * at its max_conns first waits for a connection; on RST or timeout try the
+ * next backend (Maglev) or the same one again, up to the service's
+ * retries, fail open from a dead tunnel to the cluster, or answer 502/503
+ * (docs/architecture.md, "Connect policy"). */
 #include <string.h>
 
 #include <rte_cycles.h>
 #include <rte_ip.h>
 
 #include "flow.h"
-#include "http.h"
 #include "neigh.h"
 #include "pkt.h"
 #include "publish.h"
-#include "shash.h"
 #include "stats.h"
 #include "tcp.h"
 
-#define MAX_TRIES 8               /* connect attempts per request */
-
-static void count_decision(struct worker *w, const struct rs_decision *d)
-{
-	switch (d->why) {
-	case RS_WHY_DEFAULT: w->st.cnt[CNT_decisions_default]++; break;
-	case RS_WHY_INTERCEPT: w->st.cnt[CNT_decisions_intercept]++; break;
-	case RS_WHY_PREVIEW: w->st.cnt[CNT_decisions_preview]++; break;
-	}
-	if (d->intercept >= 0)
-		w->st.decisions[w->pub->slot[d->intercept]]++;
-}
-
-/* The physical end of what the buffer holds (contiguous and out of
- * order). */
-static uint32_t buf_end(const struct flow *f)
-{
-	return phys(f, hbuf_extent(f));
-}
-
-/* Replace the buffer's bytes [AT, AT + OLD) (physical, inside the header)
- * with TEXT[0..LEN); bytes after them move. inj_len keeps the difference,
- * so phys() and the sequence offsets follow. */
-static bool rewrite(struct flow *f, uint32_t at, uint32_t old,
-		    const char *text, uint32_t len)
-{
-	uint32_t end = buf_end(f);
-
-	if ((int32_t)f->inj_len + (int32_t)len - (int32_t)old > INJECT_ROOM)
-		return false;
-	memmove(f->hbuf + at + len, f->hbuf + at + old, end - at - old);
-	memcpy(f->hbuf + at, text, len);
-	f->inj_len += len - old;
-	return true;
-}
-
-/* Put TEXT before the header's final CRLF; bytes after it move up. */
-static bool inject(struct flow *f, const char *text, uint32_t len)
-{
-	return rewrite(f, f->hdr_end + f->inj_len - 2, 0, text, len);
-}
-
-/* RFC 9112 section 3.2.2: an absolute-form target's authority wins over
- * Host, and the decision used it; make the Host the backend sees say the
- * same, so no server can read the request as meant for another host. */
-static bool host_agree(struct worker *w, struct flow *f)
-{
-	const struct http_req *r = &w->req;
-
-	if (r->target_len == 0 || r->target[0] == '/' || r->host == NULL)
-		return true;      /* origin-form, '*': Host is what we used */
-	int h = http_find_field(r, "host", 4, 0);
-	if (h < 0)
-		return true;      /* HTTP/1.0 without Host */
-	const struct http_field *hf = &r->fields[h];
-	/* The authority with its port: from the host to the path. */
-	const char *a = r->host;
-	const char *t_end = r->target + r->target_len;
-	const char *e = a;
-	while (e < t_end && *e != '/' && *e != '?')
-		e++;
-	uint32_t alen = (uint32_t)(e - a);
-	if (alen == hf->value_len && memcmp(a, hf->value, alen) == 0)
-		return true;
-	char text[256];
-	if (alen > sizeof(text))
-		return false;
-	memcpy(text, a, alen);
-	return rewrite(f, (uint32_t)(hf->value - f->hbuf), hf->value_len, text, alen);
-}
-
-/* Dotted quad of IP_BE into P (at most 15 bytes); returns the length.
- * By hand: sprintf cost more than the whole rule decision (bench_dp). */
-static unsigned fmt_ip(char *p, uint32_t ip_be)
-{
-	const uint8_t *b = (const uint8_t *)&ip_be;
-	unsigned n = 0;
-
-	for (int i = 0; i < 4; i++) {
-		unsigned v = b[i];
-		if (v >= 100)
-			p[n++] = (char)('0' + v / 100);
-		if (v >= 10)
-			p[n++] = (char)('0' + v / 10 % 10);
-		p[n++] = (char)('0' + v % 10);
-		if (i < 3)
-			p[n++] = '.';
-	}
-	return n;
-}
-
-static bool build_injection(struct flow *f, const struct rs_decision *d)
-{
-	char text[INJECT_ROOM + 64];
-	unsigned n = 0;
-
-	/* The backend sees our address; X-Forwarded-For says whose request
-	 * it is (appended as its own line: recipients combine repeated
-	 * fields into one list, RFC 9110 section 5.3). */
-	memcpy(text, "X-Forwarded-For: ", 17);
-	n = 17;
-	n += fmt_ip(text + n, f->c.peer_ip);
-	text[n++] = '\r';
-	text[n++] = '\n';
-	for (unsigned i = 0; i < d->n_inject; i++) {
-		const struct rs_inject *in = &d->inject[i];
-		if (n + in->name_len + in->value_len + 4 > INJECT_ROOM)
-			return false;
-		memcpy(text + n, in->name, in->name_len);
-		n += in->name_len;
-		text[n++] = ':';
-		text[n++] = ' ';
-		memcpy(text + n, in->value, in->value_len);
-		n += in->value_len;
-		text[n++] = '\r';
-		text[n++] = '\n';
-	}
-	return inject(f, text, n);
-}
+#define SYN_BACKOFF_MAX 16        /* doublings of syn_rto_ms: past any connect_ms */
 
 /* The target of decision fields F->service/backend/tunnel, as an address. */
 struct target {
@@ -260,14 +141,26 @@ void flow_send_syn(struct worker *w, struct flow *f)
 				       (uint16_t)(win > 65535 ? 65535 : win),
 				       opts, n, NULL, 0);
 	uint64_t retry = 20;      /* next hop not resolved yet: ask soon */
-	if (m != NULL && flow_send_backend(w, f, m))
-		retry = 1000;     /* RFC 6298 section 2.1: initial RTO 1 s */
+	if (m != NULL && flow_send_backend(w, f, m)) {
+		/* f->retries: SYNs of this attempt sent before this one.
+		 * RFC 6298 section 5.5: the RTO doubles with every
+		 * retransmission. The first is syn_rto_ms (200 ms, Linux's
+		 * floor, rather than section 2.1's 1 s: the leg is inside a
+		 * datacenter, and connect_ms bounds the attempt anyway). */
+		unsigned k = f->retries < SYN_BACKOFF_MAX ? f->retries : SYN_BACKOFF_MAX;
+		retry = (uint64_t)w->sh->conf->dataplane.timeouts.syn_rto_ms << k;
+		if (f->retries)
+			w->st.cnt[CNT_syn_retransmits]++;
+		if (f->retries < UINT8_MAX)
+			f->retries++;
+	}
 	if (w->now + retry > f->conn_deadline)
 		retry = f->conn_deadline > w->now ? f->conn_deadline - w->now : 0;
 	flow_timer(w, f, retry);
 }
 
-static void connect_start(struct worker *w, struct flow *f)
+/* One attempt: a new source port and ISN, the SYN. */
+static void attempt(struct worker *w, struct flow *f)
 {
 	if (!flow_take_sport(w, f)) {
 		flow_respond(w, f, 503);
@@ -275,6 +168,7 @@ static void connect_start(struct worker *w, struct flow *f)
 	}
 	f->state = FS_CONNECT;
 	f->tries++;
+	f->retries = 0;
 	f->s_isn = isn_make(w, f->b.peer_ip, f->b.local_ip,
 			    (uint32_t)f->b.local_port << 16 | f->b.peer_port);
 	f->conn_deadline = w->now + w->sh->conf->dataplane.timeouts.connect_ms;
@@ -283,9 +177,70 @@ static void connect_start(struct worker *w, struct flow *f)
 	flow_send_syn(w, f);
 }
 
-static uint64_t name_key(const char *name)
+/* max_conns, split between the workers (they share nothing): each may
+ * have max_conns / workers (at least 1) connections to the backend open
+ * or connecting, and max_queue / workers (at least 1, or none) flows
+ * waiting for one. Returns whether F may connect now; if not, it waits
+ * in FS_QUEUED for up to queue_ms, or was answered 503. */
+static bool admitted(struct worker *w, struct flow *f, const struct steer_conf *c)
 {
-	return shash_bytes(name, strlen(name), 0x6e616d65);
+	if (f->tunnel >= 0)
+		return true;      /* tunnels have no limit */
+	const struct conf_service *cs = &c->services[f->service];
+	const struct conf_backend *b = &cs->backends[f->backend];
+	unsigned nw = w->sh->n_workers;
+
+	if (b->max_conns == 0)
+		return true;
+	uint32_t limit = b->max_conns / nw ? b->max_conns / nw : 1;
+	uint32_t qmax = b->max_queue == 0 ? 0 : b->max_queue / nw ? b->max_queue / nw : 1;
+	switch (flow_backend_admit(w, f, f->svc_key, f->b.peer_ip, f->b.peer_port,
+				   limit, qmax)) {
+	case ADMIT_TAKEN:
+		return true;
+	case ADMIT_QUEUED:
+		w->st.cnt[CNT_queued]++;
+		f->state = FS_QUEUED;
+		flow_timer(w, f, cs->queue_ms);
+		return false;
+	case ADMIT_FULL:
+	default:
+		w->st.cnt[CNT_queue_full]++;
+		flow_respond(w, f, 503);
+		return false;
+	}
+}
+
+/* Connect F's target (f->b is set), once its backend has room. */
+static void connect_start(struct worker *w, struct flow *f)
+{
+	if (admitted(w, f, rs_conf(w->pub->rs)))
+		attempt(w, f);
+}
+
+void flow_connect_ready(struct worker *w)
+{
+	struct flow *f;
+
+	/* Each connects or is answered; one that fails at once gives its
+	 * connection to the next waiting, who joins this list: bounded by
+	 * the flows waiting. */
+	while ((f = flow_ready_next(w)) != NULL)
+		attempt(w, f);
+}
+
+void flow_queue_expire(struct worker *w, struct flow *f)
+{
+	if (f->bq == BQ_READY) {
+		/* Admitted in this loop iteration, before its deadline came
+		 * round: it connects now rather than at the iteration's end. */
+		flow_ready_take(w, f);
+		attempt(w, f);
+		return;
+	}
+	flow_backend_release(w, f);
+	w->st.cnt[CNT_queue_timeouts]++;
+	flow_respond(w, f, 503);
 }
 
 /* The rules changed since F was decided: find its service (and tunnel)
@@ -296,7 +251,7 @@ static bool rebind(struct worker *w, struct flow *f, const struct steer_conf *c)
 	bool cluster = f->tunnel < 0;
 
 	for (unsigned i = 0; i < c->n_services && svc < 0; i++)
-		if (name_key(c->services[i].name) == f->svc_key)
+		if (flow_name_key(c->services[i].name) == f->svc_key)
 			svc = (int)i;
 	if (svc < 0)
 		return false;
@@ -313,7 +268,7 @@ static bool rebind(struct worker *w, struct flow *f, const struct steer_conf *c)
 	}
 	if (f->tunnel >= 0)
 		for (unsigned i = 0; i < c->n_tunnels && tun < 0; i++)
-			if (name_key(c->tunnels[i].name) == f->tun_key)
+			if (flow_name_key(c->tunnels[i].name) == f->tun_key)
 				tun = (int)i;
 	f->service = (uint16_t)svc;
 	if (f->tunnel >= 0 && tun < 0) {
@@ -329,48 +284,42 @@ static bool rebind(struct worker *w, struct flow *f, const struct steer_conf *c)
 	return true;
 }
 
-int flow_decide_rules(struct worker *w, struct flow *f)
+/* F's request was decided with rules since replaced (it waited for its
+ * leg to be quiet), so its indexes name the old rules' entries: find its
+ * service and tunnel again by name, and take what Maglev picks in the new
+ * rules for a cluster target (a removed tunnel: the cluster, as failed
+ * open). False when the service is gone or nothing of it is left. */
+static bool decision_refresh(struct worker *w, struct flow *f,
+			     const struct steer_conf *c)
 {
-	const struct ruleset *rs = w->pub->rs;
-	const struct steer_conf *c = rs_conf(rs);
-	struct rs_decision d;
+	int svc = -1, tun = -1;
+	uint32_t size;
 
-	w->st.cnt[CNT_requests]++;
-	f->n_req++;
-	/* The listener index is the ruleset's: one published since the SYN
-	 * may have moved or dropped it. */
-	int l = rs_listener_find(rs, rte_be_to_cpu_32(f->c.local_ip),
-				 rte_be_to_cpu_16(f->c.local_port));
-	if (l < 0)
-		return 503;
-	f->listener = (uint16_t)l;
-	uint64_t t0 = rte_rdtsc();
-	int r = rs_decide(rs, w->pub->scratch[w->id], f->listener, &w->req, f->hash, &d);
-	hist_add(w, HIST_decision, rte_rdtsc() - t0);
-	if (r != 0)
-		return 503;
-	count_decision(w, &d);
-	f->service = (uint16_t)d.service;
-	f->intercept = d.intercept;
-	f->tunnel = d.tunnel;
-	f->backend = d.backend;
+	for (unsigned i = 0; i < c->n_services && svc < 0; i++)
+		if (flow_name_key(c->services[i].name) == f->svc_key)
+			svc = (int)i;
+	if (svc < 0)
+		return false;
+	for (unsigned i = 0; f->tunnel >= 0 && i < c->n_tunnels && tun < 0; i++)
+		if (flow_name_key(c->tunnels[i].name) == f->tun_key)
+			tun = (int)i;
+	f->service = (uint16_t)svc;
+	f->tunnel = tun;
+	const uint16_t *t = rs_maglev(w->pub->rs, f->service, &size);
+	f->backend = t ? t[f->hash % size] : -1;
 	f->gen = w->pub->generation;
-	f->svc_key = name_key(c->services[d.service].name);
-	f->tun_key = d.tunnel >= 0 ? name_key(c->tunnels[d.tunnel].name) : 0;
-	f->tries = 0;
-	f->tried = 0;
-	if (d.target == RS_TARGET_NONE)
-		return 503;
-	if (d.target != RS_TARGET_TUNNEL)
-		f->tunnel = -1;
-	if (!host_agree(w, f) || !build_injection(f, &d))
-		return 431;
-	return 0;
+	return f->tunnel >= 0 || f->backend >= 0;
 }
 
 void flow_connect_target(struct worker *w, struct flow *f)
 {
 	const struct steer_conf *c = rs_conf(w->pub->rs);
+
+	if (f->gen != w->pub->generation && !decision_refresh(w, f, c)) {
+		w->st.cnt[CNT_closed_connect_failed]++;
+		flow_respond(w, f, 503);
+		return;
+	}
 	bool ok = f->tunnel >= 0 ? target_tunnel(w, f, c) : target_backend(w, f, c);
 
 	if (!ok) {
@@ -381,17 +330,14 @@ void flow_connect_target(struct worker *w, struct flow *f)
 }
 
 
-/* The next backend after a failure: walk Maglev's table from the flow's
- * slot with a stride, skipping those tried; bounded. */
-static int32_t next_backend(const struct ruleset *rs, const struct flow *f,
-			    unsigned n_backends)
+/* A backend not tried yet and not the one that just failed: walk
+ * Maglev's table from the flow's slot with a stride (bounded), then the
+ * list. -1: none. */
+static int32_t untried_backend(const struct ruleset *rs, const struct flow *f,
+			       const uint16_t *t, uint32_t size)
 {
-	uint32_t size;
-	const uint16_t *t = rs_maglev(rs, f->service, &size);
 	const struct conf_service *cs = &rs_conf(rs)->services[f->service];
 
-	if (t == NULL)
-		return -1;        /* every backend drained */
 	for (uint32_t k = 1; k <= 64; k++) {
 		uint16_t b = t[(f->hash + k * 2654435761u) % size];
 		if (b == f->backend)
@@ -399,9 +345,35 @@ static int32_t next_backend(const struct ruleset *rs, const struct flow *f,
 		if (b >= 64 || !(f->tried & (1ull << b)))
 			return b;
 	}
-	for (unsigned b = 0; b < n_backends && b < 64; b++)
-		if (!(f->tried & (1ull << b)) && !cs->backends[b].drained)
+	for (unsigned b = 0; b < cs->n_backends && b < 64; b++)
+		if ((int32_t)b != f->backend && !(f->tried & (1ull << b)) &&
+		    !cs->backends[b].drained)
 			return (int32_t)b;
+	return -1;
+}
+
+/* The backend of the next attempt after a failure: another one while
+ * some are left untried (HAProxy's redispatch); once every live one was
+ * tried, a new round starts with the one that failed last, so a service
+ * with one backend left retries that one, as a kernel client would.
+ * -1: nothing to try (every backend drained). */
+static int32_t next_backend(const struct ruleset *rs, struct flow *f)
+{
+	const struct conf_service *cs = &rs_conf(rs)->services[f->service];
+	uint32_t size;
+	const uint16_t *t = rs_maglev(rs, f->service, &size);
+	int32_t b;
+
+	if (t == NULL)
+		return -1;        /* every backend drained */
+	if ((b = untried_backend(rs, f, t, size)) >= 0)
+		return b;
+	f->tried = f->backend >= 0 && f->backend < 64 ? 1ull << f->backend : 0;
+	if ((b = untried_backend(rs, f, t, size)) >= 0)
+		return b;
+	if (f->backend >= 0 && (unsigned)f->backend < cs->n_backends &&
+	    !cs->backends[f->backend].drained)
+		return f->backend;
 	return -1;
 }
 
@@ -432,14 +404,18 @@ void flow_connect_failed(struct worker *w, struct flow *f)
 			flow_respond(w, f, 503);
 			return;
 		}
+		/* The cluster's attempts are counted from here: the
+		 * tunnel's one does not use up its retries. */
+		f->tries = 0;
 		connect_start(w, f);
 		return;
 	}
-	unsigned n = c->services[f->service].n_backends;
+	const struct conf_service *cs = &c->services[f->service];
 	if (f->backend >= 0 && f->backend < 64)
 		f->tried |= 1ull << f->backend;
-	int32_t next = f->tries < MAX_TRIES ? next_backend(rs, f, n) : -1;
-	if (next < 0 || (unsigned)next >= n) {
+	/* f->tries attempts were made: the first and f->tries - 1 retries. */
+	int32_t next = f->tries <= cs->retries ? next_backend(rs, f) : -1;
+	if (next < 0 || (unsigned)next >= cs->n_backends) {
 		w->st.cnt[CNT_closed_connect_failed]++;
 		flow_respond(w, f, 503);
 		return;
@@ -448,7 +424,7 @@ void flow_connect_failed(struct worker *w, struct flow *f)
 	f->backend = next;
 	if (!target_backend(w, f, c)) {
 		/* No route to it: counts as an attempt, so this recursion
-		 * ends within MAX_TRIES. */
+		 * ends within retries (at most CONF_RETRIES_MAX). */
 		f->tries++;
 		flow_connect_failed(w, f);
 		return;

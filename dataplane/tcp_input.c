@@ -4,7 +4,8 @@
  *
  *   tcp_input.c      this file: dispatch by state
  *   tcp_request.c    per-request routing, client side; first decisions
- *   tcp_connect.c    rules, injection, backend connect, retries
+ *   tcp_decide.c     rules, injection
+ *   tcp_connect.c    backend connect, retries, connection limits
  *   tcp_response.c   response framing
  *   tcp_splice.c     translation both ways, the buffered request
  *   tcp_leg.c        backend legs left behind by a re-bind
@@ -12,7 +13,9 @@
  *   pkt.c, flow.c    frames, tables, timers
  *
  * Each calls only those below it; what a lower stage finds that an upper
- * one must act on is returned, not called back. */
+ * one must act on is returned, not called back — or, for a backend
+ * connection freed for a waiting flow (flow.c), left on the worker's ready
+ * list that tcp_ready() runs at the end of each loop iteration. */
 #include <rte_cycles.h>
 
 #include "flow.h"
@@ -138,8 +141,8 @@ static void header_input(struct worker *w, struct flow *f, struct seg *s)
 	if (f->state == FS_HEADER) {
 		first_parse(w, f);
 	} else {
-		/* FS_CONNECT: body bytes (or the next request's) while
-		 * connecting. */
+		/* FS_QUEUED, FS_CONNECT: body bytes (or the next
+		 * request's) while waiting or connecting. */
 		if (f->per_req)
 			req_buffer_grew(w, f);
 		client_ack(w, f);
@@ -207,6 +210,7 @@ bool tcp_client_input(struct worker *w, struct seg *s, int listener)
 		header_input(w, f, s);
 		return true;
 	case FS_HEADER:
+	case FS_QUEUED:
 	case FS_CONNECT:
 		if (s->flags & TCP_RST) {
 			client_rst(w, f, s);
@@ -319,6 +323,9 @@ void tcp_expire(struct worker *w, struct flow *f)
 	case FS_HEADER:
 		flow_respond(w, f, 408);
 		return;
+	case FS_QUEUED:
+		flow_queue_expire(w, f);
+		return;
 	case FS_CONNECT:
 		if (w->now >= f->conn_deadline) {
 			flow_connect_failed(w, f);
@@ -366,4 +373,10 @@ void tcp_expire(struct worker *w, struct flow *f)
 		flow_free(w, f);
 		return;
 	}
+}
+
+void tcp_ready(struct worker *w)
+{
+	if (unlikely(w->ready.head != FLOW_NONE))
+		flow_connect_ready(w);
 }

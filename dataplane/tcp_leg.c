@@ -45,10 +45,12 @@ void leg_detach(struct worker *w, struct flow *f)
 		g->s_nxt = f->s_nxt;
 		g->b_snd = f->b_snd;
 		g->b_fin = f->b_fin;
-		/* The port is the leg's now. */
+		/* The port is the leg's now, and so is its place in the
+		 * backend's max_conns: it ends with the close. */
 		w->by_sport[rte_be_to_cpu_16(f->b.local_port) - w->sport_base] =
 			flow_index(w, g);
 		f->b.local_port = 0;
+		flow_backend_move(f, g);
 		leg_send(w, g, TCP_ACK | TCP_FIN);
 		g->s_nxt++;
 		flow_timer(w, g, 200);

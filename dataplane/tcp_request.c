@@ -460,7 +460,7 @@ void req_client_data(struct worker *w, struct flow *f, struct seg *s)
 		return;
 	}
 	ack_to_backend(w, f, news, before);
-	if (f->state == FS_SPLICE || f->state == FS_CONNECT)
+	if (f->state == FS_SPLICE || f->state == FS_QUEUED || f->state == FS_CONNECT)
 		client_ack(w, f);
 	if (r >= 0)
 		count_drop(w, (enum steer_drop)r, s->m);

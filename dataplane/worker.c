@@ -339,6 +339,7 @@ void worker_tick(struct worker *w)
 	if (unlikely(w->n_hold))
 		pkt_hold_run(w);
 	flow_timers_run(w, tcp_expire);
+	tcp_ready(w);
 	tx_flush(w);
 }
 
@@ -373,6 +374,7 @@ int worker_loop(void *arg)
 		if (unlikely(w->n_hold))
 			pkt_hold_run(w);
 		flow_timers_run(w, tcp_expire);
+		tcp_ready(w);
 		tx_flush(w);
 		w->st.cnt[CNT_polls]++;
 		rte_rcu_qsbr_quiescent(sh->qsbr, w->id);

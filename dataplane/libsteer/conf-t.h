@@ -15,10 +15,17 @@
 #define CONF_NAME_MAX 64          /* names: [A-Za-z0-9._-]{1,63} */
 #define CONF_MAX_MATCHERS 8       /* header/baggage matchers per intercept */
 
+/* Defaults of keys that conf_dump() writes only when they differ. */
+#define CONF_SYN_RTO_MS 200       /* dataplane.timeouts.syn_rto_ms */
+#define CONF_RETRIES 3            /* services[].retries */
+#define CONF_QUEUE_MS 2000        /* services[].queue_ms */
+#define CONF_MAX_QUEUE 1024       /* services[].backends[].max_queue */
+
 struct conf_timeouts {
 	uint32_t syn_ms;          /* half-open flow lifetime */
 	uint32_t header_ms;       /* request header must be complete by then (408) */
 	uint32_t connect_ms;      /* backend/tunnel connect attempt */
+	uint32_t syn_rto_ms;      /* first SYN retransmission of an attempt */
 	uint32_t idle_s;          /* spliced flow idle timeout */
 	uint32_t linger_ms;       /* after both FINs / RST */
 };
@@ -93,6 +100,8 @@ struct conf_backend {
 	uint16_t port;
 	uint32_t weight;          /* 1..1000, default 1 */
 	bool drained;             /* no new flows; existing ones finish */
+	uint32_t max_conns;       /* connections open or connecting; 0: no limit */
+	uint32_t max_queue;       /* flows waiting for one (with max_conns) */
 	int line;
 };
 
@@ -101,6 +110,8 @@ struct conf_service {
 	struct conf_backend *backends;
 	unsigned n_backends;      /* may be 0: requests then get 503 */
 	uint32_t maglev_size;     /* prime >= 100 * n_backends; default 65537 */
+	uint32_t retries;         /* connect attempts after the first fails */
+	uint32_t queue_ms;        /* longest wait for a backend's connection */
 	int line;
 };
 

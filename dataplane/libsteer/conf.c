@@ -34,6 +34,14 @@
  * service, already far beyond what 65535 backends need. */
 #define CONF_MAGLEV_SIZE_MAX (1u << 24)
 
+/* Connect attempts after the first, per request: each may take
+ * connect_ms, so more would keep a client waiting for minutes. */
+#define CONF_RETRIES_MAX 32
+
+/* max_conns and max_queue: far beyond what one backend accepts, small
+ * enough that the per-worker shares stay meaningful. */
+#define CONF_MAX_CONNS 1000000
+
 /* A Unix socket path must fit sockaddr_un.sun_path with its NUL. */
 #define SUN_PATH_MAX sizeof(((struct sockaddr_un *)0)->sun_path)
 
@@ -74,7 +82,7 @@ static int load_eal(struct conf_loader *l, const config_setting_t *dp)
 static int load_timeouts(struct conf_loader *l, const config_setting_t *dp)
 {
 	static const char *const keys[] = { "syn_ms", "header_ms",
-		"connect_ms", "idle_s", "linger_ms", NULL };
+		"connect_ms", "syn_rto_ms", "idle_s", "linger_ms", NULL };
 	static const char what[] = "dataplane.timeouts";
 	struct conf_timeouts *t = &l->c->dataplane.timeouts;
 	config_setting_t *g;
@@ -86,6 +94,7 @@ static int load_timeouts(struct conf_loader *l, const config_setting_t *dp)
 	    (rc = ld_get_u32(l, g, "syn_ms", what, false, 100, 600000, &t->syn_ms)) != 0 ||
 	    (rc = ld_get_u32(l, g, "header_ms", what, false, 100, 600000, &t->header_ms)) != 0 ||
 	    (rc = ld_get_u32(l, g, "connect_ms", what, false, 10, 600000, &t->connect_ms)) != 0 ||
+	    (rc = ld_get_u32(l, g, "syn_rto_ms", what, false, 10, 60000, &t->syn_rto_ms)) != 0 ||
 	    (rc = ld_get_u32(l, g, "idle_s", what, false, 1, 86400, &t->idle_s)) != 0 ||
 	    (rc = ld_get_u32(l, g, "linger_ms", what, false, 0, 600000, &t->linger_ms)) != 0)
 		return rc;
@@ -132,8 +141,8 @@ static int load_dataplane(struct conf_loader *l, const config_setting_t *root)
 		.max_flows = 65536,
 		.header_max = 16384,
 		.timeouts = { .syn_ms = 5000, .header_ms = 10000,
-			      .connect_ms = 2000, .idle_s = 300,
-			      .linger_ms = 2000 },
+			      .connect_ms = 2000, .syn_rto_ms = CONF_SYN_RTO_MS,
+			      .idle_s = 300, .linger_ms = 2000 },
 		.idle_backoff_max_us = 100,
 	};
 	if ((rc = ld_get_group(l, root, "dataplane", true, &g)) != 0 ||
@@ -274,7 +283,7 @@ static int load_backends(struct conf_loader *l, const config_setting_t *svc,
 			 struct conf_service *s)
 {
 	static const char *const keys[] = { "address", "weight", "drain",
-		NULL };
+		"max_conns", "max_queue", NULL };
 	config_setting_t *list;
 	struct ld_key *k;
 	unsigned n;
@@ -297,11 +306,21 @@ static int load_backends(struct conf_loader *l, const config_setting_t *svc,
 		snprintf(what, sizeof(what), "backend #%u of service '%s'",
 			 i + 1, s->name);
 		b->weight = 1;
+		b->max_queue = CONF_MAX_QUEUE;
 		if ((rc = ld_check_keys(l, e, keys, what)) != 0 ||
 		    (rc = ld_get_ip_port(l, e, "address", what, &b->ip, &b->port)) != 0 ||
 		    (rc = ld_get_u32(l, e, "weight", what, false, 1, 1000, &b->weight)) != 0 ||
-		    (rc = ld_get_bool(l, e, "drain", &b->drained)) != 0)
+		    (rc = ld_get_bool(l, e, "drain", &b->drained)) != 0 ||
+		    (rc = ld_get_u32(l, e, "max_conns", what, false, 0,
+				     CONF_MAX_CONNS, &b->max_conns)) != 0 ||
+		    (rc = ld_get_u32(l, e, "max_queue", what, false, 0,
+				     CONF_MAX_CONNS, &b->max_queue)) != 0)
 			return rc;
+		/* A queue without a limit would never be used: the entry is
+		 * half-configured, not quietly ignored. */
+		if (b->max_conns == 0 && config_setting_get_member(e, "max_queue"))
+			return ld_fail(l, config_setting_get_member(e, "max_queue"),
+				       "'max_queue' needs 'max_conns' in %s", what);
 		b->line = ld_line(e);
 		s->n_backends = i + 1;
 	}
@@ -341,7 +360,7 @@ static int load_maglev_size(struct conf_loader *l, const config_setting_t *e,
 static int load_services(struct conf_loader *l, const config_setting_t *root)
 {
 	static const char *const keys[] = { "name", "backends", "maglev_size",
-		NULL };
+		"retries", "queue_ms", NULL };
 	struct steer_conf *c = l->c;
 	config_setting_t *list;
 	unsigned n;
@@ -362,10 +381,16 @@ static int load_services(struct conf_loader *l, const config_setting_t *root)
 		/* counted first so conf_free() sees this one's backends */
 		c->n_services = i + 1;
 		s->line = ld_line(e);
+		s->retries = CONF_RETRIES;
+		s->queue_ms = CONF_QUEUE_MS;
 		if ((rc = ld_check_keys(l, e, keys, what)) != 0 ||
 		    (rc = ld_get_name(l, e, what, s->name)) != 0 ||
 		    (rc = load_backends(l, e, s)) != 0 ||
-		    (rc = load_maglev_size(l, e, s, what)) != 0)
+		    (rc = load_maglev_size(l, e, s, what)) != 0 ||
+		    (rc = ld_get_u32(l, e, "retries", what, false, 0, CONF_RETRIES_MAX,
+				     &s->retries)) != 0 ||
+		    (rc = ld_get_u32(l, e, "queue_ms", what, false, 10, 600000,
+				     &s->queue_ms)) != 0)
 			return rc;
 	}
 	return LD_UNIQUE_NAMES(l, c->services, n, "service",

@@ -256,6 +256,9 @@ static void dump_dataplane(struct out *o, const struct conf_dataplane *d)
 	out_uint(o, "syn_ms", t->syn_ms);
 	out_uint(o, "header_ms", t->header_ms);
 	out_uint(o, "connect_ms", t->connect_ms);
+	/* written only when not the default (see the top of this file) */
+	if (t->syn_rto_ms != CONF_SYN_RTO_MS)
+		out_uint(o, "syn_rto_ms", t->syn_rto_ms);
 	out_uint(o, "idle_s", t->idle_s);
 	out_uint(o, "linger_ms", t->linger_ms);
 	out_puts(o, " };\n ");
@@ -364,17 +367,22 @@ static uint32_t default_maglev_size(unsigned n)
 					    MAGLEV_DEFAULT_SIZE;
 }
 
-static void dump_backend(struct out *o, struct list *l, uint32_t ip,
-			 uint16_t port, uint32_t weight, bool drained)
+static void dump_backend(struct out *o, struct list *l,
+			 const struct conf_backend *b)
 {
 	list_elem(l);
 	out_puts(o, "{");
-	out_ip_port(o, "address", ip, port);
-	out_uint(o, "weight", weight);
-	/* written only when set: the key is new, and a dump without it
-	 * still loads in a steerd that predates it */
-	if (drained)
+	out_ip_port(o, "address", b->ip, b->port);
+	out_uint(o, "weight", b->weight);
+	/* written only when set: the keys are new, and a dump without them
+	 * still loads in a steerd that predates them */
+	if (b->drained)
 		out_bool(o, "drain", true);
+	if (b->max_conns != 0) {
+		out_uint(o, "max_conns", b->max_conns);
+		if (b->max_queue != CONF_MAX_QUEUE)
+			out_uint(o, "max_queue", b->max_queue);
+	}
 	out_puts(o, " }");
 }
 
@@ -402,6 +410,11 @@ static void dump_services(struct out *o, const struct steer_conf *c,
 		out_puts(o, "{");
 		out_str(o, "name", s->name);
 		out_uint(o, "maglev_size", size);
+		/* written only when not the default (see the top) */
+		if (s->retries != CONF_RETRIES)
+			out_uint(o, "retries", s->retries);
+		if (s->queue_ms != CONF_QUEUE_MS)
+			out_uint(o, "queue_ms", s->queue_ms);
 		out_puts(o, "\n    ");
 		list_begin(&bl, o, "    ", "backends");
 		for (unsigned j = 0; j < s->n_backends; j++) {
@@ -410,13 +423,18 @@ static void dump_services(struct out *o, const struct steer_conf *c,
 
 			if (mine && op == CONF_BE_REMOVE)
 				continue;
-			dump_backend(o, &bl, b->ip, b->port, b->weight,
-				     b->drained || (mine && op == CONF_BE_DRAIN));
+			struct conf_backend d = *b;
+			d.drained |= mine && op == CONF_BE_DRAIN;
+			dump_backend(o, &bl, &d);
 		}
-		if (op == CONF_BE_ADD)
-			dump_backend(o, &bl, e->backend_ip, e->backend_port,
-				     e->backend_weight ? e->backend_weight : 1,
-				     false);
+		if (op == CONF_BE_ADD) {
+			const struct conf_backend a = {
+				.ip = e->backend_ip, .port = e->backend_port,
+				.weight = e->backend_weight ? e->backend_weight : 1,
+				.max_queue = CONF_MAX_QUEUE,
+			};
+			dump_backend(o, &bl, &a);
+		}
 		list_end(&bl);
 		out_puts(o, "; }");
 	}

@@ -92,7 +92,7 @@ static const char conf_fmt[] =
 	"dataplane = {\n"
 	"  workers = %u; max_flows = %u; header_max = %u;%s\n"
 	"  timeouts = { syn_ms = %u; header_ms = %u; connect_ms = %u;\n"
-	"               idle_s = %u; linger_ms = %u; };\n"
+	"               idle_s = %u; linger_ms = %u;%s };\n"
 	"};\n"
 	"ports = (\n"
 	"  { name = \"edge\";  device = \"net_null0\"; address = \"198.18.0.1/24\"; },\n"
@@ -103,8 +103,8 @@ static const char conf_fmt[] =
 	"    routing = \"%s\";\n"
 	"    routes = ( { host = \"api.example.test\"; service = \"api\"; } ); }\n"
 	");\n"
-	"services = (\n"
-	"  { name = \"web\"; backends = ( %s ); },\n"
+	"services = (\n%s"
+	"  { name = \"web\"; backends = ( %s );%s },\n"
 	"  { name = \"api\"; backends = ( { address = \"198.18.1.12:8080\"; } ); }\n"
 	");\n"
 	"tunnels = (\n"
@@ -126,7 +126,7 @@ static const char default_web[] =
 
 static void conf_text(const struct h_params *p, char *text, size_t len)
 {
-	char syn[128] = "";
+	char syn[128] = "", rto[40] = "";
 
 	if (p->syn_cookies || p->syn_backlog || p->header_buffers)
 		snprintf(syn, sizeof(syn),
@@ -134,11 +134,15 @@ static void conf_text(const struct h_params *p, char *text, size_t len)
 			 p->syn_cookies ? p->syn_cookies : "auto",
 			 p->syn_backlog ? p->syn_backlog : p->max_flows / 2,
 			 p->header_buffers ? p->header_buffers : p->max_flows);
+	if (p->syn_rto_ms)
+		snprintf(rto, sizeof(rto), " syn_rto_ms = %u;", p->syn_rto_ms);
 	snprintf(text, len, conf_fmt, p->workers, p->max_flows, p->header_max, syn,
 		 p->syn_ms, p->header_ms, p->connect_ms, p->idle_s, p->linger_ms,
-		 p->listen_port ? p->listen_port : H_LISTEN_PORT,
+		 rto, p->listen_port ? p->listen_port : H_LISTEN_PORT,
 		 p->per_request ? "request" : "connection",
+		 p->services_before ? p->services_before : "",
 		 p->web_backends ? p->web_backends : default_web,
+		 p->web_service ? p->web_service : "",
 		 p->bob_no_fail_open ? " fail_open = false;" : "");
 }
 

@@ -80,6 +80,7 @@ struct h_params {
 	unsigned connect_ms;      /* default 2000 */
 	unsigned idle_s;          /* default 30 */
 	unsigned linger_ms;       /* default 500 */
+	unsigned syn_rto_ms;      /* 0: not written (the loader's 200) */
 	bool bob_no_fail_open;    /* bob: fail_open = false */
 	bool no_resolve;          /* skip pre-resolving the inner hosts' MACs */
 	uint16_t listen_port;     /* the web listener's port (default 80) */
@@ -92,6 +93,9 @@ struct h_params {
 	const char *syn_cookies;  /* "auto" (default), "always", "never" */
 	unsigned syn_backlog;     /* default: steerd's (max_flows / 2 here) */
 	unsigned header_buffers;  /* default: steerd's (max_flows here) */
+	const char *web_service;  /* more keys of service web (" retries = 0;") */
+	const char *services_before; /* services listed before web (each a
+				   * group and a comma): moves web's index */
 };
 
 #define H_CAP 4096                /* captured frames per worker */

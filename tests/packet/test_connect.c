@@ -1,6 +1,7 @@
 /* Backend connect: the SYN after the decision, its retransmission, RST and
- * timeout -> the other backend, every backend dead -> 503, bytes that
- * arrive while connecting, stray answers to abandoned attempts. */
+ * timeout -> the other backend (or the only one again) up to the
+ * service's retries, then 503, bytes that arrive while connecting, stray
+ * answers to abandoned attempts. */
 #include <stdio.h>
 #include <string.h>
 
@@ -88,9 +89,19 @@ static void connect_timeout_retransmits_then_moves_on(void **state)
 	h_conn_init(&c, 40201, 1000, 0x50000000);
 	up_to_syn(e, &c, req);
 	const struct h_step st[] = {
-		{ "no answer for 999 ms: nothing", 999, F_NONE, { 0 }, { { X_END } } },
-		{ "1 s (RFC 6298 initial RTO): the same SYN again", 1000, F_NONE, { 0 },
+		{ "no answer for 199 ms: nothing", 199, F_NONE, { 0 }, { { X_END } } },
+		{ "syn_rto_ms = 200: the same SYN again", 200, F_NONE, { 0 },
+		  { { X_BACKEND, .s = { .flags = SYN, .seq = S_(0), .ack = ABS(0),
+				       .o = { .mss = 1460, .ws = WS(7), .sackok = true },
+				       .chk_opts = true } } } },
+		{ "399 ms later: nothing", 599, F_NONE, { 0 }, { { X_END } } },
+		{ "400 ms after it (RFC 6298 5.5: the RTO doubles): again", 600, F_NONE, { 0 },
 		  { { X_BACKEND, .s = { .flags = SYN, .seq = S_(0), .ack = ABS(0) } } } },
+		{ "799 ms later: nothing", 1399, F_NONE, { 0 }, { { X_END } } },
+		{ "800 ms after it: again", 1400, F_NONE, { 0 },
+		  { { X_BACKEND, .s = { .flags = SYN, .seq = S_(0), .ack = ABS(0) } } } },
+		{ "the next RTO (1.6 s) is past connect_ms: nothing until then", 1999,
+		  F_NONE, { 0 }, { { X_END } } },
 		{ "connect_ms = 2 s: give up, SYN to the other backend", 2000, F_NONE, { 0 },
 		  { { X_BACKEND, .target = T_OTHER, .relearn = true,
 		      .s = { .flags = SYN, .seq = S_(0), .ack = ABS(0) } } } },
@@ -101,7 +112,37 @@ static void connect_timeout_retransmits_then_moves_on(void **state)
 	};
 	h_play(e, &c, st);
 	NO_DROPS(e);
-	h_expect_cnts(e, { CNT_backend_connects, 2 }, { CNT_backend_retries, 1 });
+	h_expect_cnts(e, { CNT_backend_connects, 2 }, { CNT_backend_retries, 1 },
+		      { CNT_syn_retransmits, 3 });
+}
+
+/* syn_rto_ms sets the first RTO; each attempt starts from it again. */
+static void syn_rto_ms_sets_the_first_retransmission_of_every_attempt(void **state)
+{
+	(void)state;
+	struct h_params p = { .syn_rto_ms = 50, .connect_ms = 300 };
+	struct h_env *e = h_env_new(&p);
+	struct h_conn c;
+
+	h_conn_init(&c, 40208, 1000, 0x50000000);
+	up_to_syn(e, &c, req);
+	const struct h_step st[] = {
+		{ "49 ms: nothing", 49, F_NONE, { 0 }, { { X_END } } },
+		{ "50 ms: SYN again", 50, F_NONE, { 0 },
+		  { { X_BACKEND, .s = { .flags = SYN, .seq = S_(0) } } } },
+		{ "100 ms after it: again", 150, F_NONE, { 0 },
+		  { { X_BACKEND, .s = { .flags = SYN, .seq = S_(0) } } } },
+		{ "200 ms after that is past connect_ms: the other backend", 300,
+		  F_NONE, { 0 },
+		  { { X_BACKEND, .target = T_OTHER, .relearn = true,
+		      .s = { .flags = SYN, .seq = S_(0) } } } },
+		{ "its first retransmission is 50 ms later again", 350, F_NONE, { 0 },
+		  { { X_BACKEND, .s = { .flags = SYN, .seq = S_(0) } } } },
+	};
+	h_play(e, &c, st);
+	NO_DROPS(e);
+	h_expect_cnts(e, { CNT_syn_retransmits, 3 });
+	h_env_free(e);
 }
 
 static void late_synack_to_an_abandoned_port_gets_rst(void **state)
@@ -118,10 +159,13 @@ static void late_synack_to_an_abandoned_port_gets_rst(void **state)
 		      .s = { .flags = SYN, .seq = S_(0) } } },
 		  .any_out = false },
 	};
-	/* the SYN retransmission at 1 s is not what this test is about */
-	h_at(e, 1000);
-	h_tick(e);
-	h_drain(e);
+	/* the SYN retransmissions are not what this test is about */
+	static const uint64_t resent[] = { 200, 600, 1400 };
+	for (unsigned i = 0; i < 3; i++) {
+		h_at(e, resent[i]);
+		h_tick(e);
+	}
+	assert_int_equal(h_drain(e), 3);
 	h_play(e, &c, st);
 	const struct h_step late[] = {
 		{ "the first backend's SYN-ACK arrives late: its port has no flow", 2001,
@@ -148,7 +192,15 @@ static void every_backend_refusing_gets_503(void **state)
 		  { .flags = RST | ACK, .ack = S_(1) },
 		  { { X_BACKEND, .target = T_OTHER, .relearn = true,
 		      .s = { .flags = SYN, .seq = S_(0) } } } },
-		{ "the other refuses too: 503 and FIN to the client", 20, F_BACKEND,
+		{ "the other refuses too: both tried, the first again (retry 2 of 3)", 12,
+		  F_BACKEND, { .flags = RST | ACK, .ack = S_(1) },
+		  { { X_BACKEND, .target = T_OTHER, .relearn = true,
+		      .s = { .flags = SYN, .seq = S_(0) } } } },
+		{ "and the second again (retry 3 of 3)", 14, F_BACKEND,
+		  { .flags = RST | ACK, .ack = S_(1) },
+		  { { X_BACKEND, .target = T_OTHER, .relearn = true,
+		      .s = { .flags = SYN, .seq = S_(0) } } } },
+		{ "retries used up: 503 and FIN to the client", 20, F_BACKEND,
 		  { .flags = RST | ACK, .ack = S_(1) },
 		  { { X_CLIENT, .s = { .flags = ACK | PSH | FIN, .seq = R_(1),
 				       .ack = C_(1 + REQ_LEN), .data = resp } } } },
@@ -163,35 +215,89 @@ static void every_backend_refusing_gets_503(void **state)
 	h_play(e, &c, st);
 	NO_DROPS(e);
 	h_expect_cnts(e, { CNT_http_503, 1 }, { CNT_closed_connect_failed, 1 },
-		      { CNT_backend_connects, 2 }, { CNT_backend_retries, 1 },
+		      { CNT_backend_connects, 4 }, { CNT_backend_retries, 3 },
 		      { CNT_flows_active, 0 });
+}
+
+/* The symptom of issue 9: a service down to one backend whose accept
+ * queue overflowed. Refused or silent, it is tried again, from a new
+ * port, until the service's retries are used up. */
+static void only_backend_is_tried_again_until_retries_are_used_up(void **state)
+{
+	(void)state;
+	struct h_params p = { .web_backends = "{ address = \"198.18.1.10:8080\"; }" };
+	struct h_env *e = h_env_new(&p);
+	struct h_conn c;
+	uint16_t ports[4];
+
+	h_conn_init(&c, 40209, 1000, 0x50000000);
+	up_to_syn(e, &c, req);
+	assert_int_equal(c.target, T_BE0);
+	ports[0] = c.sport;
+	const struct h_step refused = {
+		"it refuses: the same backend again, from a new port", 10, F_BACKEND,
+		{ .flags = RST | ACK, .ack = S_(1) },
+		{ { X_BACKEND, .target = T_BE0, .relearn = true,
+		    .s = { .flags = SYN, .seq = S_(0), .ack = ABS(0),
+			   .o = { .mss = 1460, .ws = WS(7), .sackok = true },
+			   .chk_opts = true } } } };
+	h_play1(e, &c, &refused);
+	ports[1] = c.sport;
+	const struct h_step silent = {
+		"silent for connect_ms: the same backend again", 2010, F_NONE, { 0 },
+		{ { X_BACKEND, .target = T_BE0, .relearn = true,
+		    .s = { .flags = SYN, .seq = S_(0) } } } };
+	h_play1(e, &c, &silent);
+	ports[2] = c.sport;
+	struct h_step again = refused;
+	again.at = 2020;
+	again.desc = "refused: the third retry";
+	h_play1(e, &c, &again);
+	ports[3] = c.sport;
+	const struct h_step st[] = {
+		{ "refused once more: retries (3) used up, 503", 2030, F_BACKEND,
+		  { .flags = RST | ACK, .ack = S_(1) },
+		  { { X_CLIENT, .s = { .flags = ACK | PSH | FIN, .seq = R_(1),
+				       .ack = C_(1 + REQ_LEN), .exp_len = 132 } } } },
+	};
+	h_play(e, &c, st);
+	for (unsigned i = 1; i < 4; i++)
+		assert_int_not_equal(ports[i], ports[i - 1]);
+	NO_DROPS(e);
+	h_expect_cnts(e, { CNT_http_503, 1 }, { CNT_closed_connect_failed, 1 },
+		      { CNT_backend_connects, 4 }, { CNT_backend_retries, 3 });
+	h_env_free(e);
 }
 
 static void every_backend_silent_gets_503_after_two_connect_timeouts(void **state)
 {
-	struct h_env *e = *state;
+	(void)state;
+	struct h_params p = { .web_service = " retries = 1;" };
+	struct h_env *e = h_env_new(&p);
 	struct h_conn c;
 	char resp[512];
 
 	response(503, "Service Unavailable", resp, sizeof(resp));
 	h_conn_init(&c, 40204, 1000, 0x50000000);
 	up_to_syn(e, &c, req);
+#define RESENT(t) { "SYN retransmitted", (t), F_NONE, { 0 }, \
+		  { { X_BACKEND, .s = { .flags = SYN, .seq = S_(0) } } } }
 	const struct h_step st[] = {
-		{ "retransmitted SYN", 1000, F_NONE, { 0 },
-		  { { X_BACKEND, .s = { .flags = SYN, .seq = S_(0) } } } },
+		RESENT(200), RESENT(600), RESENT(1400),
 		{ "timeout: the other backend", 2000, F_NONE, { 0 },
 		  { { X_BACKEND, .target = T_OTHER, .relearn = true,
 		      .s = { .flags = SYN, .seq = S_(0) } } } },
-		{ "retransmitted SYN", 3000, F_NONE, { 0 },
-		  { { X_BACKEND, .s = { .flags = SYN, .seq = S_(0) } } } },
-		{ "timeout again: 503", 4000, F_NONE, { 0 },
+		RESENT(2200), RESENT(2600), RESENT(3400),
+		{ "timeout again, and retries = 1 is used up: 503", 4000, F_NONE, { 0 },
 		  { { X_CLIENT, .s = { .flags = ACK | PSH | FIN, .seq = R_(1),
 				       .ack = C_(1 + REQ_LEN), .data = resp } } } },
 	};
 	h_play(e, &c, st);
 	NO_DROPS(e);
 	h_expect_cnts(e, { CNT_http_503, 1 }, { CNT_closed_connect_failed, 1 },
-		      { CNT_backend_connects, 2 });
+		      { CNT_backend_connects, 2 }, { CNT_syn_retransmits, 6 });
+	h_env_free(e);
+#undef RESENT
 }
 
 static void body_bytes_while_connecting_follow_the_header(void **state)
@@ -291,9 +397,11 @@ static void backend_synack_retransmitted_resends_the_header(void **state)
 static const struct CMUnitTest tests[] = {
 	T(backend_rst_during_connect_moves_to_the_other_backend),
 	T(connect_timeout_retransmits_then_moves_on),
+	TN(syn_rto_ms_sets_the_first_retransmission_of_every_attempt),
 	T(late_synack_to_an_abandoned_port_gets_rst),
 	T(every_backend_refusing_gets_503),
-	T(every_backend_silent_gets_503_after_two_connect_timeouts),
+	TN(only_backend_is_tried_again_until_retries_are_used_up),
+	TN(every_backend_silent_gets_503_after_two_connect_timeouts),
 	T(body_bytes_while_connecting_follow_the_header),
 	T(retransmission_overlapping_the_header_keeps_the_injected_lines),
 	T(backend_synack_retransmitted_resends_the_header),

@@ -134,11 +134,12 @@ static void connect_failure_after_a_reload_that_kept_only_it_gets_503(void **sta
 		    { X_BACKEND, .target = T_ANY, .relearn = true, .s = { .flags = SYN, .seq = S_(0) } } } },
 	};
 	h_play(e, &c, st);
-	/* the new rules keep only the backend being tried */
-	struct h_params p = { .web_backends = c.target == T_BE0 ? only_be0 : only_be1 };
+	/* the new rules keep only the backend being tried, and no retries */
+	struct h_params p = { .web_backends = c.target == T_BE0 ? only_be0 : only_be1,
+			      .web_service = " retries = 0;" };
 	h_reload(e, &p);
 	const struct h_step st2[] = {
-		{ "it refuses: nothing else to try, 503 (not the same backend again)", 10,
+		{ "it refuses: the new rules' retries = 0 leave nothing to try, 503", 10,
 		  F_BACKEND, { .flags = RST | ACK, .ack = S_(1) },
 		  { { X_CLIENT, .s = { .flags = ACK | PSH | FIN, .seq = R_(1), .ack = C_(1 + N),
 				       .exp_len = 132 } } } },
@@ -148,12 +149,60 @@ static void connect_failure_after_a_reload_that_kept_only_it_gets_503(void **sta
 	NO_DROPS(e);
 }
 
+/* Per-request routing: a request decided before a reload but connected
+ * after it (it waited for the previous response) is connected by the new
+ * rules' entries of its service, found by name: indexes move. */
+static void request_held_across_a_reload_connects_by_the_new_rules(void **state)
+{
+	(void)state;
+	static const char bob[] = "GET /b HTTP/1.1\r\nHost: web.example.test\r\nx-dev: bob\r\n\r\n";
+	static const char resp[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+	const int nb = (int)sizeof(bob) - 1, rl = (int)sizeof(resp) - 1, fb = nb + 31;
+	struct h_params p = { .per_request = true };
+	struct h_env *e = h_env_new(&p);
+	struct h_conn c;
+
+	h_conn_init(&c, 40822, 1, 2);
+	h_establish(e, &c, bob, T_BOB, &linux_opts, &be_opts);
+	const struct h_step st[] = {
+		{ "a request for web before bob's response: decided, held", 10, F_CLIENT,
+		  { .flags = ACK | PSH, .seq = C_(1 + nb), .ack = R_(1), .data = req },
+		  { { X_CLIENT, .s = { .flags = ACK, .seq = R_(1), .ack = C_(1 + nb + N) } } } },
+		{ "bob's response", 11, F_BACKEND,
+		  { .flags = ACK | PSH, .seq = B_(1), .ack = S_(1 + fb), .data = resp },
+		  { { X_CLIENT, .s = { .flags = ACK | PSH, .seq = R_(1), .data = resp } } } },
+	};
+	h_play(e, &c, st);
+	/* a service listed before web: web's index is 1 now, and index 0
+	 * names a service whose backend is api's */
+	struct h_params q = {
+		.per_request = true,
+		.services_before = "  { name = \"first\"; backends = ( { address = \"198.18.1.12:8080\"; } ); },\n",
+	};
+	h_reload(e, &q);
+	const struct h_step st2[] = {
+		{ "the client ACKs it: bob's leg is closed, web's backend connected", 12,
+		  F_CLIENT, { .flags = ACK, .seq = C_(1 + nb + N), .ack = R_(1 + rl) },
+		  { { X_BACKEND, .s = { .flags = ACK, .seq = S_(1 + fb), .ack = B_(1 + rl) } },
+		    { X_BACKEND, .target = T_BOB,
+		      .s = { .flags = ACK | FIN, .seq = S_(1 + fb), .ack = B_(1 + rl) } },
+		    { X_BACKEND, .target = T_ANY, .relearn = true,
+		      .s = { .flags = SYN, .seq = S_(0) } } } },
+	};
+	h_play(e, &c, st2);
+	NO_DROPS(e);
+	h_expect_cnts(e, { CNT_rebinds, 1 }, { CNT_http_503, 0 });
+	h_drain(e);
+	h_env_free(e);
+}
+
 static const struct CMUnitTest tests[] = {
 	T(spliced_flow_keeps_its_backend_across_a_reload_that_removes_it),
 	T(reload_moving_a_listener_keeps_its_open_connections),
 	T(new_flows_are_decided_by_the_new_rules),
 	T(connect_failure_after_a_reload_moves_to_a_backend_of_the_new_rules),
 	T(connect_failure_after_a_reload_that_kept_only_it_gets_503),
+	TN(request_held_across_a_reload_connects_by_the_new_rules),
 };
 
 H_MAIN("packet_reload", tests)

@@ -25,7 +25,7 @@ static const char rich[] =
 	"dataplane = { workers = 4; max_flows = 16777216; header_max = 256;\n"
 	"  eal = [ ]; idle_backoff = false; idle_backoff_max_us = 10000;\n"
 	"  syn_cookies = \"always\"; syn_backlog = 7;\n"
-	"  timeouts = { syn_ms = 100; header_ms = 600000; connect_ms = 10; idle_s = 86400; linger_ms = 0; }; };\n"
+	"  timeouts = { syn_ms = 100; header_ms = 600000; connect_ms = 10; syn_rto_ms = 60000; idle_s = 86400; linger_ms = 0; }; };\n"
 	"ports = ( { name = \"edge\"; device = \"0000:00:1f.6\"; address = \"198.18.0.1/24\"; },\n"
 	"  { name = \"inner\"; device = \"net_af_packet1\"; address = \"10.0.0.1/32\"; } );\n"
 	"routes = ( { prefix = \"0.0.0.0/0\"; via = \"198.18.0.254\"; },\n"
@@ -34,8 +34,9 @@ static const char rich[] =
 	"  routes = ( { host = \"API.Example.Test\"; service = \"api\"; },\n"
 	"             { host_suffix = \".example.test\"; path_prefix = \"/v2/\"; service = \"api\"; } ); },\n"
 	"  { name = \"alt\"; address = \"198.18.0.1:1\"; default_service = \"api\"; routing = \"connection\"; } );\n"
-	"services = ( { name = \"web\"; maglev_size = 101;\n"
-	"  backends = ( { address = \"198.18.1.10:8080\"; weight = 1000; drain = true; } ); },\n"
+	"services = ( { name = \"web\"; maglev_size = 101; retries = 0; queue_ms = 600000;\n"
+	"  backends = ( { address = \"198.18.1.10:8080\"; weight = 1000; drain = true;\n"
+	"                 max_conns = 1000000; max_queue = 0; } ); },\n"
 	"  { name = \"api\"; backends = []; } );\n"
 	"tunnels = ( { name = \"t\"; type = \"direct\"; target = \"198.18.1.21:9000\"; fail_open = false; },\n"
 	"  { name = \"v\"; type = \"vxlan\"; remote = \"198.18.0.20\"; vni = 16777215;\n"
@@ -119,13 +120,18 @@ static bool service_equal(const struct conf_service *a,
 	DIFF(strcmp(a->name, b->name) != 0, "service %s vs %s", a->name, b->name);
 	DIFF(a->maglev_size != b->maglev_size, "service %s maglev_size %u vs %u",
 	     a->name, a->maglev_size, b->maglev_size);
+	DIFF(a->retries != b->retries, "service %s retries %u vs %u",
+	     a->name, a->retries, b->retries);
+	DIFF(a->queue_ms != b->queue_ms, "service %s queue_ms %u vs %u",
+	     a->name, a->queue_ms, b->queue_ms);
 	DIFF(a->n_backends != b->n_backends, "service %s: %u vs %u backends",
 	     a->name, a->n_backends, b->n_backends);
 	for (unsigned j = 0; j < a->n_backends; j++) {
 		const struct conf_backend *x = &a->backends[j], *y = &b->backends[j];
 
 		DIFF(x->ip != y->ip || x->port != y->port || x->weight != y->weight ||
-		     x->drained != y->drained, "service %s backend %u", a->name, j);
+		     x->drained != y->drained || x->max_conns != y->max_conns ||
+		     x->max_queue != y->max_queue, "service %s backend %u", a->name, j);
 	}
 	return true;
 }
@@ -350,8 +356,19 @@ static void every_optional_key_and_special_string_round_trips(void **state)
 	assert_string_equal(r->control.socket, "./st\"eer.sock");
 	assert_true(r->services[0].backends[0].drained);
 	assert_int_equal(r->services[0].maglev_size, 101);
+	assert_int_equal(r->services[0].retries, 0);
+	assert_int_equal(r->services[1].retries, 3);
+	assert_int_equal(r->services[0].queue_ms, 600000);
+	assert_int_equal(r->services[0].backends[0].max_conns, 1000000);
+	assert_int_equal(r->services[0].backends[0].max_queue, 0);
+	assert_int_equal(r->services[0].retries, 0);
+	assert_int_equal(r->services[1].retries, 3);
+	assert_int_equal(r->services[0].queue_ms, 600000);
+	assert_int_equal(r->services[0].backends[0].max_conns, 1000000);
+	assert_int_equal(r->services[0].backends[0].max_queue, 0);
 	assert_false(r->tunnels[0].fail_open);
 	assert_int_equal(r->dataplane.max_flows, 16777216);
+	assert_int_equal(r->dataplane.timeouts.syn_rto_ms, 60000);
 	assert_int_equal(r->listeners[0].routing, CONF_ROUTING_REQUEST);
 	assert_int_equal(r->listeners[1].routing, CONF_ROUTING_CONNECTION);
 	conf_free(r);
@@ -424,6 +441,61 @@ static void listener_routing_is_written_only_when_not_the_default(void **state)
 		assert_int_equal(r->listeners[0].routing, cases[i].want);
 		free(t);
 		conf_free(r);
+		assert_round_trip(c);
+		conf_free(c);
+	}
+}
+
+/* Keys added with the connect policy are written only when not the
+ * default, like routing; set, they survive the trip. */
+static void connect_policy_keys_are_written_only_when_not_the_default(void **state)
+{
+	static const struct {
+		const char *timeouts;     /* inside dataplane.timeouts */
+		const char *service;      /* more keys of the service */
+		const char *backend;      /* more keys of its backend */
+		const char *dumped;       /* expected in the dump, or NULL */
+		const char *absent;       /* key that must not be written, or NULL */
+	} cases[] = {
+		{ "", "", "", NULL, "syn_rto_ms" },
+		{ "syn_rto_ms = 200;", "", "", NULL, "syn_rto_ms" },
+		{ "syn_rto_ms = 10;", "", "", "connect_ms = 2000; syn_rto_ms = 10;", NULL },
+		{ "", "", "", NULL, "retries" },
+		{ "", "retries = 3;", "", NULL, "retries" },
+		{ "", "retries = 0;", "", "maglev_size = 65537; retries = 0;", NULL },
+		{ "", "retries = 32;", "", "retries = 32;", NULL },
+		{ "", "", "", NULL, "queue_ms" },
+		{ "", "queue_ms = 2000;", "", NULL, "queue_ms" },
+		{ "", "queue_ms = 10; retries = 1;", "", "retries = 1; queue_ms = 10;", NULL },
+		{ "", "", "", NULL, "max_conns" },
+		{ "", "", "max_conns = 0;", NULL, "max_conns" },
+		{ "", "", "max_conns = 5;", "weight = 1; max_conns = 5; }", "max_queue" },
+		{ "", "", "max_conns = 5; max_queue = 1024;", NULL, "max_queue" },
+		{ "", "", "max_queue = 0; max_conns = 1000000;",
+		  "max_conns = 1000000; max_queue = 0; }", NULL },
+		{ "", "", "max_conns = 1; max_queue = 7;", "max_conns = 1; max_queue = 7; }", NULL },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char text[1024];
+		struct steer_conf *c;
+		char *t;
+
+		snprintf(text, sizeof(text),
+			 "dataplane = { timeouts = { %s }; };\n"
+			 "ports = ( { name = \"edge\"; device = \"d0\"; address = \"198.18.0.1/24\"; } );\n"
+			 "listeners = ( { name = \"web\"; address = \"198.18.0.1:80\"; default_service = \"web\"; } );\n"
+			 "services = ( { name = \"web\"; %s backends = ( { address = \"198.18.1.10:8080\"; %s } ); } );\n",
+			 cases[i].timeouts, cases[i].service, cases[i].backend);
+		c = load_text(text);
+		t = conf_dump(c, NULL, NULL, 0);
+		assert_non_null(t);
+		if (cases[i].dumped != NULL && strstr(t, cases[i].dumped) == NULL)
+			fail_msg("case %zu: no \"%s\" in\n%s", i, cases[i].dumped, t);
+		if (cases[i].absent != NULL && strstr(t, cases[i].absent) != NULL)
+			fail_msg("case %zu: \"%s\" written in\n%s", i, cases[i].absent, t);
+		free(t);
 		assert_round_trip(c);
 		conf_free(c);
 	}
@@ -601,6 +673,8 @@ static void adding_a_backend_appends_it_with_its_weight(void **state)
 	assert_int_equal(s->backends[2].port, 8081);
 	assert_int_equal(s->backends[2].weight, 7);
 	assert_false(s->backends[2].drained);
+	assert_int_equal(s->backends[2].max_conns, 0);
+	assert_int_equal(s->backends[2].max_queue, CONF_MAX_QUEUE);
 	remove_backend(s, 2);
 	assert_true(conf_equal(c, r));
 	conf_free(r);
@@ -667,6 +741,44 @@ static void draining_a_backend_sets_only_its_flag(void **state)
 	conf_free(r2);
 	s->backends[1].drained = false;
 	assert_true(conf_equal(c, r));
+	conf_free(r);
+	conf_free(c);
+}
+
+/* A backend edit rewrites the service's backends: the limits of each
+ * (and the service's own keys) stay as they were. */
+static void backend_edits_keep_the_connection_limits(void **state)
+{
+	struct steer_conf *c = load_text(
+		"dataplane = { };\n"
+		"ports = ( { name = \"edge\"; device = \"d0\"; address = \"198.18.0.1/24\"; } );\n"
+		"listeners = ( { name = \"web\"; address = \"198.18.0.1:80\"; default_service = \"web\"; } );\n"
+		"services = ( { name = \"web\"; retries = 1; queue_ms = 500; backends = (\n"
+		"  { address = \"198.18.1.10:80\"; max_conns = 5; },\n"
+		"  { address = \"198.18.1.11:80\"; max_conns = 6; max_queue = 7; },\n"
+		"  { address = \"198.18.1.12:80\"; } ); } );\n"), *r, *r2;
+	struct conf_edit e = { .backend_service = "web", .backend_op = CONF_BE_DRAIN,
+			       .backend_ip = IP(198, 18, 1, 11), .backend_port = 80 };
+	const struct conf_service *s;
+
+	(void)state;
+	r = reload(c, &e);
+	s = &r->services[0];
+	assert_true(s->backends[1].drained);
+	assert_int_equal(s->backends[1].max_conns, 6);
+	assert_int_equal(s->backends[1].max_queue, 7);
+	assert_int_equal(s->backends[0].max_conns, 5);
+	assert_int_equal(s->backends[0].max_queue, CONF_MAX_QUEUE);
+	assert_int_equal(s->retries, 1);
+	assert_int_equal(s->queue_ms, 500);
+	e.backend_op = CONF_BE_REMOVE;
+	e.backend_ip = IP(198, 18, 1, 10);
+	r2 = reload(r, &e);
+	s = &r2->services[0];
+	assert_int_equal(s->n_backends, 2);
+	assert_int_equal(s->backends[0].max_conns, 6);
+	assert_int_equal(s->backends[1].max_conns, 0);
+	conf_free(r2);
 	conf_free(r);
 	conf_free(c);
 }
@@ -848,6 +960,7 @@ int main(void)
 		cmocka_unit_test(every_optional_key_and_special_string_round_trips),
 		cmocka_unit_test(dump_writes_names_as_stored_and_escapes_strings),
 		cmocka_unit_test(listener_routing_is_written_only_when_not_the_default),
+		cmocka_unit_test(connect_policy_keys_are_written_only_when_not_the_default),
 		cmocka_unit_test(large_config_with_10000_intercepts_round_trips),
 		cmocka_unit_test(dropping_an_intercept_removes_exactly_it),
 		cmocka_unit_test(adding_an_intercept_appends_exactly_it),
@@ -857,6 +970,7 @@ int main(void)
 		cmocka_unit_test(adding_a_backend_appends_it_with_its_weight),
 		cmocka_unit_test(removing_a_backend_removes_exactly_it),
 		cmocka_unit_test(draining_a_backend_sets_only_its_flag),
+		cmocka_unit_test(backend_edits_keep_the_connection_limits),
 		cmocka_unit_test(adding_backends_grows_a_default_maglev_table),
 		cmocka_unit_test(editing_a_missing_name_is_enoent_with_a_message),
 		cmocka_unit_test(conf_quote_escapes_quotes_and_backslashes),

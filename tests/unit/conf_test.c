@@ -95,6 +95,11 @@ static const struct bad_case bad_cases[] = {
 	  "t.conf:1: 'header_ms' must be between 100 and 600000", "header_ms too big" },
 	{ "dataplane = { timeouts = { connect_ms = 9; }; };\n" PORT LSN SVC,
 	  "t.conf:1: 'connect_ms' must be between 10 and 600000", "connect_ms too small" },
+	{ "dataplane = { timeouts = { syn_rto_ms = 9; }; };\n" PORT LSN SVC,
+	  "t.conf:1: 'syn_rto_ms' must be between 10 and 60000 (got 9)", "syn_rto_ms too small" },
+	{ "dataplane = {\n timeouts = {\n  syn_rto_ms = 60001; }; };\n" PORT LSN SVC,
+	  "t.conf:3: 'syn_rto_ms' must be between 10 and 60000 (got 60001)",
+	  "syn_rto_ms above RFC 6298's 60 s cap, on its own line" },
 	{ "dataplane = { timeouts = { idle_s = 0; }; };\n" PORT LSN SVC,
 	  "t.conf:1: 'idle_s' must be between 1 and 86400", "idle_s zero" },
 	{ "dataplane = { timeouts = { idle_s = 86401; }; };\n" PORT LSN SVC,
@@ -214,6 +219,39 @@ static const struct bad_case bad_cases[] = {
 	{ DP PORT LSN "services = ( { name = \"web\"; maglev_size = 97;\n"
 	  "  backends = ( { address = \"198.18.1.10:80\"; } ); } );\n",
 	  "t.conf:4: 'maglev_size' must be at least 100 x 1 backends = 100", "table too small" },
+
+	{ DP PORT LSN "services = ( { name = \"web\";\n  retries = 33; } );\n",
+	  "t.conf:5: 'retries' must be between 0 and 32 (got 33)", "retries beyond the cap" },
+	{ DP PORT LSN "services = ( { name = \"web\"; retries = -1; } );\n",
+	  "t.conf:4: 'retries' must be between 0 and 32 (got -1)", "negative retries" },
+	{ DP PORT LSN "services = ( { name = \"web\"; retries = true; } );\n",
+	  "t.conf:4: 'retries' must be an integer", "retries is a count" },
+	{ DP PORT LSN "services = ( { name = \"web\"; retry = 1; } );\n",
+	  "t.conf:4: unknown key 'retry' in service 'web'", "typo in a service" },
+	{ DP PORT LSN "services = ( { name = \"web\"; queue_ms = 9; } );\n",
+	  "t.conf:4: 'queue_ms' must be between 10 and 600000 (got 9)", "queue_ms too short" },
+	{ DP PORT LSN "services = ( { name = \"web\"; queue_ms = \"2s\"; } );\n",
+	  "t.conf:4: 'queue_ms' must be an integer", "queue_ms has no unit suffix" },
+	{ DP PORT LSN "services = ( { name = \"web\"; backends = (\n"
+	  "  { address = \"198.18.1.10:80\"; max_conns = -1; } ); } );\n",
+	  "t.conf:5: 'max_conns' must be between 0 and 1000000 (got -1)", "negative max_conns" },
+	{ DP PORT LSN "services = ( { name = \"web\"; backends = (\n"
+	  "  { address = \"198.18.1.10:80\"; max_conns = 1000001; } ); } );\n",
+	  "t.conf:5: 'max_conns' must be between 0 and 1000000 (got 1000001)", "max_conns too big" },
+	{ DP PORT LSN "services = ( { name = \"web\"; backends = (\n"
+	  "  { address = \"198.18.1.10:80\"; max_conns = 4;\n    max_queue = 1000001; } ); } );\n",
+	  "t.conf:6: 'max_queue' must be between 0 and 1000000 (got 1000001)", "max_queue too big" },
+	{ DP PORT LSN "services = ( { name = \"web\"; backends = (\n"
+	  "  { address = \"198.18.1.10:80\"; },\n  { address = \"198.18.1.11:80\";\n    max_queue = 5; } ); } );\n",
+	  "t.conf:7: 'max_queue' needs 'max_conns' in backend #2 of service 'web'",
+	  "a queue without a limit would never be used" },
+	{ DP PORT LSN "services = ( { name = \"web\"; backends = (\n"
+	  "  { address = \"198.18.1.10:80\"; max_conns = 0; max_queue = 5; } ); } );\n",
+	  "t.conf:5: 'max_queue' needs 'max_conns' in backend #1 of service 'web'",
+	  "max_conns = 0 is no limit" },
+	{ DP PORT LSN "services = ( { name = \"web\"; backends = (\n"
+	  "  { address = \"198.18.1.10:80\"; maxconn = 4; } ); } );\n",
+	  "t.conf:5: unknown key 'maxconn' in backend #1 of service 'web'", "HAProxy's spelling" },
 
 	/* tunnels */
 	{ BASE "tunnels = ( { name = \"t\"; type = \"gre\"; target = \"198.18.1.21:9000\"; } );\n",
@@ -474,6 +512,7 @@ static void base_config_loads_with_defaults(void **state)
 	assert_int_equal(d->timeouts.syn_ms, 5000);
 	assert_int_equal(d->timeouts.header_ms, 10000);
 	assert_int_equal(d->timeouts.connect_ms, 2000);
+	assert_int_equal(d->timeouts.syn_rto_ms, 200);
 	assert_int_equal(d->timeouts.idle_s, 300);
 	assert_int_equal(d->timeouts.linger_ms, 2000);
 	assert_false(d->idle_backoff);
@@ -502,6 +541,10 @@ static void base_config_loads_with_defaults(void **state)
 	assert_false(c->services[0].backends[0].drained);
 	assert_int_equal(c->services[0].backends[0].line, 4);
 	assert_int_equal(c->services[0].maglev_size, 65537);
+	assert_int_equal(c->services[0].retries, 3);
+	assert_int_equal(c->services[0].queue_ms, 2000);
+	assert_int_equal(c->services[0].backends[0].max_conns, 0);
+	assert_int_equal(c->services[0].backends[0].max_queue, 1024);
 	assert_string_equal(c->services[1].name, "api");
 	assert_int_equal(c->services[1].n_backends, 0);
 	assert_int_equal(c->services[1].maglev_size, 65537);
