@@ -25,6 +25,7 @@ import os
 import socket
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 # Period of the byte pattern: a prime, so the pattern never lines up with
@@ -118,6 +119,10 @@ class Handler(BaseHTTPRequestHandler):
     # -- GET --------------------------------------------------------------
     def do_GET(self):
         path = self.path.split("?", 1)[0]
+        if self.server.delay and path != "/stats":
+            time.sleep(self.server.delay)   # a slow backend (--delay-ms)
+        if path == self.server.health_path:
+            return self._health()
         if path != "/stats":
             # /stats is how tests look at the count, so it does not count.
             self.server.requests.inc()
@@ -203,6 +208,23 @@ class Handler(BaseHTTPRequestHandler):
 
     do_PUT = do_POST
 
+    def _health(self):
+        """The health endpoint: 200, or 500 while the --health-file says
+        "fail" (a test flips it to make this backend sick)."""
+        status = 200
+        try:
+            with open(self.server.health_file) as f:
+                if f.read().strip() == "fail":
+                    status = 500
+        except (OSError, TypeError):
+            pass
+        body = (b"ok\n" if status == 200 else b"sick\n")
+        self.send_response(status)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
 
 class Server(ThreadingHTTPServer):
     daemon_threads = True        # a stuck client never blocks exit
@@ -217,6 +239,13 @@ def main():
     ap.add_argument("--name", default=socket.gethostname())
     ap.add_argument("--pidfile")
     ap.add_argument("--verbose", action="store_true")
+    ap.add_argument("--backlog", type=int, default=4096,
+                    help="listen backlog (a small one overflows under a burst)")
+    ap.add_argument("--delay-ms", type=int, default=0,
+                    help="wait this long before answering a GET")
+    ap.add_argument("--health-path", default="/healthz")
+    ap.add_argument("--health-file",
+                    help="the health path answers 500 while this file says 'fail'")
     ap.add_argument("--pattern", type=int, metavar="N",
                     help="write N pattern bytes to stdout and exit")
     ap.add_argument("--pattern-sha256", type=int, metavar="N",
@@ -233,8 +262,12 @@ def main():
         print(pattern_sha256(a.pattern_sha256))
         return 0
 
+    Server.request_queue_size = a.backlog
     srv = Server((a.bind, a.port), Handler)
     srv.name = a.name
+    srv.delay = a.delay_ms / 1000.0
+    srv.health_path = a.health_path
+    srv.health_file = a.health_file
     srv.verbose = a.verbose
     srv.requests = Counter()
     if a.pidfile:

@@ -282,15 +282,16 @@ servers_up() {
 	done
 }
 
-# server_start NAME NS ADDR PORT
+# server_start NAME NS ADDR PORT [SERVER.PY ARGS...]
 server_start() {
 	local name=$1 ns=$2 addr=$3 port=$4
+	shift 4
 	# 1000+ connections need more descriptors than the usual 1024; setsid
 	# keeps a terminal's Ctrl-C (meant for the script) away from it.
 	(ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 	 exec setsid ip netns exec "$ns" "$E2E_PYTHON" "$E2E_DIR/server.py" \
 		--bind "$addr" --port "$port" --name "$name" \
-		--pidfile "$E2E_STATE/server-$name.pid" \
+		--pidfile "$E2E_STATE/server-$name.pid" "$@" \
 		</dev/null >"$E2E_STATE/server-$name.log" 2>&1) &
 	# Not a job of ours: no "Killed" notice when a case kills it.
 	disown $!
@@ -308,6 +309,23 @@ server_wait() {
 	done
 	_topo_log "server $name on $addr:$port did not come up:"
 	tail -n 20 "$E2E_STATE/server-$name.log" >&2 2>/dev/null || true
+	return 1
+}
+
+# server_restart NAME [SERVER.PY ARGS...]: the server of STEER_SERVERS line
+# NAME again, with ARGS (a small backlog, a delay, a health file).
+server_restart() {
+	local want=$1 line name ns addr port
+	shift
+	for line in "${STEER_SERVERS[@]}"; do
+		IFS='|' read -r name ns addr port <<<"$line"
+		[ "$name" = "$want" ] || continue
+		server_kill "$name"
+		sleep 0.2
+		server_start "$name" "$ns" "$addr" "$port" "$@"
+		server_wait "$name" "$ns" "$addr" "$port"
+		return
+	done
 	return 1
 }
 

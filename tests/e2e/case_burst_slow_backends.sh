@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# A burst at slow backends (issue 9): 300 connections at once to web-a and
+# web-b, restarted with a listen backlog of 5 and a 20 ms answer, with
+# connect_ms = 1000. The backends' kernels drop SYNs their full accept
+# queues cannot take; the router retransmits its SYN (doubling from
+# syn_rto_ms) and retries, as a kernel client would, so every request is
+# answered and none gets a 503. Two rounds with one worker, one with two.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+needs_steerd "the router's connect policy"
+e2e_begin burst_slow_backends
+
+for b in web-a web-b; do
+	server_restart "$b" --backlog 5 --delay-ms 20 || die "restart $b with backlog 5"
+done
+
+burst() {                 # burst ROUND-NAME
+	local sum ok
+	sum=$(client_many --count 300 --hold --sources 198.18.0.10-20 --timeout 30 \
+		--plan '{"path": "/", "expect": ["web-a", "web-b"]}')
+	ok=$(json_get "$sum" ok)
+	if [ "$ok" = 300 ]; then
+		pass "$1: 300/300 answered by web-a/web-b in $(json_get "$sum" elapsed_s) s"
+	else
+		fail "$1: ${ok:-0}/300 answered; first failures: $(json_get "$sum" failures)"
+	fi
+}
+
+cfg=$(e2e_config 's/connect_ms = [0-9]*/connect_ms = 1000/')
+grep -q 'connect_ms = 1000' "$cfg" || die "config edit failed"
+start_steerd "$cfg"
+burst "round 1"
+burst "round 2"
+stats=$(stats_json)
+check_counter "$stats" counters.http_503 -eq 0 "no 503"
+check_counter "$stats" counters.syn_retransmits -ge 1 "SYNs were retransmitted (the backlog did overflow)"
+say "      retries: $(json_get "$stats" counters.backend_retries), SYN retransmissions: $(json_get "$stats" counters.syn_retransmits)"
+stop_steerd
+
+ncpu=$(nproc)
+cfg=$(e2e_config 's/connect_ms = [0-9]*/connect_ms = 1000/' \
+	's/workers = 1;/workers = 2;/' \
+	's/iface=st-edge0"/iface=st-edge0,qpairs=2"/' \
+	's/iface=st-inner0"/iface=st-inner0,qpairs=2"/' \
+	"s/\"--no-pci\",/\"--no-pci\", \"--lcores=(0-2)@(0-$((ncpu - 1)))\",/")
+grep -q 'workers = 2;' "$cfg" || die "config edit failed"
+start_steerd "$cfg"
+burst "two workers"
+stats=$(stats_json)
+check_counter "$stats" counters.http_503 -eq 0 "no 503 with two workers"
+check_counter "$stats" drops.tcp_no_flow -le 2 "no segment of a live flow reset"
+e2e_end
