@@ -20,6 +20,7 @@
 #include <libconfig.h>
 
 #include "conf.h"
+#include "conf_health.h"
 #include "conf_parse.h"
 #include "maglev.h"
 
@@ -307,7 +308,7 @@ static int load_maglev_size(struct conf_loader *l, const config_setting_t *e,
 static int load_services(struct conf_loader *l, const config_setting_t *root)
 {
 	static const char *const keys[] = { "name", "backends", "maglev_size",
-		NULL };
+		"health", NULL };
 	struct steer_conf *c = l->c;
 	config_setting_t *list;
 	unsigned n;
@@ -331,7 +332,8 @@ static int load_services(struct conf_loader *l, const config_setting_t *root)
 		if ((rc = ld_check_keys(l, e, keys, what)) != 0 ||
 		    (rc = ld_get_name(l, e, what, s->name)) != 0 ||
 		    (rc = load_backends(l, e, s)) != 0 ||
-		    (rc = load_maglev_size(l, e, s, what)) != 0)
+		    (rc = load_maglev_size(l, e, s, what)) != 0 ||
+		    (rc = conf_load_health(l, e, s, what)) != 0)
 			return rc;
 	}
 	return LD_UNIQUE_NAMES(l, c->services, n, "service",
@@ -1019,8 +1021,10 @@ void conf_free(struct steer_conf *c)
 		free(li->routes);
 	}
 	free(c->listeners);
-	for (unsigned i = 0; i < c->n_services; i++)
+	for (unsigned i = 0; i < c->n_services; i++) {
 		free(c->services[i].backends);
+		conf_health_free(&c->services[i].health);
+	}
 	free(c->services);
 	free(c->tunnels);
 	for (unsigned i = 0; i < c->n_intercepts; i++) {
