@@ -17,6 +17,7 @@
 #include "counters.h"
 
 struct dp_pub;
+struct hc_registry;
 #include "http-t.h"
 #include "http_frame-t.h"
 #include "rules.h"
@@ -217,6 +218,8 @@ struct dp_shared {
 	struct worker *workers[MAX_WORKERS];
 	const struct steer_conf *conf;  /* boot config: timeouts, sizes */
 	_Atomic(struct dp_pub *) pub;    /* running ruleset (publish.h) */
+	struct hc_registry *hc;          /* backends' health (hc_table.h);
+					  * NULL: not tracked */
 	struct rte_rcu_qsbr *qsbr;       /* workers' quiescent states */
 	/* decision counter slots: stable per intercept name across rulesets */
 	char **slot_name;

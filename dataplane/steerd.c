@@ -22,6 +22,7 @@
 #include "metrics.h"
 #include "dp.h"
 #include "flow.h"
+#include "health.h"
 #include "neigh.h"
 #include "publish.h"
 #include "stats.h"
@@ -234,7 +235,7 @@ int main(int argc, char **argv)
 		goto out;
 	sh->neigh = neigh_create();
 	sh->ctrl_ring = rte_ring_create("ctrl", 4096, (int)rte_socket_id(), RING_F_SC_DEQ);
-	if (sh->neigh == NULL || sh->ctrl_ring == NULL)
+	if (sh->neigh == NULL || sh->ctrl_ring == NULL || health_init(sh) != 0)
 		goto out;
 
 	unsigned lcore = rte_get_main_lcore();
@@ -289,6 +290,7 @@ int main(int argc, char **argv)
 		uint64_t now = worker_ms();
 		if (now - last_tick >= 10) {
 			neigh_tick(sh, now);
+			health_tick(sh, now);
 			last_tick = now;
 		}
 		if (got_dump) {
@@ -307,6 +309,7 @@ int main(int argc, char **argv)
 		rte_eth_dev_close(sh->ports[p].port_id);
 	}
 	dp_publish_fini(sh);
+	health_fini(sh);
 	ret = 0;
 out:
 	rte_eal_cleanup();

@@ -350,6 +350,9 @@ int flow_decide_rules(struct worker *w, struct flow *f)
 	if (r != 0)
 		return 503;
 	count_decision(w, &d);
+	/* Health checks may have taken the ruleset's pick out: the same
+	 * flow hash in the table without the down backends. */
+	d.backend = hc_pick(dp_health_load(w->pub), d.service, f->hash, d.backend);
 	f->service = (uint16_t)d.service;
 	f->intercept = d.intercept;
 	f->tunnel = d.tunnel;
@@ -381,17 +384,22 @@ void flow_connect_target(struct worker *w, struct flow *f)
 }
 
 
-/* The next backend after a failure: walk Maglev's table from the flow's
- * slot with a stride, skipping those tried; bounded. */
-static int32_t next_backend(const struct ruleset *rs, const struct flow *f,
+/* The next backend after a failure: walk Maglev's table (the one without
+ * the backends health checks found down) from the flow's slot with a
+ * stride, skipping those tried; bounded. */
+static int32_t next_backend(const struct dp_pub *pub, const struct flow *f,
 			    unsigned n_backends)
 {
+	const struct ruleset *rs = pub->rs;
+	const struct dp_health *h = dp_health_load(pub);
 	uint32_t size;
 	const uint16_t *t = rs_maglev(rs, f->service, &size);
 	const struct conf_service *cs = &rs_conf(rs)->services[f->service];
 
 	if (t == NULL)
 		return -1;        /* every backend drained */
+	if (h != NULL && f->service < h->n_svc && h->svc[f->service].maglev)
+		t = h->svc[f->service].maglev;
 	for (uint32_t k = 1; k <= 64; k++) {
 		uint16_t b = t[(f->hash + k * 2654435761u) % size];
 		if (b == f->backend)
@@ -400,7 +408,8 @@ static int32_t next_backend(const struct ruleset *rs, const struct flow *f,
 			return b;
 	}
 	for (unsigned b = 0; b < n_backends && b < 64; b++)
-		if (!(f->tried & (1ull << b)) && !cs->backends[b].drained)
+		if (!(f->tried & (1ull << b)) && !cs->backends[b].drained &&
+		    !hc_is_down(h, f->service, (int32_t)b))
 			return (int32_t)b;
 	return -1;
 }
@@ -409,6 +418,9 @@ void flow_connect_failed(struct worker *w, struct flow *f)
 {
 	const struct ruleset *rs = w->pub->rs;
 	const struct steer_conf *c = rs_conf(rs);
+	/* A SYN went out (a source port was taken): the backend failed it,
+	 * rather than our route to it. */
+	bool attempted = f->b.local_port != 0;
 
 	flow_put_sport(w, f);
 	if (f->gen != w->pub->generation && !rebind(w, f, c)) {
@@ -417,6 +429,9 @@ void flow_connect_failed(struct worker *w, struct flow *f)
 		flow_respond(w, f, 503);
 		return;
 	}
+	if (attempted && f->tunnel < 0)
+		hc_connect_failed(w->sh, dp_health_load(w->pub), f->service,
+				  f->backend);
 	if (f->tunnel >= 0) {
 		/* A dead tunnel fails open to the cluster, as Telepresence
 		 * does, unless the tunnel says otherwise. */
@@ -438,7 +453,7 @@ void flow_connect_failed(struct worker *w, struct flow *f)
 	unsigned n = c->services[f->service].n_backends;
 	if (f->backend >= 0 && f->backend < 64)
 		f->tried |= 1ull << f->backend;
-	int32_t next = f->tries < MAX_TRIES ? next_backend(rs, f, n) : -1;
+	int32_t next = f->tries < MAX_TRIES ? next_backend(w->pub, f, n) : -1;
 	if (next < 0 || (unsigned)next >= n) {
 		w->st.cnt[CNT_closed_connect_failed]++;
 		flow_respond(w, f, 503);

@@ -17,6 +17,7 @@
 #include <rte_ring.h>
 
 #include "conf.h"
+#include "health.h"
 #include "publish.h"
 #include "rules.h"
 
@@ -396,6 +397,7 @@ struct h_env *h_env_new(const struct h_params *pp)
 		w->now = e->t0;
 		w->wheel_now = e->t0;
 	}
+	assert_int_equal(health_init(sh), 0);
 	/* the boot ruleset is publication 1, as in steerd */
 	if (dp_publish(sh, e->rs, err, sizeof(err)) != 0) {
 		print_error("harness: dp_publish: %s\n", err);
@@ -492,6 +494,7 @@ void h_env_free(struct h_env *e)
 	rte_ring_free(sh->ctrl_ring);
 	rte_free(sh->neigh);
 	dp_publish_fini(sh);      /* frees the running ruleset */
+	health_fini(sh);
 	conf_free((struct steer_conf *)sh->conf);
 	rte_free(sh->qsbr);
 	rte_mempool_free(e->pool);

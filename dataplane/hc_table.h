@@ -1,0 +1,119 @@
+/* What health checks found, as the workers see it: per service of the
+ * running ruleset, a Maglev table without the backends that are down
+ * (only their flows moved), and each backend's health slot.
+ *
+ * A slot follows a backend (service name and ip:port) across rulesets, so
+ * its verdict survives a reload; it holds the main lcore's state of the
+ * backend (hc_slot) and one counter the workers share: connect failures
+ * in a row (passive detection). The view (struct dp_health) belongs to a
+ * publication (publish.h) and is replaced, RCU-style, when a backend goes
+ * down or comes back; it is never changed in place. */
+#ifndef STEER_HC_TABLE_H
+#define STEER_HC_TABLE_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dp.h"
+#include "hc_verdict.h"
+
+#define HC_SLOTS 65536            /* backends whose health is tracked */
+#define HC_NONE UINT32_MAX        /* an untracked backend: always up */
+
+struct dp_health_svc {
+	const uint16_t *maglev;   /* without the down backends; NULL: the
+				   * ruleset's own (none down, or all down) */
+	uint32_t maglev_size;
+	const bool *down;         /* per backend; NULL: none avoided */
+	const uint32_t *slot;     /* per backend: health slot or HC_NONE */
+	uint32_t n_backends;
+};
+
+struct dp_health {
+	unsigned n_svc;
+	struct dp_health_svc svc[];
+};
+
+/* The main lcore's state of one backend. */
+struct hc_slot {
+	bool used;
+	char service[CONF_NAME_MAX];
+	uint32_t ip;              /* host order */
+	uint16_t port;
+	struct hc_verdict v;
+};
+
+struct hc_registry {
+	struct hc_slot *slot;     /* cap of them; in use: used */
+	uint32_t cap;
+	uint32_t n_used;
+	/* Workers: connect failures in a row, per slot. Relaxed atomics
+	 * throughout: a count off by one in a race between a failure and a
+	 * success on two workers changes nothing that matters, and no other
+	 * data hangs on it. */
+	_Atomic uint32_t *fails;
+};
+
+/* Boot: the registry for SH (sh->hc). 0 or -ENOMEM. */
+int hc_registry_create(struct dp_shared *sh);
+void hc_registry_free(struct dp_shared *sh);
+
+/* Control thread: the view of RS from the registry's verdicts, taking
+ * slots for backends new to it (up, with no history). NULL with errno:
+ * ENOMEM; or ENOENT when SH has no registry (no health tracking). */
+struct dp_health *hc_table_build(struct dp_shared *sh, const struct ruleset *rs);
+
+void hc_table_free(struct dp_health *h);
+
+/* Control thread, once H is the running view and no worker can hold an
+ * older one: give back the slots H does not name. */
+void hc_registry_gc(struct dp_shared *sh, const struct dp_health *h);
+
+/* ---- workers ------------------------------------------------------------ */
+
+/* The backend of service SVC for FLOW_HASH: DEFAULT_B (the ruleset's
+ * pick), unless health took that backend out. */
+static inline int32_t hc_pick(const struct dp_health *h, unsigned svc,
+			      uint32_t flow_hash, int32_t default_b)
+{
+	if (h == NULL || svc >= h->n_svc || h->svc[svc].maglev == NULL)
+		return default_b;
+	return h->svc[svc].maglev[flow_hash % h->svc[svc].maglev_size];
+}
+
+/* Is backend B of SVC down (to be skipped by a retry)? */
+static inline bool hc_is_down(const struct dp_health *h, unsigned svc,
+			      int32_t b)
+{
+	return h != NULL && svc < h->n_svc && h->svc[svc].down != NULL &&
+	       b >= 0 && h->svc[svc].down[b];
+}
+
+/* A connect to backend B of SVC failed (RST or timeout) / succeeded. */
+static inline void hc_connect_failed(const struct dp_shared *sh,
+				     const struct dp_health *h, unsigned svc,
+				     int32_t b)
+{
+	if (h == NULL || svc >= h->n_svc || b < 0)
+		return;
+	uint32_t s = h->svc[svc].slot[b];
+	if (s != HC_NONE)
+		atomic_fetch_add_explicit(&sh->hc->fails[s], 1, memory_order_relaxed);
+}
+
+static inline void hc_connected(const struct dp_shared *sh,
+				const struct dp_health *h, unsigned svc,
+				int32_t b)
+{
+	if (h == NULL || svc >= h->n_svc || b < 0)
+		return;
+	uint32_t s = h->svc[svc].slot[b];
+	/* Load first: the common case writes nothing, so workers connecting
+	 * to one healthy backend do not pass its cache line around. */
+	if (s != HC_NONE &&
+	    atomic_load_explicit(&sh->hc->fails[s], memory_order_relaxed) != 0)
+		atomic_store_explicit(&sh->hc->fails[s], 0, memory_order_relaxed);
+}
+
+#endif
