@@ -12,6 +12,9 @@
 	X(eth_dst, "unicast frame for another MAC")                           \
 	X(arp_bad, "malformed or non-IPv4 ARP")                               \
 	X(arp_ring_full, "control thread's ARP ring full")                    \
+	X(health_ring_full, "control thread's ring full (a health check's segment)") \
+	X(health_bad, "segment to a health check port: bad checksum or not for one of ours") \
+	X(health_stray, "segment for a health check no longer in progress")  \
 	X(ip_short, "IPv4 header truncated")                                  \
 	X(ip_version, "IP version other than 4")                              \
 	X(ip_hdr_len, "IPv4 IHL below 5 or past the frame")                   \
@@ -65,6 +68,7 @@
 	X(legs_closed) X(legs_backend_closed)                                 \
 	X(retransmits) X(handoffs) X(arp_requests) X(arp_replies)             \
 	X(icmp_echo_replies) X(rst_sent)                                      \
+	X(health_checks) X(health_check_fails) X(backends_down)               \
 	X(busy_cycles) X(idle_cycles) X(polls)
 
 enum steer_drop {

@@ -19,6 +19,14 @@ void health_fini(struct dp_shared *sh)
 	hc_registry_free(sh);
 }
 
+void health_input(struct dp_shared *sh, struct rte_mbuf *m, uint64_t now)
+{
+	(void)now;
+	/* No check is in progress yet: nothing sends from these ports. */
+	sh->ctrl_st.drop[DROP_health_stray]++;
+	rte_pktmbuf_free(m);
+}
+
 /* Backend B of service CS with health slot S: true if its state changed. */
 static bool backend_tick(struct dp_shared *sh, const struct conf_service *cs,
 			 uint32_t s, uint64_t now)

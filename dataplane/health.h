@@ -8,6 +8,8 @@
 
 #include <stdint.h>
 
+#include <rte_mbuf.h>
+
 #include "dp.h"
 
 /* Boot, before the first publication: health tracking for SH. 0 or
@@ -16,6 +18,10 @@ int health_init(struct dp_shared *sh);
 
 /* At exit, after the last publication is freed. */
 void health_fini(struct dp_shared *sh);
+
+/* Main lcore: a segment a worker passed from a health check's port (its
+ * mbuf is taken). */
+void health_input(struct dp_shared *sh, struct rte_mbuf *m, uint64_t now);
 
 /* Main lcore, every few ms: read the workers' connect failures, run the
  * verdicts' clocks, and publish a new health view if a backend went down

@@ -19,6 +19,7 @@
 
 #include "conf.h"
 #include "ctrl.h"
+#include "ctrl_ring.h"
 #include "metrics.h"
 #include "dp.h"
 #include "flow.h"
@@ -122,22 +123,6 @@ static int port_setup(struct dp_shared *sh, unsigned i, const struct conf_port *
 	return 0;
 }
 
-/* Drain the control ring: ARP frames and resolve requests. */
-static void control_poll(struct dp_shared *sh)
-{
-	void *objs[64];
-	unsigned n = rte_ring_dequeue_burst(sh->ctrl_ring, objs, 64, NULL);
-
-	for (unsigned i = 0; i < n; i++) {
-		uintptr_t v = (uintptr_t)objs[i];
-		if (v & 1)
-			neigh_request(sh, (uint32_t)(v >> 41),
-				      (uint32_t)(v >> 1), (unsigned)(v >> 33) & 0xff);
-		else
-			neigh_input(sh, objs[i], MBUF_ZONE((struct rte_mbuf *)objs[i]));
-	}
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -223,7 +208,7 @@ int main(int argc, char **argv)
 	}
 	sh->n_workers = n_workers;
 	sh->n_ports = c->n_ports;
-	sh->ports_per_worker = (uint16_t)((65536 - SRC_PORT_FIRST) / n_workers);
+	sh->ports_per_worker = dp_ports_per_worker(n_workers);
 	sh->config_path = config;
 	sh->start_ms = worker_ms();
 	size_t qsz = rte_rcu_qsbr_get_memsize(n_workers);
@@ -286,8 +271,8 @@ int main(int argc, char **argv)
 
 	uint64_t last_tick = 0;
 	while (!got_quit) {
-		control_poll(sh);
 		uint64_t now = worker_ms();
+		ctrl_ring_poll(sh, now);
 		if (now - last_tick >= 10) {
 			neigh_tick(sh, now);
 			health_tick(sh, now);

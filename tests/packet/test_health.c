@@ -121,8 +121,36 @@ static void three_refused_connects_take_a_backend_out_for_ten_seconds(void **sta
 	NO_DROPS(e);
 }
 
+/* The top 1024 ports are the health checks': a segment to one goes to the
+ * main lcore (here: no check in progress, so it is dropped as stray), never
+ * answered by a worker with an RST as a port nobody listens on. */
+static void segment_to_a_health_check_port_goes_to_the_main_lcore(void **state)
+{
+	struct h_env *e = *state;
+	struct h_tcp t = {
+		.src_mac = *h_target_mac(T_BE0), .dst_mac = h_inner_mac,
+		.sip = h_target_ip(T_BE0), .dip = H_INNER_IP,
+		.sport = 8080, .dport = HC_PORT_FIRST + 7, .seq = 1, .ack = 2,
+		.flags = SYN | ACK, .win = 1000,
+	};
+
+	assert_int_equal(HC_PORT_FIRST, 64512);
+	assert_true(SRC_PORT_FIRST + e->sh->ports_per_worker <= HC_PORT_FIRST);
+	h_rx(e, 0, H_PORT_INNER, h_tcp_frame(e, &t));
+	h_tick(e);
+	assert_int_equal(h_drain(e), 0);
+	h_expect_drops(e, { DROP_health_stray, 1 });
+	/* the port below the range is a worker's: no flow there, an RST */
+	t.dport = HC_PORT_FIRST - 1;
+	h_rx(e, 0, H_PORT_INNER, h_tcp_frame(e, &t));
+	h_tick(e);
+	assert_int_equal(h_drain(e), 1);
+	h_expect_drops(e, { DROP_health_stray, 1 }, { DROP_tcp_no_flow, 1 });
+}
+
 static const struct CMUnitTest tests[] = {
 	T(three_refused_connects_take_a_backend_out_for_ten_seconds),
+	T(segment_to_a_health_check_port_goes_to_the_main_lcore),
 };
 
 H_MAIN("health", tests)
