@@ -25,6 +25,8 @@ int hc_registry_create(struct dp_shared *sh)
 		free(r);
 		return -ENOMEM;
 	}
+	for (unsigned i = 0; i < HC_PORT_COUNT; i++)
+		r->port_slot[i] = HC_NONE;
 	sh->hc = r;
 	return 0;
 }

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "dp.h"
+#include "hc_probe.h"
 #include "hc_verdict.h"
 
 #define HC_SLOTS 65536            /* backends whose health is tracked */
@@ -35,6 +36,23 @@ struct dp_health {
 	struct dp_health_svc svc[];
 };
 
+#define HC_REQ_MAX 600           /* a check's request: path and host bounded */
+
+/* A backend's active check: the one in progress, or when the next starts
+ * (health.c). */
+struct hc_check {
+	struct hc_probe probe;
+	uint64_t next;            /* ms */
+	uint16_t sport;           /* ours, host order */
+	uint32_t ip;              /* where it goes, network order */
+	uint16_t port;            /* network order */
+	uint8_t out;              /* conf port it leaves by */
+	uint32_t nexthop;         /* network order */
+	bool syn_pending;         /* next hop being resolved: SYN not sent */
+	uint16_t req_len;
+	char req[HC_REQ_MAX];
+};
+
 /* The main lcore's state of one backend. */
 struct hc_slot {
 	bool used;
@@ -42,6 +60,7 @@ struct hc_slot {
 	uint32_t ip;              /* host order */
 	uint16_t port;
 	struct hc_verdict v;
+	struct hc_check chk;
 };
 
 struct hc_registry {
@@ -53,6 +72,12 @@ struct hc_registry {
 	 * success on two workers changes nothing that matters, and no other
 	 * data hangs on it. */
 	_Atomic uint32_t *fails;
+	/* The health checks' ports (HC_PORT_FIRST + i): the slot whose
+	 * check uses it, or HC_NONE. An entry is only believed when that
+	 * slot's check is in progress on that port (a slot given back
+	 * mid-check leaves a stale entry, which is then free). */
+	uint32_t port_slot[HC_PORT_COUNT];
+	uint32_t next_port;
 };
 
 /* Boot: the registry for SH (sh->hc). 0 or -ENOMEM. */

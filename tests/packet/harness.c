@@ -106,7 +106,7 @@ static const char conf_fmt[] =
 	"    routes = ( { host = \"api.example.test\"; service = \"api\"; } ); }\n"
 	");\n"
 	"services = (\n"
-	"  { name = \"web\"; backends = ( %s ); },\n"
+	"  { name = \"web\"; backends = ( %s );%s },\n"
 	"  { name = \"api\"; backends = ( { address = \"198.18.1.12:8080\"; } ); }\n"
 	");\n"
 	"tunnels = (\n"
@@ -133,6 +133,7 @@ static void conf_text(const struct h_params *p, char *text, size_t len)
 		 p->listen_port ? p->listen_port : H_LISTEN_PORT,
 		 p->per_request ? "request" : "connection",
 		 p->web_backends ? p->web_backends : default_web,
+		 p->web_extra ? p->web_extra : "",
 		 p->bob_no_fail_open ? " fail_open = false;" : "");
 }
 

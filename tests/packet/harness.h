@@ -89,6 +89,7 @@ struct h_params {
 	uint16_t ports_per_worker;/* default dp_ports_per_worker() */
 	const char *web_backends; /* service web's backends list (libconfig);
 				   * default .10 and .11 */
+	const char *web_extra;    /* more keys of service web, e.g. health */
 };
 
 #define H_CAP 4096                /* captured frames per worker */

@@ -20,4 +20,35 @@ const struct hc_verdict *hh_verdict(const struct h_env *e, const char *service,
 const char *hh_state(const struct h_env *e, const char *service,
 		     enum h_target target);
 
+/* ---- a backend answering health checks ---------------------------------- */
+
+/* A check as the backend sees it: learnt from our SYN. */
+struct hh_chk {
+	enum h_target target;
+	uint16_t sport;           /* ours */
+	uint32_t iss;             /* our ISN */
+	uint32_t irs;             /* the backend's */
+	uint16_t mss;             /* our SYN's MSS option */
+	uint32_t req_len;         /* learnt by hh_accept() */
+};
+
+/* Take the frames sent so far: each must be a health check's SYN from the
+ * inner port to a web backend. Fills OUT[0..MAX) in send order; returns
+ * how many. */
+unsigned hh_syns(struct h_env *e, struct hh_chk *out, unsigned max);
+
+/* The backend of C answers the SYN: the request must come back on the
+ * ACK. Returns the request (a static buffer). */
+const char *hh_accept(struct h_env *e, struct hh_chk *c);
+
+/* ... and sends LINE (a status line and whatever follows) with FIN when
+ * FIN: our RST must answer it. */
+void hh_respond(struct h_env *e, struct hh_chk *c, const char *line, bool fin);
+
+/* Accept, then respond "HTTP/1.1 STATUS X" with headers and an empty body. */
+void hh_serve(struct h_env *e, struct hh_chk *c, int status);
+
+/* The backend refuses the SYN (RST|ACK). No answer from us. */
+void hh_refuse(struct h_env *e, struct hh_chk *c);
+
 #endif

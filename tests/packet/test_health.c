@@ -148,9 +148,233 @@ static void segment_to_a_health_check_port_goes_to_the_main_lcore(void **state)
 	h_expect_drops(e, { DROP_health_stray, 1 }, { DROP_tcp_no_flow, 1 });
 }
 
+/* ---- active checks ---------------------------------------------------------- */
+
+#define HEALTH " health = { path = \"/healthz\"; interval_ms = 1000; timeout_ms = 500; rise = 2; fall = 3; };"
+
+static struct h_env *env_with_health(void)
+{
+	struct h_params p = { .web_extra = HEALTH };
+	return h_env_new(&p);
+}
+
+/* The checks at time MS: one SYN to each web backend (the api service
+ * has no health group), into C[T_BE0] and C[T_BE1]. */
+static void checks_at(struct h_env *e, uint64_t ms, struct hh_chk c[T__COUNT])
+{
+	struct hh_chk got[4];
+
+	h_at(e, ms);
+	hh_tick(e);
+	unsigned n = hh_syns(e, got, 4);
+	if (n != 2)
+		fail_msg("at %llu ms: %u check SYNs, want 2", (unsigned long long)ms, n);
+	memset(c, 0, sizeof(struct hh_chk) * T__COUNT);
+	for (unsigned i = 0; i < n; i++) {
+		assert_true(got[i].target == T_BE0 || got[i].target == T_BE1);
+		assert_int_equal(c[got[i].target].target, T_NONE);
+		c[got[i].target] = got[i];
+	}
+}
+
+/* Open connections until one goes to TARGET; spliced there. Every other
+ * one is spliced to where it went. */
+static void flow_to(struct h_env *e, struct h_conn *c, uint16_t *port, uint8_t target)
+{
+	for (unsigned i = 0; i < 100; i++) {
+		up_to_syn(e, c, (*port)++);
+		splice(e, c);
+		if (c->target == target)
+			return;
+	}
+	fail_msg("no flow went to %s", h_target_name(target));
+}
+
+/* New flows: how many of N went to TARGET. */
+static unsigned flows_to(struct h_env *e, uint16_t *port, unsigned n, uint8_t target)
+{
+	struct h_conn c;
+	unsigned k = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		up_to_syn(e, &c, (*port)++);
+		splice(e, &c);
+		k += c.target == target;
+	}
+	return k;
+}
+
+static void checks_go_to_each_backend_every_interval(void **state)
+{
+	struct h_env *e = env_with_health();
+	struct hh_chk c[T__COUNT], prev[T__COUNT];
+
+	(void)state;
+	assert_string_equal(hh_state(e, "web", T_BE0), "up");
+	assert_string_equal(hh_state(e, "api", T_API), "unchecked");
+	checks_at(e, 0, c);
+	for (enum h_target t = T_BE0; t <= T_BE1; t++) {
+		char want[256];
+		snprintf(want, sizeof(want), "GET /healthz HTTP/1.1\r\nHost: 198.18.1.%u:8080\r\n"
+			 "User-Agent: steer-health\r\nConnection: close\r\n\r\n",
+			 t == T_BE0 ? 10 : 11);
+		assert_int_equal(c[t].mss, 1460);
+		assert_string_equal(hh_accept(e, &c[t]), want);
+		hh_respond(e, &c[t], "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", false);
+		assert_int_equal(hh_verdict(e, "web", t)->checks, 1);
+	}
+	assert_int_not_equal(c[T_BE0].sport, c[T_BE1].sport);
+	memcpy(prev, c, sizeof(c));
+	h_at(e, 999);
+	hh_tick(e);
+	assert_int_equal(h_drain(e), 0);
+	checks_at(e, 1000, c);
+	for (enum h_target t = T_BE0; t <= T_BE1; t++) {
+		/* a new port for every check: nothing of the last one can
+		 * still be on the wire for it */
+		assert_int_not_equal(c[t].sport, prev[t].sport);
+		hh_serve(e, &c[t], 204);
+	}
+	checks_at(e, 2000, c);
+	h_expect_cnts(e, { CNT_health_checks, 4 }, { CNT_health_check_fails, 0 });
+	assert_string_equal(hh_state(e, "web", T_BE0), "up");
+	NO_DROPS(e);
+	h_env_free(e);
+}
+
+/* The brief's test: a backend failing its check gets no new flows within
+ * fall x interval_ms, and gets them again after rise passed checks; a flow
+ * it already had stays on it throughout. */
+static void backend_failing_fall_checks_leaves_the_table_and_rise_bring_it_back(void **state)
+{
+	struct h_env *e = env_with_health();
+	struct hh_chk c[T__COUNT];
+	struct h_conn old;
+	uint16_t port = 43000;
+
+	(void)state;
+	flow_to(e, &old, &port, T_BE0);
+	for (unsigned i = 0; i < 3; i++) {
+		checks_at(e, i * 1000, c);
+		hh_serve(e, &c[T_BE0], 500);
+		hh_serve(e, &c[T_BE1], 200);
+		assert_string_equal(hh_state(e, "web", T_BE0), i < 2 ? "up" : "down");
+	}
+	const struct hc_verdict *v = hh_verdict(e, "web", T_BE0);
+	assert_int_equal(v->reason, HC_R_status);
+	assert_int_equal(v->status, 500);
+	assert_int_equal(v->failed_at, e->t0 + 2000);
+	assert_int_equal(v->fails, 3);
+	/* down at the third failed check: within fall x interval_ms */
+	assert_true(e->now < 3 * 1000);
+	assert_int_equal(flows_to(e, &port, 20, T_BE0), 0);
+
+	/* the flow spliced to it before keeps going there */
+	const struct h_step st[] = {
+		{ "a spliced flow of the down backend: still translated to it", 0, F_CLIENT,
+		  { .flags = ACK | PSH, .seq = C_(1 + (int)strlen(req)), .ack = R_(1), .data = "more" },
+		  { { X_BACKEND, .s = { .flags = ACK | PSH, .seq = S_(1 + (int)strlen(req) + 31),
+					.ack = B_(1), .data = "more" } } } },
+	};
+	h_play(e, &old, st);
+	assert_int_equal(old.target, T_BE0);
+
+	checks_at(e, 3000, c);
+	hh_serve(e, &c[T_BE0], 200);
+	hh_serve(e, &c[T_BE1], 200);
+	assert_string_equal(hh_state(e, "web", T_BE0), "down");
+	assert_int_equal(flows_to(e, &port, 10, T_BE0), 0);
+	checks_at(e, 4000, c);
+	hh_serve(e, &c[T_BE0], 302);
+	hh_serve(e, &c[T_BE1], 200);
+	assert_string_equal(hh_state(e, "web", T_BE0), "up");
+	assert_true(flows_to(e, &port, 20, T_BE0) > 0);
+	h_expect_cnts(e, { CNT_health_checks, 10 }, { CNT_health_check_fails, 3 },
+		      { CNT_backends_down, 1 });
+	NO_DROPS(e);
+	h_env_free(e);
+}
+
+/* No SYN-ACK within timeout_ms: the check fails (timeout) and its
+ * half-open connection is reset; a refused one fails (rst). */
+static void unanswered_or_refused_checks_fail(void **state)
+{
+	struct h_env *e = env_with_health();
+	struct hh_chk c[T__COUNT];
+	uint16_t port = 44000;
+
+	(void)state;
+	for (unsigned i = 0; i < 3; i++) {
+		checks_at(e, i * 1000, c);
+		hh_refuse(e, &c[T_BE1]);
+		h_at(e, i * 1000 + 499);
+		hh_tick(e);
+		assert_int_equal(h_drain(e), 0);
+		h_at(e, i * 1000 + 500);
+		hh_tick(e);
+		struct rte_mbuf *m = h_take(e);
+		struct h_pkt p;
+		assert_non_null(m);
+		assert_true(h_parse(m, &p));
+		rte_pktmbuf_free(m);
+		assert_int_equal(p.flags, RST);
+		assert_int_equal(p.seq, c[T_BE0].iss + 1);
+		assert_int_equal(p.sport, c[T_BE0].sport);
+		assert_int_equal(p.dip, h_target_ip(T_BE0));
+		assert_int_equal(h_drain(e), 0);
+		const struct hc_verdict *v = hh_verdict(e, "web", T_BE0);
+		assert_int_equal(v->reason, HC_R_timeout);
+		assert_int_equal(hh_verdict(e, "web", T_BE1)->reason, HC_R_rst);
+	}
+	/* both down: rather than no backend at all, both are used */
+	assert_string_equal(hh_state(e, "web", T_BE0), "down");
+	assert_string_equal(hh_state(e, "web", T_BE1), "down");
+	assert_true(flows_to(e, &port, 20, T_BE0) > 0);
+	NO_DROPS(e);
+	h_env_free(e);
+}
+
+/* With a health group, connect failures in a row (fall of them) take the
+ * backend down too, until rise checks pass (no 10 s hold). */
+static void refused_connects_take_a_checked_backend_down_until_checks_pass(void **state)
+{
+	struct h_env *e = env_with_health();
+	struct hh_chk c[T__COUNT];
+	struct h_conn conn;
+	uint16_t port = 45000;
+	unsigned refused = 0;
+
+	(void)state;
+	while (refused < 3) {
+		assert_true(port < 45200);
+		up_to_syn(e, &conn, port++);
+		if (conn.target == T_BE0) {
+			refuse(e, &conn);
+			refused++;
+		}
+		splice(e, &conn);
+	}
+	checks_at(e, 0, c);
+	assert_string_equal(hh_state(e, "web", T_BE0), "down");
+	assert_int_equal(hh_verdict(e, "web", T_BE0)->reason, HC_R_connect_failed);
+	hh_serve(e, &c[T_BE0], 200);
+	hh_serve(e, &c[T_BE1], 200);
+	assert_string_equal(hh_state(e, "web", T_BE0), "down");
+	checks_at(e, 1000, c);
+	hh_serve(e, &c[T_BE0], 200);
+	hh_serve(e, &c[T_BE1], 200);
+	assert_string_equal(hh_state(e, "web", T_BE0), "up");
+	NO_DROPS(e);
+	h_env_free(e);
+}
+
 static const struct CMUnitTest tests[] = {
 	T(three_refused_connects_take_a_backend_out_for_ten_seconds),
 	T(segment_to_a_health_check_port_goes_to_the_main_lcore),
+	TN(checks_go_to_each_backend_every_interval),
+	TN(backend_failing_fall_checks_leaves_the_table_and_rise_bring_it_back),
+	TN(unanswered_or_refused_checks_fail),
+	TN(refused_connects_take_a_checked_backend_down_until_checks_pass),
 };
 
 H_MAIN("health", tests)
