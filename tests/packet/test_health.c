@@ -2,9 +2,12 @@
  * (new flows go to the others, flows already spliced stay) and come back;
  * passive detection from clients' connect failures. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "health_harness.h"
+#include "health_view.h"
+#include "metrics.h"
 
 static const struct h_sopts linux_opts = { .mss = 1460, .ws = WS(7), .sackok = true };
 static const struct h_sopts be_opts = { .mss = 1460, .ws = WS(7), .sackok = true };
@@ -242,6 +245,55 @@ static void checks_go_to_each_backend_every_interval(void **state)
 	h_env_free(e);
 }
 
+/* backend.list and the metrics after .10 failed three checks with 500
+ * and .11 passed them. */
+static void expect_reported_down(struct h_env *e)
+{
+	struct jw w;
+	size_t len;
+
+	jw_init(&w);
+	health_list_json(e->sh, &w, e->t0 + e->now + 1500);
+	assert_false(w.failed);
+	const char *want[] = {
+		"{\"service\":\"web\",\"address\":\"198.18.1.10:8080\",\"weight\":1,"
+		"\"drain\":false,\"state\":\"down\",\"checked\":true,"
+		"\"consecutive_failures\":3,\"consecutive_successes\":0,\"checks\":3,"
+		"\"check_failures\":3,\"downs\":1,"
+		"\"last_failure\":{\"reason\":\"status\",\"status\":500,\"ago_ms\":1500}}",
+		"{\"service\":\"web\",\"address\":\"198.18.1.11:8080\",\"weight\":1,"
+		"\"drain\":false,\"state\":\"up\",\"checked\":true,"
+		"\"consecutive_failures\":0,\"consecutive_successes\":3,\"checks\":3,"
+		"\"check_failures\":0,\"downs\":0,\"last_failure\":null}",
+		"{\"service\":\"api\",\"address\":\"198.18.1.12:8080\",\"weight\":1,"
+		"\"drain\":false,\"state\":\"unchecked\",\"checked\":false,",
+	};
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		if (strstr(w.buf, want[i]) == NULL)
+			fail_msg("backend.list: no\n  %s\nin\n  %s", want[i], w.buf);
+	jw_free(&w);
+
+	char *m = metrics_text(e->sh, &len);
+	assert_non_null(m);
+	const char *mwant[] = {
+		"# TYPE steer_backend_up gauge\n",
+		"steer_backend_up{service=\"web\",backend=\"198.18.1.10:8080\"} 0\n",
+		"steer_backend_up{service=\"web\",backend=\"198.18.1.11:8080\"} 1\n",
+		"steer_backend_up{service=\"api\",backend=\"198.18.1.12:8080\"} 1\n",
+		"steer_backend_checks_total{service=\"web\",backend=\"198.18.1.10:8080\",result=\"fail\"} 3\n",
+		"steer_backend_checks_total{service=\"web\",backend=\"198.18.1.11:8080\",result=\"pass\"} 3\n",
+		"steer_backend_downs_total{service=\"web\",backend=\"198.18.1.10:8080\"} 1\n",
+		"steer_backend_consecutive_failures{service=\"web\",backend=\"198.18.1.10:8080\"} 3\n",
+		"steer_backend_last_failure_timestamp_seconds{service=\"web\",backend=\"198.18.1.10:8080\",reason=\"status\",status=\"500\"} ",
+		"steer_health_checks_total 6\n",
+	};
+	for (size_t i = 0; i < sizeof(mwant) / sizeof(mwant[0]); i++)
+		if (strstr(m, mwant[i]) == NULL)
+			fail_msg("metrics: no \"%s\"", mwant[i]);
+	assert_null(strstr(m, "steer_backend_checks_total{service=\"api\""));
+	free(m);
+}
+
 /* The brief's test: a backend failing its check gets no new flows within
  * fall x interval_ms, and gets them again after rise passed checks; a flow
  * it already had stays on it throughout. */
@@ -260,6 +312,7 @@ static void backend_failing_fall_checks_leaves_the_table_and_rise_bring_it_back(
 		hh_serve(e, &c[T_BE1], 200);
 		assert_string_equal(hh_state(e, "web", T_BE0), i < 2 ? "up" : "down");
 	}
+	expect_reported_down(e);
 	const struct hc_verdict *v = hh_verdict(e, "web", T_BE0);
 	assert_int_equal(v->reason, HC_R_status);
 	assert_int_equal(v->status, 500);
