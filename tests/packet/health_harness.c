@@ -153,7 +153,7 @@ const char *hh_accept(struct h_env *e, struct hh_chk *c)
 	static char req[1024];
 	struct h_pkt p;
 
-	h_rx(e, 0, H_PORT_INNER, from_backend(e, c, SYN | ACK, c->irs, c->iss + 1, NULL));
+	h_rx(e, c->rx_worker, H_PORT_INNER, from_backend(e, c, SYN | ACK, c->irs, c->iss + 1, NULL));
 	h_tick(e);
 	take_one(e, &p, "the ACK of the SYN-ACK");
 	expect_from_check(&p, c, ACK | PSH, c->iss + 1, c->irs + 1, "the request");
@@ -167,7 +167,7 @@ void hh_respond(struct h_env *e, struct hh_chk *c, const char *line, bool fin)
 	struct h_pkt p;
 	uint32_t n = (uint32_t)strlen(line);
 
-	h_rx(e, 0, H_PORT_INNER, from_backend(e, c, ACK | PSH | (fin ? FIN : 0),
+	h_rx(e, c->rx_worker, H_PORT_INNER, from_backend(e, c, ACK | PSH | (fin ? FIN : 0),
 					      c->irs + 1, c->iss + 1 + c->req_len, line));
 	h_tick(e);
 	take_one(e, &p, "our answer to the status line");
@@ -187,7 +187,7 @@ void hh_serve(struct h_env *e, struct hh_chk *c, int status)
 
 void hh_refuse(struct h_env *e, struct hh_chk *c)
 {
-	h_rx(e, 0, H_PORT_INNER, from_backend(e, c, RST | ACK, 0, c->iss + 1, NULL));
+	h_rx(e, c->rx_worker, H_PORT_INNER, from_backend(e, c, RST | ACK, 0, c->iss + 1, NULL));
 	h_tick(e);
 	if (h_drain(e) != 0)
 		fail_msg("an answer to the RST of %s", h_target_name(c->target));

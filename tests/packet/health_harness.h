@@ -30,6 +30,7 @@ struct hh_chk {
 	uint32_t irs;             /* the backend's */
 	uint16_t mss;             /* our SYN's MSS option */
 	uint32_t req_len;         /* learnt by hh_accept() */
+	unsigned rx_worker;       /* the worker the backend's segments reach */
 };
 
 /* Take the frames sent so far: each must be a health check's SYN from the

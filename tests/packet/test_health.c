@@ -421,6 +421,27 @@ static void refused_connects_take_a_checked_backend_down_until_checks_pass(void 
 	h_env_free(e);
 }
 
+/* With two workers, an answer to a check reaches the main lcore from
+ * whichever worker the port gave it to, without a hand-off. */
+static void check_answers_reach_the_main_lcore_from_any_worker(void **state)
+{
+	struct h_params p = { .workers = 2, .web_extra = HEALTH };
+	struct h_env *e = h_env_new(&p);
+	struct hh_chk c[T__COUNT];
+
+	(void)state;
+	assert_true(SRC_PORT_FIRST + 2u * e->sh->ports_per_worker <= HC_PORT_FIRST);
+	checks_at(e, 0, c);
+	c[T_BE0].rx_worker = 1;
+	hh_serve(e, &c[T_BE0], 200);
+	hh_serve(e, &c[T_BE1], 200);
+	assert_int_equal(hh_verdict(e, "web", T_BE0)->checks, 1);
+	assert_int_equal(hh_verdict(e, "web", T_BE1)->checks, 1);
+	h_expect_cnts(e, { CNT_handoffs, 0 }, { CNT_health_checks, 2 });
+	NO_DROPS(e);
+	h_env_free(e);
+}
+
 static const struct CMUnitTest tests[] = {
 	T(three_refused_connects_take_a_backend_out_for_ten_seconds),
 	T(segment_to_a_health_check_port_goes_to_the_main_lcore),
@@ -428,6 +449,7 @@ static const struct CMUnitTest tests[] = {
 	TN(backend_failing_fall_checks_leaves_the_table_and_rise_bring_it_back),
 	TN(unanswered_or_refused_checks_fail),
 	TN(refused_connects_take_a_checked_backend_down_until_checks_pass),
+	TN(check_answers_reach_the_main_lcore_from_any_worker),
 };
 
 H_MAIN("health", tests)
