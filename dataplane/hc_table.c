@@ -56,8 +56,14 @@ static uint32_t slot_new(struct hc_registry *r, const char *service,
 
 	if (r->n_used == HC_SLOTS)
 		return HC_NONE;
-	for (s = 0; s < r->cap && r->slot[s].used; s++)
+	/* From the last one taken: at boot (and whenever none were given
+	 * back) the free slots are all past it, so thousands of backends
+	 * take their slots in linear time. */
+	for (s = r->hint; s < r->cap && r->slot[s].used; s++)
 		;
+	if (s == r->cap && r->n_used < r->cap)
+		for (s = 0; s < r->cap && r->slot[s].used; s++)
+			;
 	if (s == r->cap) {
 		uint32_t cap = r->cap ? r->cap * 2 : 64;
 		if (cap > HC_SLOTS)
@@ -79,6 +85,7 @@ static uint32_t slot_new(struct hc_registry *r, const char *service,
 	/* whatever a previous owner of the slot left */
 	atomic_store_explicit(&r->fails[s], 0, memory_order_relaxed);
 	r->n_used++;
+	r->hint = s + 1;
 	return s;
 }
 

@@ -67,6 +67,7 @@ struct hc_registry {
 	struct hc_slot *slot;     /* cap of them; in use: used */
 	uint32_t cap;
 	uint32_t n_used;
+	uint32_t hint;            /* where to look for a free slot first */
 	/* Workers: connect failures in a row, per slot. Relaxed atomics
 	 * throughout: a count off by one in a race between a failure and a
 	 * success on two workers changes nothing that matters, and no other
