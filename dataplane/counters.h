@@ -13,8 +13,8 @@
 	X(arp_bad, "malformed or non-IPv4 ARP")                               \
 	X(arp_ring_full, "control thread's ARP ring full")                    \
 	X(health_ring_full, "control thread's ring full (a health check's segment)") \
-	X(health_bad, "segment to a health check port: bad checksum or not for one of ours") \
-	X(health_stray, "segment for a health check no longer in progress")  \
+	X(health_bad, "segment to a health check's port with a bad checksum") \
+	X(health_stray, "segment to a health check's port from no peer of a check in progress") \
 	X(ip_short, "IPv4 header truncated")                                  \
 	X(ip_version, "IP version other than 4")                              \
 	X(ip_hdr_len, "IPv4 IHL below 5 or past the frame")                   \

@@ -21,7 +21,11 @@ int hc_registry_create(struct dp_shared *sh)
 	 * of what they read. */
 	r->fails = rte_zmalloc("hc_fails", sizeof(*r->fails) * HC_SLOTS,
 			       RTE_CACHE_LINE_SIZE);
-	if (r->fails == NULL) {
+	r->port_peer = rte_zmalloc("hc_peers", sizeof(*r->port_peer) * HC_PORT_COUNT,
+				   RTE_CACHE_LINE_SIZE);
+	if (r->fails == NULL || r->port_peer == NULL) {
+		rte_free(r->fails);
+		rte_free(r->port_peer);
 		free(r);
 		return -ENOMEM;
 	}
@@ -36,6 +40,7 @@ void hc_registry_free(struct dp_shared *sh)
 	if (sh->hc == NULL)
 		return;
 	rte_free(sh->hc->fails);
+	rte_free(sh->hc->port_peer);
 	free(sh->hc->slot);
 	free(sh->hc);
 	sh->hc = NULL;

@@ -79,7 +79,28 @@ struct hc_registry {
 	 * mid-check leaves a stale entry, which is then free). */
 	uint32_t port_slot[HC_PORT_COUNT];
 	uint32_t next_port;
+	/* Shared: the peer each port's check talks to (hc_peer_key()), 0
+	 * for none, so that workers pass the main lcore only what answers a
+	 * check in progress and a flood to these ports cannot crowd ARP
+	 * out of the control ring. Relaxed: a stale entry lets one segment
+	 * through to the main lcore, which checks again. */
+	_Atomic uint64_t *port_peer;
 };
+
+static inline uint64_t hc_peer_key(uint32_t ip_be, uint16_t port_be)
+{
+	return 1ull << 48 | (uint64_t)ip_be << 16 | port_be;
+}
+
+/* Workers: does the check on our port DPORT (host order) talk to
+ * IP_BE:PORT_BE? */
+static inline bool hc_port_expects(const struct dp_shared *sh, uint16_t dport,
+				   uint32_t ip_be, uint16_t port_be)
+{
+	return sh->hc != NULL &&
+	       atomic_load_explicit(&sh->hc->port_peer[dport - HC_PORT_FIRST],
+				    memory_order_relaxed) == hc_peer_key(ip_be, port_be);
+}
 
 /* Boot: the registry for SH (sh->hc). 0 or -ENOMEM. */
 int hc_registry_create(struct dp_shared *sh);

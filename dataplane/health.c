@@ -91,6 +91,14 @@ static void check_tx(struct dp_shared *sh, struct hc_slot *e,
 
 /* ---- results ---------------------------------------------------------------- */
 
+/* The check of slot E ended: its port takes nothing more from its peer. */
+static void check_end(struct dp_shared *sh, const struct hc_slot *e)
+{
+	if (e->chk.sport >= HC_PORT_FIRST)
+		atomic_store_explicit(&sh->hc->port_peer[e->chk.sport - HC_PORT_FIRST],
+				      0, memory_order_relaxed);
+}
+
 /* A check of slot E (a backend of CS) ended with R at NOW. Returns true
  * when the backend's state changed. */
 static bool check_done(struct dp_shared *sh, const struct conf_service *cs,
@@ -163,6 +171,8 @@ static bool check_start(struct dp_shared *sh, const struct conf_service *cs,
 	k->sport = port_take(sh, sh->ports[out].ip, s);
 	if (k->sport == 0)
 		return false;     /* every port busy: the next interval */
+	atomic_store_explicit(&sh->hc->port_peer[k->sport - HC_PORT_FIRST],
+			      hc_peer_key(k->ip, k->port), memory_order_relaxed);
 	char host[32];
 	fmt_addr(host, sizeof(host), k->ip, k->port);
 	int n = snprintf(k->req, sizeof(k->req),
@@ -236,6 +246,8 @@ void health_input(struct dp_shared *sh, struct rte_mbuf *m, uint64_t now)
 	/* consumed: the probe copied the bytes it keeps */
 	rte_pktmbuf_free(m);
 	check_tx(sh, e, &tx);
+	if (res.done)
+		check_end(sh, e);
 	if (res.done && check_done(sh, cs, e, res, now) &&
 	    dp_publish_health(sh) != 0)
 		fprintf(stderr, "steerd: out of memory publishing backend health\n");
@@ -268,6 +280,7 @@ static bool backend_tick(struct dp_shared *sh, const struct conf_service *cs,
 		struct hc_result res = hc_probe_timeout(&k->probe, now, &tx);
 		if (res.done) {
 			check_tx(sh, e, &tx);
+			check_end(sh, e);
 			changed |= check_done(sh, cs, e, res, now);
 		} else if (k->syn_pending) {
 			check_tx(sh, e, &(struct hc_tx){ .send = true,

@@ -16,6 +16,7 @@
 
 #include "csum.h"
 #include "flow.h"
+#include "hc_table.h"
 #include "neigh.h"
 #include "pkt.h"
 #include "publish.h"
@@ -172,7 +173,10 @@ static void tcp_input(struct worker *w, struct rte_mbuf *m, unsigned port,
 			/* A backend answering one of the main lcore's health
 			 * checks (a listener on such a port stays a listener:
 			 * the checks never take its port). */
-			to_control(w, m, port, zone, DROP_health_ring_full);
+			if (hc_port_expects(sh, dport, ip->src_addr, th->src_port))
+				to_control(w, m, port, zone, DROP_health_ring_full);
+			else
+				count_drop(w, DROP_health_stray, m);
 			return;
 		}
 		if ((l >= 0 || !is_sport(sh, dport)) &&

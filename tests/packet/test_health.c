@@ -124,10 +124,11 @@ static void three_refused_connects_take_a_backend_out_for_ten_seconds(void **sta
 	NO_DROPS(e);
 }
 
-/* The top 1024 ports are the health checks': a segment to one goes to the
- * main lcore (here: no check in progress, so it is dropped as stray), never
- * answered by a worker with an RST as a port nobody listens on. */
-static void segment_to_a_health_check_port_goes_to_the_main_lcore(void **state)
+/* The top 1024 ports are the health checks': a segment to one is never
+ * answered by a worker with an RST as a port nobody listens on; with no
+ * check in progress with its sender, it is dropped as stray by the worker
+ * (a flood of them cannot fill the main lcore's ring). */
+static void segment_to_a_health_check_port_is_not_answered(void **state)
 {
 	struct h_env *e = *state;
 	struct h_tcp t = {
@@ -421,6 +422,46 @@ static void refused_connects_take_a_checked_backend_down_until_checks_pass(void 
 	h_env_free(e);
 }
 
+/* Only the checked backend's address and port reach the check: the
+ * worker drops anyone else's segment to that port, and the rest of an
+ * answer after our RST. */
+static void only_the_checked_peer_reaches_the_check(void **state)
+{
+	struct h_env *e = env_with_health();
+	struct hh_chk c[T__COUNT];
+
+	(void)state;
+	checks_at(e, 0, c);
+	/* another host, to the same port of ours */
+	struct h_tcp t = {
+		.src_mac = *h_target_mac(T_API), .dst_mac = h_inner_mac,
+		.sip = h_target_ip(T_API), .dip = H_INNER_IP,
+		.sport = 8080, .dport = c[T_BE0].sport, .seq = 5, .ack = c[T_BE0].iss + 1,
+		.flags = SYN | ACK, .win = 1000,
+	};
+	h_rx(e, 0, H_PORT_INNER, h_tcp_frame(e, &t));
+	t.src_mac = *h_target_mac(T_BE0);
+	t.sip = h_target_ip(T_BE0);
+	t.sport = 8081;           /* the right host, another port */
+	h_rx(e, 0, H_PORT_INNER, h_tcp_frame(e, &t));
+	h_tick(e);
+	assert_int_equal(h_drain(e), 0);
+	h_expect_drops(e, { DROP_health_stray, 2 });
+	assert_int_equal(rte_ring_count(e->sh->ctrl_ring), 0);
+	hh_serve(e, &c[T_BE0], 200);
+	hh_serve(e, &c[T_BE1], 200);
+	/* after our RST: the backend's FIN is no check's */
+	t.sport = 8080;
+	t.flags = FIN | ACK;
+	h_rx(e, 0, H_PORT_INNER, h_tcp_frame(e, &t));
+	h_tick(e);
+	assert_int_equal(h_drain(e), 0);
+	h_expect_drops(e, { DROP_health_stray, 3 });
+	assert_string_equal(hh_state(e, "web", T_BE0), "up");
+	assert_int_equal(hh_verdict(e, "web", T_BE0)->checks, 1);
+	h_env_free(e);
+}
+
 /* With two workers, an answer to a check reaches the main lcore from
  * whichever worker the port gave it to, without a hand-off. */
 static void check_answers_reach_the_main_lcore_from_any_worker(void **state)
@@ -444,12 +485,13 @@ static void check_answers_reach_the_main_lcore_from_any_worker(void **state)
 
 static const struct CMUnitTest tests[] = {
 	T(three_refused_connects_take_a_backend_out_for_ten_seconds),
-	T(segment_to_a_health_check_port_goes_to_the_main_lcore),
+	T(segment_to_a_health_check_port_is_not_answered),
 	TN(checks_go_to_each_backend_every_interval),
 	TN(backend_failing_fall_checks_leaves_the_table_and_rise_bring_it_back),
 	TN(unanswered_or_refused_checks_fail),
 	TN(refused_connects_take_a_checked_backend_down_until_checks_pass),
 	TN(check_answers_reach_the_main_lcore_from_any_worker),
+	TN(only_the_checked_peer_reaches_the_check),
 };
 
 H_MAIN("health", tests)
