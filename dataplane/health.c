@@ -279,7 +279,12 @@ static bool backend_tick(struct dp_shared *sh, const struct conf_service *cs,
 	if (k->probe.state != HCP_IDLE) {
 		struct hc_result res = hc_probe_timeout(&k->probe, now, &tx);
 		if (res.done) {
-			check_tx(sh, e, &tx);
+			/* A SYN never sent needs no RST: say why instead. */
+			if (k->syn_pending)
+				res.reason = HC_R_unresolved;
+			else
+				check_tx(sh, e, &tx);
+			k->syn_pending = false;
 			check_end(sh, e);
 			changed |= check_done(sh, cs, e, res, now);
 		} else if (k->syn_pending) {

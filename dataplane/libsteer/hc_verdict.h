@@ -26,6 +26,7 @@
 	X(status, "a status other than 2xx or 3xx")                           \
 	X(bad_response, "not an HTTP/1.x status line, or closed before one")  \
 	X(no_route, "no route to the backend")                                \
+	X(unresolved, "the next hop did not answer ARP within timeout_ms")    \
 	X(connect_failed, "client connects failed in a row (passive)")
 
 enum hc_reason {

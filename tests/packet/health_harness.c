@@ -9,6 +9,9 @@
 
 void hh_tick(struct h_env *e)
 {
+	/* steerd's order: the control ring, then the health tick; then the
+	 * workers send what it queued */
+	h_tick(e);
 	health_tick(e->sh, e->t0 + e->now);
 	h_tick(e);
 }

@@ -7,8 +7,9 @@
 #include "harness.h"
 #include "hc_verdict.h"
 
-/* The main lcore's health tick at the test's time, then one loop
- * iteration of the workers and the control ring (h_tick). */
+/* One loop iteration of the workers and the control ring (h_tick), the
+ * main lcore's health tick at the test's time, and the workers again to
+ * send what it queued. */
 void hh_tick(struct h_env *e);
 
 /* The verdict of backend TARGET (T_BE0, T_BE1, T_API) of SERVICE, or NULL

@@ -422,6 +422,46 @@ static void refused_connects_take_a_checked_backend_down_until_checks_pass(void 
 	h_env_free(e);
 }
 
+/* A check whose next hop is not resolved asks ARP for it and sends its
+ * SYN once it is; unanswered, the check fails as unresolved (no RST for a
+ * SYN never sent). */
+static void check_waits_for_arp_and_fails_unresolved_without_it(void **state)
+{
+	struct h_params p = { .web_extra = HEALTH, .no_resolve = true };
+	struct h_env *e = h_env_new(&p);
+	struct hh_chk c[4];
+	struct h_pkt pk;
+	unsigned arp_to[2] = { 0, 0 };
+
+	(void)state;
+	hh_tick(e);
+	for (struct rte_mbuf *m; (m = h_take(e)) != NULL;) {
+		assert_true(h_parse(m, &pk));
+		rte_pktmbuf_free(m);
+		assert_int_equal(pk.arp_op, 1);
+		assert_int_equal(pk.arp_sip, H_INNER_IP);
+		arp_to[pk.arp_tip == h_target_ip(T_BE1)]++;
+	}
+	assert_int_equal(arp_to[0], 1);
+	assert_int_equal(arp_to[1], 1);
+	h_rx(e, 0, H_PORT_INNER, h_arp_frame(e, 2, h_target_mac(T_BE1), h_target_ip(T_BE1),
+					      &h_inner_mac, H_INNER_IP));
+	h_at(e, 10);
+	hh_tick(e);
+	assert_int_equal(hh_syns(e, c, 4), 1);
+	assert_int_equal(c[0].target, T_BE1);
+	hh_serve(e, &c[0], 200);
+	h_at(e, 500);
+	hh_tick(e);
+	assert_int_equal(h_drain(e), 0);
+	const struct hc_verdict *v = hh_verdict(e, "web", T_BE0);
+	assert_int_equal(v->reason, HC_R_unresolved);
+	assert_int_equal(v->fails, 1);
+	assert_int_equal(hh_verdict(e, "web", T_BE1)->oks, 1);
+	NO_DROPS(e);
+	h_env_free(e);
+}
+
 /* Only the checked backend's address and port reach the check: the
  * worker drops anyone else's segment to that port, and the rest of an
  * answer after our RST. */
@@ -492,6 +532,7 @@ static const struct CMUnitTest tests[] = {
 	TN(refused_connects_take_a_checked_backend_down_until_checks_pass),
 	TN(check_answers_reach_the_main_lcore_from_any_worker),
 	TN(only_the_checked_peer_reaches_the_check),
+	TN(check_waits_for_arp_and_fails_unresolved_without_it),
 };
 
 H_MAIN("health", tests)
