@@ -701,6 +701,11 @@ static int be_drain(struct argp *p, struct jw *w)
 	return cmd_backend(p, w, "backend.drain", false);
 }
 
+static int be_list(struct argp *p, struct jw *w)
+{
+	return simple(p, w, "backend.list", 0, "", NULL);
+}
+
 static const struct verb intercept_verbs[] = {
 	{ "add", cmd_intercept_add }, { "remove", ic_remove },
 	{ "list", ic_list }, { NULL, NULL },
@@ -711,7 +716,7 @@ static const struct verb tunnel_verbs[] = {
 };
 static const struct verb backend_verbs[] = {
 	{ "add", be_add }, { "remove", be_remove }, { "drain", be_drain },
-	{ NULL, NULL },
+	{ "list", be_list }, { NULL, NULL },
 };
 
 static int noun(struct argp *p, struct jw *w, const struct verb *verbs,
@@ -762,7 +767,7 @@ int cli_request(int argc, char **argv, struct jw *out, char *err,
 	else if (strcmp(cmd, "tunnel") == 0)
 		r = noun(&p, out, tunnel_verbs, "add, remove, list");
 	else if (strcmp(cmd, "backend") == 0)
-		r = noun(&p, out, backend_verbs, "add, remove, drain");
+		r = noun(&p, out, backend_verbs, "add, remove, drain, list");
 	else if (strcmp(cmd, "check") == 0 || strcmp(cmd, "watch") == 0 ||
 		 strcmp(cmd, "help") == 0)
 		r = errf(err, errlen, CLI_EUSAGE,
@@ -886,6 +891,8 @@ void cli_usage(FILE *out)
 "  backend remove SERVICE IP:PORT\n"
 "  backend drain SERVICE IP:PORT\n"
 "                              no new flows; existing ones finish\n"
+"  backend list                every backend: up, down or unchecked (no\n"
+"                              health checks), checks, last failure\n"
 "  reload [FILE]               load FILE; without FILE, steerd reloads the\n"
 "                              file it was started with\n"
 "  dump                        print a configuration file that reproduces\n"

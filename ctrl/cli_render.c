@@ -664,28 +664,66 @@ static char *ic_matchers(const struct doc *d, const struct json_node *ic)
 	return matchers_text(d, get(d, ic, "headers"));
 }
 
+/* MS as "850ms", "3.2s", "4m05s" or "2h07m" into BUF. */
+static void ms_text(char *buf, size_t len, long long ms)
+{
+	if (ms < 1000)
+		snprintf(buf, len, "%lldms", ms);
+	else if (ms < 60000)
+		snprintf(buf, len, "%lld.%llds", ms / 1000, ms % 1000 / 100);
+	else if (ms < 3600000)
+		snprintf(buf, len, "%lldm%02llds", ms / 60000, ms / 1000 % 60);
+	else
+		snprintf(buf, len, "%lldh%02lldm", ms / 3600000, ms / 60000 % 60);
+}
+
+static bool is_ms(const struct json_node *a)
+{
+	return a != NULL && a->type == JSON_NUMBER && a->number >= 0 &&
+	       a->number <= 9e15;
+}
+
 static char *flow_age(const struct doc *d, const struct json_node *f)
 {
 	const struct json_node *a = get(d, f, "age_ms");
 	char buf[48];
-	long long ms;
 
-	if (a == NULL || a->type != JSON_NUMBER || a->number < 0 ||
-	    a->number > 9e15)
+	if (!is_ms(a))
 		return text_of(a);
-	ms = (long long)a->number;
-	if (ms < 1000)
-		snprintf(buf, sizeof(buf), "%lldms", ms);
-	else if (ms < 60000)
-		snprintf(buf, sizeof(buf), "%lld.%llds", ms / 1000,
-			 ms % 1000 / 100);
-	else if (ms < 3600000)
-		snprintf(buf, sizeof(buf), "%lldm%02llds", ms / 60000,
-			 ms / 1000 % 60);
-	else
-		snprintf(buf, sizeof(buf), "%lldh%02lldm", ms / 3600000,
-			 ms / 60000 % 60);
+	ms_text(buf, sizeof(buf), (long long)a->number);
 	return strdup(buf);
+}
+
+/* "status 500, 3.2s ago", "timeout, 850ms ago", or "-". */
+static char *backend_last_failure(const struct doc *d, const struct json_node *b)
+{
+	const struct json_node *lf = get(d, b, "last_failure");
+	const struct json_node *st, *ago;
+	char when[48], *reason, *out;
+	size_t len;
+
+	if (!is_container(lf, JSON_OBJECT))
+		return strdup("-");
+	if ((reason = text_of(get(d, lf, "reason"))) == NULL)
+		return NULL;
+	st = get(d, lf, "status");
+	ago = get(d, lf, "ago_ms");
+	when[0] = '\0';
+	if (is_ms(ago)) {
+		strcpy(when, ", ");
+		ms_text(when + 2, sizeof(when) - 2, (long long)ago->number);
+		strcat(when, " ago");
+	}
+	len = strlen(reason) + strlen(when) + 24;
+	if ((out = malloc(len)) != NULL) {
+		if (st != NULL && st->type == JSON_NUMBER && st->number >= 0 &&
+		    st->number < 1000)
+			snprintf(out, len, "%s %d%s", reason, (int)st->number, when);
+		else
+			snprintf(out, len, "%s%s", reason, when);
+	}
+	free(reason);
+	return out;
 }
 
 static const struct column intercept_cols[] = {
@@ -708,6 +746,14 @@ static const struct column flow_cols[] = {
 	{ "SERVICE", "service", NULL }, { "INTERCEPT", "intercept", NULL },
 	{ "TUNNEL", "tunnel", NULL }, { "TARGET", "target", NULL },
 	{ "AGE", NULL, flow_age },
+};
+
+static const struct column backend_cols[] = {
+	{ "SERVICE", "service", NULL }, { "ADDRESS", "address", NULL },
+	{ "STATE", "state", NULL }, { "DRAIN", "drain", NULL },
+	{ "FAILS", "consecutive_failures", NULL },
+	{ "OKS", "consecutive_successes", NULL }, { "CHECKS", "checks", NULL },
+	{ "LAST_FAILURE", NULL, backend_last_failure },
 };
 
 static int render_dump(const struct doc *d, FILE *out, char *err,
@@ -830,6 +876,9 @@ int cli_render(const char *cmd, const char *response, size_t len, FILE *out,
 	} else if (strcmp(cmd, "tunnel.list") == 0) {
 		r = render_list(&d, out, "tunnels", tunnel_cols,
 				ARRAY_SIZE(tunnel_cols), err, errlen);
+	} else if (strcmp(cmd, "backend.list") == 0) {
+		r = render_list(&d, out, "backends", backend_cols,
+				ARRAY_SIZE(backend_cols), err, errlen);
 	} else if (strcmp(cmd, "flows") == 0) {
 		r = render_list(&d, out, "flows", flow_cols,
 				ARRAY_SIZE(flow_cols), err, errlen);

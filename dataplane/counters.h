@@ -12,6 +12,9 @@
 	X(eth_dst, "unicast frame for another MAC")                           \
 	X(arp_bad, "malformed or non-IPv4 ARP")                               \
 	X(arp_ring_full, "control thread's ARP ring full")                    \
+	X(health_ring_full, "control thread's ring full (a health check's segment)") \
+	X(health_bad, "segment to a health check's port with a bad checksum") \
+	X(health_stray, "segment to a health check's port from no peer of a check in progress") \
 	X(ip_short, "IPv4 header truncated")                                  \
 	X(ip_version, "IP version other than 4")                              \
 	X(ip_hdr_len, "IPv4 IHL below 5 or past the frame")                   \
@@ -71,6 +74,7 @@
 	X(icmp_echo_replies) X(rst_sent)                                      \
 	X(syn_cookies_sent) X(syn_cookies_ok) X(header_evicted)               \
 	X(neigh_held) X(neigh_held_sent)                                      \
+	X(health_checks) X(health_check_fails) X(backends_down)               \
 	X(busy_cycles) X(idle_cycles) X(polls)
 
 enum steer_drop {

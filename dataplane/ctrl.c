@@ -16,6 +16,7 @@
 
 #include "conf.h"
 #include "ctrl.h"
+#include "health_view.h"
 #include "json.h"
 #include "metrics.h"
 #include "publish.h"
@@ -721,6 +722,8 @@ static void handle(struct dp_shared *sh, const char *line, size_t len, struct jw
 		cmd_backend(sh, req, CONF_BE_REMOVE, w);
 	} else if (strcmp(cmd, "backend.drain") == 0) {
 		cmd_backend(sh, req, CONF_BE_DRAIN, w);
+	} else if (strcmp(cmd, "backend.list") == 0) {
+		health_list_json(sh, w, worker_ms());
 	} else if (strcmp(cmd, "reload") == 0) {
 		cmd_reload(sh, req, w);
 	} else if (strcmp(cmd, "dump") == 0) {

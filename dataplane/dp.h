@@ -18,6 +18,7 @@
 
 struct dp_pub;
 struct bconn;
+struct hc_registry;
 #include "http-t.h"
 #include "http_frame-t.h"
 #include "rules.h"
@@ -27,6 +28,11 @@ struct bconn;
 #define OOO_MAX 4                 /* out-of-order ranges kept per flow */
 #define INJECT_ROOM 512           /* bytes of injected header lines */
 #define SRC_PORT_FIRST 1024
+/* The top of the port space is the main lcore's: its health checks
+ * connect from these ports, and the workers pass segments to them to the
+ * main lcore (worker.c), as they pass ARP. */
+#define HC_PORT_COUNT 1024
+#define HC_PORT_FIRST (65536 - HC_PORT_COUNT)
 #define WHEEL_SLOTS 4096          /* 1 ms ticks: a 4 s horizon */
 #define VXLAN_PORT 4789           /* RFC 7348 section 5 */
 #define VXLAN_OVERHEAD 50         /* outer Ethernet + IPv4 + UDP + VXLAN */
@@ -248,6 +254,8 @@ struct dp_shared {
 	struct worker *workers[MAX_WORKERS];
 	const struct steer_conf *conf;  /* boot config: timeouts, sizes */
 	_Atomic(struct dp_pub *) pub;    /* running ruleset (publish.h) */
+	struct hc_registry *hc;          /* backends' health (hc_table.h);
+					  * NULL: not tracked */
 	struct rte_rcu_qsbr *qsbr;       /* workers' quiescent states */
 	/* decision counter slots: stable per intercept name across rulesets */
 	char **slot_name;
@@ -332,6 +340,13 @@ struct worker {
 
 	struct steer_stats st;
 } __rte_cache_aligned;
+
+/* The size of each worker's source port range: what lies between the
+ * privileged ports and the health checks', shared out. */
+static inline uint16_t dp_ports_per_worker(unsigned n_workers)
+{
+	return (uint16_t)((HC_PORT_FIRST - SRC_PORT_FIRST) / n_workers);
+}
 
 /* Per-mbuf metadata for packets passed between lcores. */
 #define MBUF_ZONE(m) ((m)->hash.usr)   /* 0 underlay, tunnel + 1 overlay */

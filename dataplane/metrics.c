@@ -5,8 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "health_view.h"
 #include "metrics.h"
 #include "publish.h"
 #include "stats.h"
@@ -154,6 +156,9 @@ char *metrics_text(const struct dp_shared *sh, size_t *len)
 		   "steer_requests_per_connection_count %llu\n",
 		(unsigned long long)cum, (unsigned long long)s.req_conn_sum,
 		(unsigned long long)cum);
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	health_metrics(sh, f, worker_ms(), (double)ts.tv_sec + ts.tv_nsec * 1e-9);
 	stats_release(&s);
 	fclose(f);
 	return buf;

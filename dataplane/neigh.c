@@ -39,15 +39,6 @@ static struct neigh_entry *entry_get(struct neigh_table *t, uint64_t key, bool a
 	return NULL;
 }
 
-static void ctrl_tx(struct dp_shared *sh, unsigned port, struct rte_mbuf *m)
-{
-	m->port = (uint16_t)port;
-	if (rte_ring_enqueue(sh->workers[0]->txr, m) != 0) {
-		sh->ctrl_st.drop[DROP_tx_full]++;
-		rte_pktmbuf_free(m);
-	}
-}
-
 static const struct conf_tunnel *zone_tunnel(const struct dp_shared *sh, uint32_t zone)
 {
 	const struct steer_conf *c = rs_conf(dp_pub_load(sh)->rs);

@@ -90,17 +90,30 @@ struct rte_mbuf *tcp_build(struct worker *w, const struct flow_end *e,
 			   uint16_t win, const uint8_t *opts, unsigned optlen,
 			   const void *data, unsigned len)
 {
-	struct rte_mbuf *m = rte_pktmbuf_alloc(w->pool);
+	struct rte_mbuf *m = tcp_frame(w->pool, &w->sh->ports[e->port].mac, e,
+				       seq, ack, flags, win, opts, optlen,
+				       data, len);
+
+	if (unlikely(m == NULL))
+		w->st.drop[DROP_mbuf_alloc]++;
+	return m;
+}
+
+struct rte_mbuf *tcp_frame(struct rte_mempool *pool,
+			   const struct rte_ether_addr *src_mac,
+			   const struct flow_end *e, uint32_t seq, uint32_t ack,
+			   uint8_t flags, uint16_t win, const uint8_t *opts,
+			   unsigned optlen, const void *data, unsigned len)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
 	unsigned hl = sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv4_hdr) +
 		      sizeof(struct rte_tcp_hdr) + optlen;
 
-	if (unlikely(m == NULL)) {
-		w->st.drop[DROP_mbuf_alloc]++;
+	if (unlikely(m == NULL))
 		return NULL;
-	}
 	char *p = rte_pktmbuf_append(m, (uint16_t)(hl + len));
 	if (unlikely(p == NULL)) {
-		count_drop(w, DROP_mbuf_alloc, m);
+		rte_pktmbuf_free(m);
 		return NULL;
 	}
 	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)p;
@@ -108,7 +121,7 @@ struct rte_mbuf *tcp_build(struct worker *w, const struct flow_end *e,
 	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(ip + 1);
 
 	eth->dst_addr = e->peer_mac;
-	eth->src_addr = w->sh->ports[e->port].mac;
+	eth->src_addr = *src_mac;
 	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
 	ip->version_ihl = RTE_IPV4_VHL_DEF;
 	ip->type_of_service = 0;
@@ -310,4 +323,13 @@ void tcp_reply_rst(struct worker *w, unsigned port,
 		return;
 	w->st.cnt[CNT_rst_sent]++;
 	tx_send(w, port, m);
+}
+
+void ctrl_tx(struct dp_shared *sh, unsigned port, struct rte_mbuf *m)
+{
+	m->port = (uint16_t)port;
+	if (rte_ring_enqueue(sh->workers[0]->txr, m) != 0) {
+		sh->ctrl_st.drop[DROP_tx_full]++;
+		rte_pktmbuf_free(m);
+	}
 }

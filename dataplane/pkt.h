@@ -41,6 +41,18 @@ struct rte_mbuf *tcp_build(struct worker *w, const struct flow_end *e,
 			   uint16_t win, const uint8_t *opts, unsigned optlen,
 			   const void *data, unsigned len);
 
+/* tcp_build() for any lcore: from POOL, with SRC_MAC; NULL (not counted)
+ * when the pool is empty. */
+struct rte_mbuf *tcp_frame(struct rte_mempool *pool,
+			   const struct rte_ether_addr *src_mac,
+			   const struct flow_end *e, uint32_t seq, uint32_t ack,
+			   uint8_t flags, uint16_t win, const uint8_t *opts,
+			   unsigned optlen, const void *data, unsigned len);
+
+/* Main lcore: send M on conf port PORT through worker 0's TX ring
+ * (counted on the main lcore's counters if the ring is full). */
+void ctrl_tx(struct dp_shared *sh, unsigned port, struct rte_mbuf *m);
+
 /* Send M (a frame built for F's backend side) to the backend: plain, or
  * wrapped in VXLAN for tunnel flows. A next hop being resolved: M waits in
  * the worker's hold queue (true). Returns false (M freed and counted) when

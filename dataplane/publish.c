@@ -17,6 +17,7 @@ static void pub_free(struct dp_pub *p, unsigned n_workers, bool keep_rs)
 		rs_scratch_free(p->scratch[i]);
 	if (!keep_rs)
 		rs_free(p->rs);
+	hc_table_free(atomic_load_explicit(&p->health, memory_order_relaxed));
 	free(p->slot);
 	free(p);
 }
@@ -101,6 +102,12 @@ int dp_publish(struct dp_shared *sh, struct ruleset *rs, char *err, size_t errle
 		if (p->scratch[i] == NULL)
 			goto fail;
 	}
+	/* The new rules come into force with what checks already know
+	 * about their backends: a backend down stays down across a reload. */
+	struct dp_health *h = hc_table_build(sh, rs);
+	if (h == NULL && errno != ENOENT)
+		goto fail;
+	atomic_store_explicit(&p->health, h, memory_order_relaxed);
 	ret = assign_slots(sh, c, p->slot, keep);
 	if (ret != 0) {
 		if (ret == -ENOSPC)
@@ -117,6 +124,7 @@ int dp_publish(struct dp_shared *sh, struct ruleset *rs, char *err, size_t errle
 		rte_rcu_qsbr_synchronize(sh->qsbr, RTE_QSBR_THRID_INVALID);
 		pub_free(old, sh->n_workers, false);
 	}
+	hc_registry_gc(sh, h);
 	for (uint32_t s = 0; s < STEER_MAX_SLOTS; s++)
 		if (sh->slot_name[s] && !keep[s]) {
 			free(sh->slot_name[s]);
@@ -133,6 +141,21 @@ fail:
 		rs_free(rs);
 	free(keep);
 	return ret;
+}
+
+int dp_publish_health(struct dp_shared *sh)
+{
+	struct dp_pub *p = atomic_load_explicit(&sh->pub, memory_order_relaxed);
+	struct dp_health *h = hc_table_build(sh, p->rs);
+
+	if (h == NULL)
+		return errno == ENOENT ? 0 : -ENOMEM;
+	/* release: workers that load H see its tables fully written. */
+	struct dp_health *old = atomic_exchange_explicit(&p->health, h,
+							 memory_order_release);
+	rte_rcu_qsbr_synchronize(sh->qsbr, RTE_QSBR_THRID_INVALID);
+	hc_table_free(old);
+	return 0;
 }
 
 uint64_t dp_decisions(const struct dp_shared *sh, const uint64_t *sum, uint32_t i)

@@ -19,9 +19,11 @@
 
 #include "conf.h"
 #include "ctrl.h"
+#include "ctrl_ring.h"
 #include "metrics.h"
 #include "dp.h"
 #include "flow.h"
+#include "health.h"
 #include "neigh.h"
 #include "publish.h"
 #include "stats.h"
@@ -121,22 +123,6 @@ static int port_setup(struct dp_shared *sh, unsigned i, const struct conf_port *
 	return 0;
 }
 
-/* Drain the control ring: ARP frames and resolve requests. */
-static void control_poll(struct dp_shared *sh)
-{
-	void *objs[64];
-	unsigned n = rte_ring_dequeue_burst(sh->ctrl_ring, objs, 64, NULL);
-
-	for (unsigned i = 0; i < n; i++) {
-		uintptr_t v = (uintptr_t)objs[i];
-		if (v & 1)
-			neigh_request(sh, (uint32_t)(v >> 41),
-				      (uint32_t)(v >> 1), (unsigned)(v >> 33) & 0xff);
-		else
-			neigh_input(sh, objs[i], MBUF_ZONE((struct rte_mbuf *)objs[i]));
-	}
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -222,7 +208,7 @@ int main(int argc, char **argv)
 	}
 	sh->n_workers = n_workers;
 	sh->n_ports = c->n_ports;
-	sh->ports_per_worker = (uint16_t)((65536 - SRC_PORT_FIRST) / n_workers);
+	sh->ports_per_worker = dp_ports_per_worker(n_workers);
 	sh->config_path = config;
 	sh->start_ms = worker_ms();
 	size_t qsz = rte_rcu_qsbr_get_memsize(n_workers);
@@ -234,7 +220,7 @@ int main(int argc, char **argv)
 		goto out;
 	sh->neigh = neigh_create();
 	sh->ctrl_ring = rte_ring_create("ctrl", 4096, (int)rte_socket_id(), RING_F_SC_DEQ);
-	if (sh->neigh == NULL || sh->ctrl_ring == NULL)
+	if (sh->neigh == NULL || sh->ctrl_ring == NULL || health_init(sh) != 0)
 		goto out;
 
 	unsigned lcore = rte_get_main_lcore();
@@ -285,10 +271,11 @@ int main(int argc, char **argv)
 
 	uint64_t last_tick = 0;
 	while (!got_quit) {
-		control_poll(sh);
 		uint64_t now = worker_ms();
+		ctrl_ring_poll(sh, now);
 		if (now - last_tick >= 10) {
 			neigh_tick(sh, now);
+			health_tick(sh, now);
 			last_tick = now;
 		}
 		if (got_dump) {
@@ -307,6 +294,7 @@ int main(int argc, char **argv)
 		rte_eth_dev_close(sh->ports[p].port_id);
 	}
 	dp_publish_fini(sh);
+	health_fini(sh);
 	ret = 0;
 out:
 	rte_eal_cleanup();

@@ -306,7 +306,9 @@ static bool decision_refresh(struct worker *w, struct flow *f,
 	f->service = (uint16_t)svc;
 	f->tunnel = tun;
 	const uint16_t *t = rs_maglev(w->pub->rs, f->service, &size);
-	f->backend = t ? t[f->hash % size] : -1;
+	/* health checks may have taken Maglev's pick out (as in a decision) */
+	f->backend = t ? hc_pick(dp_health_load(w->pub), f->service, f->hash,
+				 t[f->hash % size]) : -1;
 	f->gen = w->pub->generation;
 	return f->tunnel >= 0 || f->backend >= 0;
 }
@@ -330,13 +332,15 @@ void flow_connect_target(struct worker *w, struct flow *f)
 }
 
 
-/* A backend not tried yet and not the one that just failed: walk
- * Maglev's table from the flow's slot with a stride (bounded), then the
- * list. -1: none. */
-static int32_t untried_backend(const struct ruleset *rs, const struct flow *f,
+/* A backend not tried yet, not the one that just failed and not down by
+ * health checks: walk Maglev's table T (the one without the down backends,
+ * when there is one) from the flow's slot with a stride (bounded), then
+ * the list. -1: none. */
+static int32_t untried_backend(const struct dp_pub *pub, const struct flow *f,
 			       const uint16_t *t, uint32_t size)
 {
-	const struct conf_service *cs = &rs_conf(rs)->services[f->service];
+	const struct conf_service *cs = &rs_conf(pub->rs)->services[f->service];
+	const struct dp_health *h = dp_health_load(pub);
 
 	for (uint32_t k = 1; k <= 64; k++) {
 		uint16_t b = t[(f->hash + k * 2654435761u) % size];
@@ -347,7 +351,7 @@ static int32_t untried_backend(const struct ruleset *rs, const struct flow *f,
 	}
 	for (unsigned b = 0; b < cs->n_backends && b < 64; b++)
 		if ((int32_t)b != f->backend && !(f->tried & (1ull << b)) &&
-		    !cs->backends[b].drained)
+		    !cs->backends[b].drained && !hc_is_down(h, f->service, (int32_t)b))
 			return (int32_t)b;
 	return -1;
 }
@@ -357,19 +361,25 @@ static int32_t untried_backend(const struct ruleset *rs, const struct flow *f,
  * tried, a new round starts with the one that failed last, so a service
  * with one backend left retries that one, as a kernel client would.
  * -1: nothing to try (every backend drained). */
-static int32_t next_backend(const struct ruleset *rs, struct flow *f)
+static int32_t next_backend(const struct dp_pub *pub, struct flow *f)
 {
+	const struct ruleset *rs = pub->rs;
 	const struct conf_service *cs = &rs_conf(rs)->services[f->service];
+	const struct dp_health *h = dp_health_load(pub);
 	uint32_t size;
 	const uint16_t *t = rs_maglev(rs, f->service, &size);
 	int32_t b;
 
 	if (t == NULL)
 		return -1;        /* every backend drained */
-	if ((b = untried_backend(rs, f, t, size)) >= 0)
+	if (h != NULL && f->service < h->n_svc && h->svc[f->service].maglev) {
+		t = h->svc[f->service].maglev;
+		size = h->svc[f->service].maglev_size;
+	}
+	if ((b = untried_backend(pub, f, t, size)) >= 0)
 		return b;
 	f->tried = f->backend >= 0 && f->backend < 64 ? 1ull << f->backend : 0;
-	if ((b = untried_backend(rs, f, t, size)) >= 0)
+	if ((b = untried_backend(pub, f, t, size)) >= 0)
 		return b;
 	if (f->backend >= 0 && (unsigned)f->backend < cs->n_backends &&
 	    !cs->backends[f->backend].drained)
@@ -381,6 +391,9 @@ void flow_connect_failed(struct worker *w, struct flow *f)
 {
 	const struct ruleset *rs = w->pub->rs;
 	const struct steer_conf *c = rs_conf(rs);
+	/* A SYN went out (a source port was taken): the backend failed it,
+	 * rather than our route to it. */
+	bool attempted = f->b.local_port != 0;
 
 	flow_put_sport(w, f);
 	if (f->gen != w->pub->generation && !rebind(w, f, c)) {
@@ -389,6 +402,9 @@ void flow_connect_failed(struct worker *w, struct flow *f)
 		flow_respond(w, f, 503);
 		return;
 	}
+	if (attempted && f->tunnel < 0)
+		hc_connect_failed(w->sh, dp_health_load(w->pub), f->service,
+				  f->backend);
 	if (f->tunnel >= 0) {
 		/* A dead tunnel fails open to the cluster, as Telepresence
 		 * does, unless the tunnel says otherwise. */
@@ -414,7 +430,7 @@ void flow_connect_failed(struct worker *w, struct flow *f)
 	if (f->backend >= 0 && f->backend < 64)
 		f->tried |= 1ull << f->backend;
 	/* f->tries attempts were made: the first and f->tries - 1 retries. */
-	int32_t next = f->tries <= cs->retries ? next_backend(rs, f) : -1;
+	int32_t next = f->tries <= cs->retries ? next_backend(w->pub, f) : -1;
 	if (next < 0 || (unsigned)next >= cs->n_backends) {
 		w->st.cnt[CNT_closed_connect_failed]++;
 		flow_respond(w, f, 503);

@@ -152,6 +152,9 @@ int flow_decide_rules(struct worker *w, struct flow *f)
 	if (r != 0)
 		return 503;
 	count_decision(w, &d);
+	/* Health checks may have taken the ruleset's pick out: the same
+	 * flow hash in the table without the down backends. */
+	d.backend = hc_pick(dp_health_load(w->pub), d.service, f->hash, d.backend);
 	f->service = (uint16_t)d.service;
 	f->intercept = d.intercept;
 	f->tunnel = d.tunnel;

@@ -21,6 +21,7 @@
 #include "flow.h"
 #include "http.h"
 #include "pkt.h"
+#include "publish.h"
 #include "stats.h"
 #include "tcp.h"
 
@@ -289,6 +290,9 @@ void tcp_backend_input(struct worker *w, struct seg *s)
 			count_drop(w, DROP_tcp_bad_flags, s->m);
 			return;
 		}
+		if (f->tunnel < 0 && f->gen == w->pub->generation)
+			hc_connected(w->sh, dp_health_load(w->pub), f->service,
+				     f->backend);
 		splice_established(w, f, s);
 		if (f->per_req)
 			req_on_leg(w, f);

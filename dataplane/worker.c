@@ -17,6 +17,7 @@
 
 #include "csum.h"
 #include "flow.h"
+#include "hc_table.h"
 #include "neigh.h"
 #include "pkt.h"
 #include "publish.h"
@@ -62,13 +63,15 @@ static void icmp_input(struct worker *w, struct rte_mbuf *m, unsigned port,
 	tx_send(w, port, m);
 }
 
+/* Frames the main lcore handles: ARP, and replies to its health checks
+ * (counted under FULL when its ring is full). */
 static void to_control(struct worker *w, struct rte_mbuf *m, unsigned port,
-		       uint32_t zone)
+		       uint32_t zone, enum steer_drop full)
 {
 	m->port = (uint16_t)port;
 	MBUF_ZONE(m) = zone;
 	if (rte_ring_enqueue(w->sh->ctrl_ring, m) != 0)
-		count_drop(w, DROP_arp_ring_full, m);
+		count_drop(w, full, m);
 }
 
 static void frame_input(struct worker *w, struct rte_mbuf *m, unsigned port,
@@ -167,6 +170,16 @@ static void tcp_input(struct worker *w, struct rte_mbuf *m, unsigned port,
 		const struct ruleset *rs = w->pub->rs;
 		int l = rs_listener_find(rs, rte_be_to_cpu_32(ip->dst_addr), dport);
 		unsigned owner;
+		if (l < 0 && dport >= HC_PORT_FIRST && is_port_ip(sh, ip->dst_addr)) {
+			/* A backend answering one of the main lcore's health
+			 * checks (a listener on such a port stays a listener:
+			 * the checks never take its port). */
+			if (hc_port_expects(sh, dport, ip->src_addr, th->src_port))
+				to_control(w, m, port, zone, DROP_health_ring_full);
+			else
+				count_drop(w, DROP_health_stray, m);
+			return;
+		}
 		if ((l >= 0 || !is_sport(sh, dport)) &&
 		    unlikely(client_misdirected(w, m, ip, th, &owner))) {
 			handoff(w, m, port, zone, owner);
@@ -284,7 +297,7 @@ static void frame_input(struct worker *w, struct rte_mbuf *m, unsigned port,
 	}
 	uint16_t type = rte_be_to_cpu_16(eth->ether_type);
 	if (type == RTE_ETHER_TYPE_ARP) {
-		to_control(w, m, port, zone);
+		to_control(w, m, port, zone, DROP_arp_ring_full);
 		return;
 	}
 	if (type != RTE_ETHER_TYPE_IPV4) {

@@ -243,7 +243,7 @@ void env_create(struct bench *b, uint32_t max_flows)
 	sh->conf = boot;
 	sh->n_workers = 1;
 	sh->n_ports = N_PORTS;
-	sh->ports_per_worker = (uint16_t)(65536 - SRC_PORT_FIRST);
+	sh->ports_per_worker = dp_ports_per_worker(1);
 	sh->qsbr = rte_zmalloc("bdp_qsbr", rte_rcu_qsbr_get_memsize(1), RTE_CACHE_LINE_SIZE);
 	sh->slot_name = calloc(STEER_MAX_SLOTS, sizeof(char *));
 	sh->slot_base = calloc(STEER_MAX_SLOTS, sizeof(uint64_t));

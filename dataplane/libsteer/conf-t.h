@@ -105,6 +105,21 @@ struct conf_backend {
 	int line;
 };
 
+/* Active health checks of a service's backends (services[].health). */
+#define CONF_HEALTH_PATH_MAX 200  /* the check request fits one segment */
+
+struct conf_health {
+	bool enabled;             /* the group is present */
+	char *path;               /* request target, starts with '/' */
+	char *host;               /* Host header; NULL: the backend's ip:port */
+	uint32_t interval_ms;     /* 100..3600000, default 1000 */
+	uint32_t timeout_ms;      /* 1..interval_ms - 1, default min(500, interval / 2) */
+	uint32_t rise;            /* 1..100, default 2 */
+	uint32_t fall;            /* 1..100, default 3 */
+	uint16_t port;            /* 0: the backend's own port */
+	int line;
+};
+
 struct conf_service {
 	char name[CONF_NAME_MAX];
 	struct conf_backend *backends;
@@ -112,6 +127,7 @@ struct conf_service {
 	uint32_t maglev_size;     /* prime >= 100 * n_backends; default 65537 */
 	uint32_t retries;         /* connect attempts after the first fails */
 	uint32_t queue_ms;        /* longest wait for a backend's connection */
+	struct conf_health health;
 	int line;
 };
 

@@ -20,6 +20,7 @@
 #include <libconfig.h>
 
 #include "conf.h"
+#include "conf_health.h"
 #include "conf_parse.h"
 #include "maglev.h"
 
@@ -360,7 +361,7 @@ static int load_maglev_size(struct conf_loader *l, const config_setting_t *e,
 static int load_services(struct conf_loader *l, const config_setting_t *root)
 {
 	static const char *const keys[] = { "name", "backends", "maglev_size",
-		"retries", "queue_ms", NULL };
+		"retries", "queue_ms", "health", NULL };
 	struct steer_conf *c = l->c;
 	config_setting_t *list;
 	unsigned n;
@@ -390,7 +391,8 @@ static int load_services(struct conf_loader *l, const config_setting_t *root)
 		    (rc = ld_get_u32(l, e, "retries", what, false, 0, CONF_RETRIES_MAX,
 				     &s->retries)) != 0 ||
 		    (rc = ld_get_u32(l, e, "queue_ms", what, false, 10, 600000,
-				     &s->queue_ms)) != 0)
+				     &s->queue_ms)) != 0 ||
+		    (rc = conf_load_health(l, e, s, what)) != 0)
 			return rc;
 	}
 	return LD_UNIQUE_NAMES(l, c->services, n, "service",
@@ -1078,8 +1080,10 @@ void conf_free(struct steer_conf *c)
 		free(li->routes);
 	}
 	free(c->listeners);
-	for (unsigned i = 0; i < c->n_services; i++)
+	for (unsigned i = 0; i < c->n_services; i++) {
 		free(c->services[i].backends);
+		conf_health_free(&c->services[i].health);
+	}
 	free(c->services);
 	free(c->tunnels);
 	for (unsigned i = 0; i < c->n_intercepts; i++) {

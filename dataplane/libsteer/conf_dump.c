@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "conf.h"
+#include "conf_health.h"
 #include "maglev.h"
 
 /* The growing output text. Errors (out of memory) are sticky. */
@@ -415,6 +416,12 @@ static void dump_services(struct out *o, const struct steer_conf *c,
 			out_uint(o, "retries", s->retries);
 		if (s->queue_ms != CONF_QUEUE_MS)
 			out_uint(o, "queue_ms", s->queue_ms);
+		/* written only when present, like a backend's drain */
+		char health[CONF_HEALTH_TEXT_MAX];
+		if (conf_health_format(&s->health, health, sizeof(health)) < 0)
+			o->failed = true;
+		else
+			out_puts(o, health);
 		out_puts(o, "\n    ");
 		list_begin(&bl, o, "    ", "backends");
 		for (unsigned j = 0; j < s->n_backends; j++) {

@@ -165,3 +165,58 @@ out:
 	free(cur);
 	return 0;
 }
+
+int maglev_remove(uint16_t *table, uint32_t size, const uint64_t *ids,
+		  const uint32_t *weights, unsigned n, const bool *gone)
+{
+	uint64_t *sub_ids;
+	uint32_t *sub_w;
+	uint16_t *map, *sub;
+	unsigned k = 0;
+	int ret = -ENOMEM;
+
+	if (table == NULL || ids == NULL || gone == NULL || n == 0 ||
+	    n > MAGLEV_MAX_BACKENDS)
+		return -EINVAL;
+	for (unsigned i = 0; i < n; i++)
+		k += !gone[i];
+	if (k == 0)
+		return -ENOENT;
+	if (k == n)
+		return 0;
+	sub_ids = malloc(sizeof(*sub_ids) * k);
+	sub_w = malloc(sizeof(*sub_w) * k);
+	map = malloc(sizeof(*map) * k);
+	sub = malloc(sizeof(*sub) * size);
+	if (sub_ids == NULL || sub_w == NULL || map == NULL || sub == NULL)
+		goto out;
+	k = 0;
+	for (unsigned i = 0; i < n; i++) {
+		if (gone[i])
+			continue;
+		sub_ids[k] = ids[i];
+		sub_w[k] = weights != NULL ? weights[i] : 1;
+		map[k++] = (uint16_t)i;
+	}
+	/* The survivors' own table decides where the gone backends' slots
+	 * go: their flows spread over the others by weight, and every node
+	 * that saw the same backends go reaches the same table. */
+	ret = maglev_build(sub, size, sub_ids, sub_w, k);
+	if (ret != 0)
+		goto out;
+	for (uint32_t s = 0; s < size; s++) {
+		if (table[s] >= n) {
+			ret = -EINVAL;    /* not a table of these backends */
+			goto out;
+		}
+	}
+	for (uint32_t s = 0; s < size; s++)
+		if (gone[table[s]])
+			table[s] = map[sub[s]];
+out:
+	free(sub_ids);
+	free(sub_w);
+	free(map);
+	free(sub);
+	return ret;
+}

@@ -24,6 +24,18 @@ uint32_t maglev_next_prime(uint32_t n);
 int maglev_build(uint16_t *table, uint32_t size, const uint64_t *ids,
 		 const uint32_t *weights, unsigned n);
 
+/* Take the backends with GONE[i] out of TABLE, a table maglev_build()
+ * filled from the same IDS, WEIGHTS and N, with the least disruption: only
+ * their slots change, each to the backend a build over the others alone
+ * puts there. A plain rebuild without them would also move a few percent
+ * of the others' slots (Maglev's population is only nearly minimal,
+ * section 3.4); this moves none, and undoing it (the same call with
+ * nothing gone) gives back the full build. Returns 0, -ENOENT when every
+ * backend is gone (TABLE untouched), -EINVAL or -ENOMEM.
+ * Allocates temporary memory: control plane only. */
+int maglev_remove(uint16_t *table, uint32_t size, const uint64_t *ids,
+		  const uint32_t *weights, unsigned n, const bool *gone);
+
 static inline uint16_t maglev_lookup(const uint16_t *table, uint32_t size,
 				     uint32_t hash)
 {

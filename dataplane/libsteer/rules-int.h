@@ -67,6 +67,10 @@ struct rs_service {
 	uint32_t global;          /* first global intercept, or RS_NONE */
 };
 
+/* Build SV's Maglev table over CS's backends that take new flows (not
+ * drained); NULL when there are none (rules_maglev.c). 0 or -errno. */
+int rs_maglev_build(const struct conf_service *cs, struct rs_service *sv);
+
 struct ruleset {
 	struct steer_conf *conf;
 

@@ -12,7 +12,6 @@
 #include <string.h>
 
 #include "conf.h"
-#include "maglev.h"
 #include "rules.h"
 #include "rules-int.h"
 
@@ -329,44 +328,11 @@ static int build_services(struct build *b)
 		const struct conf_service *cs = &c->services[s];
 		struct rs_service *sv = &rs->svc[s];
 
-		/* Maglev over the backends that take new flows: a drained
-		 * one keeps its flows (they hold their own address) but gets
-		 * no new ones. The table holds indexes into cs->backends. */
-		unsigned n_live = 0;
-		for (unsigned k = 0; k < cs->n_backends; k++)
-			n_live += !cs->backends[k].drained;
-		if (n_live > 0) {
-			uint64_t *ids = malloc(sizeof(*ids) * n_live);
-			uint32_t *w = malloc(sizeof(*w) * n_live);
-			uint16_t *map = malloc(sizeof(*map) * n_live);
-			sv->maglev_size = cs->maglev_size ? cs->maglev_size :
-				MAGLEV_DEFAULT_SIZE;
-			sv->maglev = malloc(sizeof(*sv->maglev) * sv->maglev_size);
-			int ret = -ENOMEM;
-			if (ids && w && map && sv->maglev) {
-				unsigned j = 0;
-				for (unsigned k = 0; k < cs->n_backends; k++) {
-					if (cs->backends[k].drained)
-						continue;
-					uint64_t a = ((uint64_t)cs->backends[k].ip << 16) |
-						     cs->backends[k].port;
-					ids[j] = shash_mix(a, 0x6d61676cu);
-					w[j] = cs->backends[k].weight;
-					map[j++] = (uint16_t)k;
-				}
-				ret = maglev_build(sv->maglev, sv->maglev_size, ids,
-						   w, n_live);
-				for (uint32_t e = 0; ret == 0 && e < sv->maglev_size; e++)
-					sv->maglev[e] = map[sv->maglev[e]];
-			}
-			free(ids);
-			free(w);
-			free(map);
-			if (ret != 0)
-				return ret == -ENOMEM ? ret :
-					fail(b, cs->line, "service '%s': cannot build Maglev table of size %u",
-					     cs->name, sv->maglev_size);
-		}
+		int ret = rs_maglev_build(cs, sv);
+		if (ret != 0)
+			return ret == -ENOMEM ? ret :
+				fail(b, cs->line, "service '%s': cannot build Maglev table of size %u",
+				     cs->name, sv->maglev_size);
 		sv->global = RS_NONE;
 		sv->icpts = malloc(sizeof(uint32_t) * (c->n_intercepts + 1));
 		if (sv->icpts == NULL)
@@ -648,13 +614,6 @@ void rs_free(struct ruleset *rs)
 const struct steer_conf *rs_conf(const struct ruleset *rs)
 {
 	return rs->conf;
-}
-
-const uint16_t *rs_maglev(const struct ruleset *rs, unsigned svc,
-			  uint32_t *size)
-{
-	*size = rs->svc[svc].maglev_size;
-	return rs->svc[svc].maglev;
 }
 
 int rs_listener_find(const struct ruleset *rs, uint32_t ip, uint16_t port)

@@ -3,6 +3,7 @@
 #ifndef STEER_RULES_H
 #define STEER_RULES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "conf-t.h"
@@ -44,8 +45,17 @@ int rs_decide(const struct ruleset *rs, struct rs_scratch *s,
 	      unsigned listener, const struct http_req *req,
 	      uint32_t flow_hash, struct rs_decision *d);
 
-/* Maglev table of service SVC (size entries of backend indexes). */
+/* Maglev table of service SVC (size entries of backend indexes), NULL
+ * when no backend takes new flows. */
 const uint16_t *rs_maglev(const struct ruleset *rs, unsigned svc,
 			  uint32_t *size);
+
+/* Service SVC's Maglev table with the backends DOWN[b] is true for (b an
+ * index into its backends) taken out, only their flows moving
+ * (maglev_remove()), into OUT (the size rs_maglev() gives). Returns 0,
+ * -ENOENT when every backend that takes new flows is down (OUT untouched),
+ * or -ENOMEM. Control plane only. */
+int rs_maglev_without(const struct ruleset *rs, unsigned svc,
+		      const bool *down, uint16_t *out);
 
 #endif

@@ -17,6 +17,8 @@
 #include <rte_ring.h>
 
 #include "conf.h"
+#include "ctrl_ring.h"
+#include "health.h"
 #include "publish.h"
 #include "rules.h"
 
@@ -250,23 +252,9 @@ void h_rx(struct h_env *e, unsigned wi, unsigned port, struct rte_mbuf *m)
 
 void h_control_poll(struct h_env *e)
 {
-	struct dp_shared *sh = e->sh;
-	void *objs[64];
-	unsigned n;
-
-	/* steerd.c control_poll(), verbatim in behaviour */
-	while ((n = rte_ring_dequeue_burst(sh->ctrl_ring, objs, 64, NULL)) > 0) {
-		for (unsigned i = 0; i < n; i++) {
-			uintptr_t v = (uintptr_t)objs[i];
-			if (v & 1)
-				neigh_request(sh, (uint32_t)(v >> 41),
-					      (uint32_t)(v >> 1),
-					      (unsigned)(v >> 33) & 0xff);
-			else
-				neigh_input(sh, objs[i],
-					    MBUF_ZONE((struct rte_mbuf *)objs[i]));
-		}
-	}
+	/* what steerd's main loop does, on the test's clock */
+	while (ctrl_ring_poll(e->sh, e->t0 + e->now) > 0)
+		;
 }
 
 void h_tick(struct h_env *e)
@@ -368,7 +356,7 @@ struct h_env *h_env_new(const struct h_params *pp)
 	sh->n_workers = e->p.workers;
 	sh->n_ports = 2;
 	sh->ports_per_worker = e->p.ports_per_worker ? e->p.ports_per_worker :
-			       (uint16_t)((65536 - SRC_PORT_FIRST) / e->p.workers);
+			       dp_ports_per_worker(e->p.workers);
 	sh->ports[0] = (struct port_info){ .port_id = 0,
 		.ip = rte_cpu_to_be_32(H_EDGE_IP),
 		.mask = rte_cpu_to_be_32(0xffffff00u), .mac = h_edge_mac,
@@ -408,6 +396,7 @@ struct h_env *h_env_new(const struct h_params *pp)
 		w->now = e->t0;
 		w->wheel_now = e->t0;
 	}
+	assert_int_equal(health_init(sh), 0);
 	/* the boot ruleset is publication 1, as in steerd */
 	if (dp_publish(sh, e->rs, err, sizeof(err)) != 0) {
 		print_error("harness: dp_publish: %s\n", err);
@@ -504,6 +493,7 @@ void h_env_free(struct h_env *e)
 	rte_ring_free(sh->ctrl_ring);
 	rte_free(sh->neigh);
 	dp_publish_fini(sh);      /* frees the running ruleset */
+	health_fini(sh);
 	conf_free((struct steer_conf *)sh->conf);
 	rte_free(sh->qsbr);
 	rte_mempool_free(e->pool);

@@ -87,7 +87,7 @@ struct h_params {
 	bool per_request;         /* listener routing = "request" (default
 				   * here: "connection", one decision per
 				   * connection, as these tables were written) */
-	uint16_t ports_per_worker;/* default (65536 - 1024) / workers */
+	uint16_t ports_per_worker;/* default dp_ports_per_worker() */
 	const char *web_backends; /* service web's backends list (libconfig);
 				   * default .10 and .11 */
 	const char *syn_cookies;  /* "auto" (default), "always", "never" */
@@ -147,7 +147,8 @@ void h_rx(struct h_env *e, unsigned wi, unsigned port, struct rte_mbuf *m);
  * workers again so frames the control path queued go out. */
 void h_tick(struct h_env *e);
 
-/* The main lcore's control_poll() (steerd.c), on the test thread. */
+/* The main lcore's control ring (ctrl_ring_poll()), on the test thread,
+ * until it is empty. */
 void h_control_poll(struct h_env *e);
 
 /* Move captured frames into e->q (in worker, then emission, order). */

@@ -238,6 +238,7 @@ static const struct req_case req_cases[] = {
 	{ { "tunnel", "remove", "bob" },
 	  "{\"cmd\":\"tunnel.remove\",\"name\":\"bob\"}", "tunnel remove" },
 	{ { "tunnel", "list" }, "{\"cmd\":\"tunnel.list\"}", "tunnel list" },
+	{ { "backend", "list" }, "{\"cmd\":\"backend.list\"}", "backend list" },
 
 	{ { "backend", "add", "web", "198.18.1.10:8080" },
 	  "{\"cmd\":\"backend.add\",\"service\":\"web\","
@@ -534,8 +535,10 @@ static const struct bad_case bad_cases[] = {
 	{ { "tunnel", "list", "x" }, U, "tunnel list: unexpected argument",
 	  "list takes nothing" },
 
-	{ { "backend" }, U, "backend: missing sub-command (add, remove, drain)",
+	{ { "backend" }, U, "backend: missing sub-command (add, remove, drain, list)",
 	  "noun alone" },
+	{ { "backend", "list", "web" }, U, "backend list: unexpected argument",
+	  "backend list takes nothing" },
 	{ { "backend", "enable" }, U, "backend: unknown sub-command 'enable'",
 	  "unknown verb" },
 	{ { "backend", "add" }, U, "backend add: missing SERVICE and IP:PORT",
@@ -766,6 +769,20 @@ struct render_case {
 	"{\"name\":\"carol\",\"type\":\"vxlan\",\"target\":\"10.99.0.2:8080\"," \
 	"\"remote\":\"192.0.2.7\",\"vni\":42,\"source\":\"10.99.0.1\",\"fail_open\":false}]}"
 
+#define BE_LIST "{\"ok\":true,\"backends\":[" \
+	"{\"service\":\"web\",\"address\":\"198.18.1.10:8080\",\"weight\":1,\"drain\":false," \
+	"\"state\":\"down\",\"checked\":true,\"consecutive_failures\":3," \
+	"\"consecutive_successes\":0,\"checks\":12,\"check_failures\":3,\"downs\":1," \
+	"\"last_failure\":{\"reason\":\"status\",\"status\":500,\"ago_ms\":3250}}," \
+	"{\"service\":\"web\",\"address\":\"198.18.1.11:8080\",\"weight\":2,\"drain\":true," \
+	"\"state\":\"up\",\"checked\":true,\"consecutive_failures\":0," \
+	"\"consecutive_successes\":12,\"checks\":12,\"check_failures\":1,\"downs\":0," \
+	"\"last_failure\":{\"reason\":\"timeout\",\"ago_ms\":125000}}," \
+	"{\"service\":\"api\",\"address\":\"198.18.1.12:8080\",\"weight\":1,\"drain\":false," \
+	"\"state\":\"unchecked\",\"checked\":false,\"consecutive_failures\":0," \
+	"\"consecutive_successes\":0,\"checks\":0,\"check_failures\":0,\"downs\":0," \
+	"\"last_failure\":null}]}"
+
 #define FLOWS "{\"ok\":true,\"flows\":[" \
 	"{\"worker\":0,\"client\":\"198.18.0.100:40000\",\"listener\":\"web\"," \
 	"\"state\":\"spliced\",\"service\":\"web\",\"intercept\":\"alice-web\"," \
@@ -853,6 +870,14 @@ static const struct render_case render_cases[] = {
 	  -1, { "tunnel 'bob' is used by intercept 'alice-web'" }, { NULL },
 	  "remove refused while in use" },
 
+	{ "backend.list", BE_LIST, 0,
+	  { "SERVICE  ADDRESS           STATE      DRAIN  FAILS  OKS  CHECKS  LAST_FAILURE",
+	    "web      198.18.1.10:8080  down       no     3      0    12      status 500, 3.2s ago",
+	    "web      198.18.1.11:8080  up         yes    0      12   12      timeout, 2m05s ago",
+	    "api      198.18.1.12:8080  unchecked  no     0      0    0       -" },
+	  { NULL }, "states, a bad status with its code, no failure as '-'" },
+	{ "backend.list", "{\"ok\":true,\"backends\":[]}", 0, { "no backends" },
+	  { NULL }, "no backends" },
 	{ "backend.add", "{\"ok\":true,\"generation\":5}", 0,
 	  { "backend added (generation 5)" }, { NULL }, "backend add" },
 	{ "backend.remove", "{\"ok\":true,\"generation\":6}", 0,
@@ -961,10 +986,11 @@ static void sample_responses_render_for_humans(void **state)
 static void every_truncated_response_is_refused_cleanly(void **state)
 {
 	static const char *const samples[] = {
-		STATUS_OK, STATS_PW, IC_LIST, TUN_LIST, FLOWS,
+		STATUS_OK, STATS_PW, IC_LIST, TUN_LIST, FLOWS, BE_LIST,
 	};
 	static const char *const cmds[] = {
 		"status", "stats", "intercept.list", "tunnel.list", "flows",
+		"backend.list",
 	};
 
 	(void)state;
@@ -1084,7 +1110,7 @@ static void usage_names_every_command(void **state)
 		"--path-regex", "--preview", "intercept remove", "intercept list",
 		"tunnel add NAME --type direct", "--type vxlan", "--no-fail-open",
 		"tunnel remove", "tunnel list", "backend add", "--weight",
-		"backend remove", "backend drain", "reload [FILE]",
+		"backend remove", "backend drain", "backend list", "reload [FILE]",
 		"file it was started with", "dump", "watch FILE",
 		"flows [--limit N]", "check FILE", "STEER_SOCKET",
 		"/run/steer/steer.sock", "--timeout", "--json",

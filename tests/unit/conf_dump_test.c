@@ -37,7 +37,9 @@ static const char rich[] =
 	"services = ( { name = \"web\"; maglev_size = 101; retries = 0; queue_ms = 600000;\n"
 	"  backends = ( { address = \"198.18.1.10:8080\"; weight = 1000; drain = true;\n"
 	"                 max_conns = 1000000; max_queue = 0; } ); },\n"
-	"  { name = \"api\"; backends = []; } );\n"
+	"  { name = \"api\"; backends = [];\n"
+	"    health = { path = \"/h\\\"z?full=1\"; interval_ms = 100; timeout_ms = 99; rise = 100; fall = 1;\n"
+	"               port = 65535; host = \"API.example.test\"; }; } );\n"
 	"tunnels = ( { name = \"t\"; type = \"direct\"; target = \"198.18.1.21:9000\"; fail_open = false; },\n"
 	"  { name = \"v\"; type = \"vxlan\"; remote = \"198.18.0.20\"; vni = 16777215;\n"
 	"    source = \"198.19.0.1\"; target = \"198.19.0.2:8080\"; } );\n"
@@ -124,6 +126,12 @@ static bool service_equal(const struct conf_service *a,
 	     a->name, a->retries, b->retries);
 	DIFF(a->queue_ms != b->queue_ms, "service %s queue_ms %u vs %u",
 	     a->name, a->queue_ms, b->queue_ms);
+	const struct conf_health *ha = &a->health, *hb = &b->health;
+	DIFF(ha->enabled != hb->enabled || !str_eq(ha->path, hb->path) ||
+	     !str_eq(ha->host, hb->host) || ha->interval_ms != hb->interval_ms ||
+	     ha->timeout_ms != hb->timeout_ms || ha->rise != hb->rise ||
+	     ha->fall != hb->fall || ha->port != hb->port,
+	     "service %s health", a->name);
 	DIFF(a->n_backends != b->n_backends, "service %s: %u vs %u backends",
 	     a->name, a->n_backends, b->n_backends);
 	for (unsigned j = 0; j < a->n_backends; j++) {
@@ -371,7 +379,44 @@ static void every_optional_key_and_special_string_round_trips(void **state)
 	assert_int_equal(r->dataplane.timeouts.syn_rto_ms, 60000);
 	assert_int_equal(r->listeners[0].routing, CONF_ROUTING_REQUEST);
 	assert_int_equal(r->listeners[1].routing, CONF_ROUTING_CONNECTION);
+	const struct conf_health *h = &r->services[1].health;
+	assert_true(h->enabled);
+	assert_false(r->services[0].health.enabled);
+	assert_string_equal(h->path, "/h\"z?full=1");
+	assert_string_equal(h->host, "api.example.test");
+	assert_int_equal(h->interval_ms, 100);
+	assert_int_equal(h->timeout_ms, 99);
+	assert_int_equal(h->rise, 100);
+	assert_int_equal(h->fall, 1);
+	assert_int_equal(h->port, 65535);
 	conf_free(r);
+	conf_free(c);
+}
+
+/* A service's health group is written with every key when present (its
+ * defaults included) and not at all when absent, so dumps of configs
+ * without it stay what they were. */
+static void health_is_written_whole_and_only_when_present(void **state)
+{
+	static const char text[] =
+		"dataplane = { };\n"
+		"ports = ( { name = \"edge\"; device = \"net_null0\"; address = \"198.18.0.1/24\"; } );\n"
+		"listeners = ( { name = \"web\"; address = \"198.18.0.1:80\"; default_service = \"web\"; } );\n"
+		"services = ( { name = \"web\"; health = { path = \"/healthz\"; };\n"
+		"  backends = ( { address = \"198.18.1.10:8080\"; } ); },\n"
+		"  { name = \"api\"; } );\n";
+	struct steer_conf *c = load_text(text);
+	char *t = conf_dump(c, NULL, NULL, 0);
+
+	(void)state;
+	assert_non_null(t);
+	assert_non_null(strstr(t, "{ name = \"web\"; maglev_size = 65537; health = { path = \"/healthz\";"
+				  " interval_ms = 1000; timeout_ms = 500; rise = 2; fall = 3; };\n"));
+	assert_non_null(strstr(t, "{ name = \"api\"; maglev_size = 65537;\n"));
+	assert_null(strstr(t, "port ="));
+	assert_null(strstr(t, "host ="));
+	free(t);
+	assert_round_trip(c);
 	conf_free(c);
 }
 
@@ -959,6 +1004,7 @@ int main(void)
 		cmocka_unit_test(minimal_config_round_trips_with_defaults_written),
 		cmocka_unit_test(every_optional_key_and_special_string_round_trips),
 		cmocka_unit_test(dump_writes_names_as_stored_and_escapes_strings),
+		cmocka_unit_test(health_is_written_whole_and_only_when_present),
 		cmocka_unit_test(listener_routing_is_written_only_when_not_the_default),
 		cmocka_unit_test(connect_policy_keys_are_written_only_when_not_the_default),
 		cmocka_unit_test(large_config_with_10000_intercepts_round_trips),

@@ -252,6 +252,37 @@ static const struct bad_case bad_cases[] = {
 	{ DP PORT LSN "services = ( { name = \"web\"; backends = (\n"
 	  "  { address = \"198.18.1.10:80\"; maxconn = 4; } ); } );\n",
 	  "t.conf:5: unknown key 'maxconn' in backend #1 of service 'web'", "HAProxy's spelling" },
+	/* services[].health */
+	{ DP PORT LSN "services = ( { name = \"web\"; health = ( { path = \"/h\"; } ); } );\n",
+	  "t.conf:4: 'health' must be a group", "health is a group" },
+	{ DP PORT LSN "services = ( { name = \"web\"; health = { interval_ms = 1000; }; } );\n",
+	  "t.conf:4: missing 'path' in health of service 'web'", "the check needs a path" },
+	{ DP PORT LSN "services = ( { name = \"web\"; health = { path = \"/h\"; intervl_ms = 1000; }; } );\n",
+	  "t.conf:4: unknown key 'intervl_ms' in health of service 'web'", "typo in health" },
+	{ DP PORT LSN "services = ( { name = \"web\"; health = { path = \"healthz\"; }; } );\n",
+	  "t.conf:4: invalid 'path' \"healthz\": must start with '/'", "an origin-form target" },
+	{ DP PORT LSN "services = ( { name = \"web\"; health = { path = \"/a b\"; }; } );\n",
+	  "must not contain spaces", "no space in a request-target" },
+	{ DP PORT LSN "services = ( { name = \"web\"; health = { path = \"/a#b\"; }; } );\n",
+	  "must not contain '#'", "no fragment" },
+	{ DP PORT LSN "services = ( { name = \"web\"; health = { path = \"/" A16 A16 A16 A16 A16 A16 A16 A16 A16 A16 A16 A16 A16 "\"; }; } );\n",
+	  "must be at most 200 characters", "the request fits one segment" },
+	{ DP PORT LSN "services = ( { name = \"web\"; health = { path = \"/h\"; interval_ms = 99; }; } );\n",
+	  "t.conf:4: 'interval_ms' must be between 100 and 3600000 (got 99)", "interval too short" },
+	{ DP PORT LSN "services = ( { name = \"web\"; health = { path = \"/h\"; interval_ms = 1000; timeout_ms = 1000; }; } );\n",
+	  "t.conf:4: 'timeout_ms' must be between 1 and 999 (got 1000)", "the timeout ends before the next check" },
+	{ DP PORT LSN "services = ( { name = \"web\"; health = { path = \"/h\"; timeout_ms = 0; }; } );\n",
+	  "t.conf:4: 'timeout_ms' must be between 1 and 999 (got 0)", "zero timeout" },
+	{ DP PORT LSN "services = ( { name = \"web\"; health = { path = \"/h\"; rise = 0; }; } );\n",
+	  "t.conf:4: 'rise' must be between 1 and 100 (got 0)", "rise at least 1" },
+	{ DP PORT LSN "services = ( { name = \"web\"; health = { path = \"/h\"; fall = 101; }; } );\n",
+	  "t.conf:4: 'fall' must be between 1 and 100 (got 101)", "fall at most 100" },
+	{ DP PORT LSN "services = ( { name = \"web\"; health = { path = \"/h\"; port = 0; }; } );\n",
+	  "t.conf:4: 'port' must be between 1 and 65535 (got 0)", "check port" },
+	{ DP PORT LSN "services = ( { name = \"web\"; health = { path = \"/h\"; host = \"a..b\"; }; } );\n",
+	  "t.conf:4: invalid 'host' \"a..b\"", "Host header is a host name" },
+	{ DP PORT LSN "services = ( { name = \"web\"; health = { path = \"/h\"; rise = true; }; } );\n",
+	  "t.conf:4: 'rise' must be an integer", "rise is an integer" },
 
 	/* tunnels */
 	{ BASE "tunnels = ( { name = \"t\"; type = \"gre\"; target = \"198.18.1.21:9000\"; } );\n",
@@ -724,6 +755,51 @@ static void listener_routing_defaults_to_request_and_takes_either_value(void **s
 
 /* 700 backends need a table of >= 70000 slots: the default grows to the
  * next prime rather than failing. */
+/* Every key of health but path has a default; the default timeout stays
+ * below a short interval. */
+static void health_keys_load_with_their_defaults(void **state)
+{
+	static const struct {
+		const char *group;
+		uint32_t interval, timeout, rise, fall;
+		uint16_t port;
+		const char *host;
+		const char *why;
+	} cases[] = {
+		{ "{ path = \"/healthz\"; }", 1000, 500, 2, 3, 0, NULL, "defaults" },
+		{ "{ path = \"/\"; interval_ms = 200; }", 200, 100, 2, 3, 0, NULL,
+		  "the default timeout is half a short interval" },
+		{ "{ path = \"/h?x=1\"; interval_ms = 5000; timeout_ms = 4999; rise = 1;"
+		  " fall = 100; port = 9000; host = \"Web.Example.Test\"; }",
+		  5000, 4999, 1, 100, 9000, "web.example.test", "every key given" },
+	};
+	char text[1024], err[256];
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		snprintf(text, sizeof(text), DP PORT LSN
+			 "services = ( { name = \"web\"; health = %s; }, { name = \"api\"; } );\n",
+			 cases[i].group);
+		struct steer_conf *c = load(text, err, sizeof(err));
+		if (c == NULL)
+			fail_msg("%s: %s", cases[i].why, err);
+		const struct conf_health *h = &c->services[0].health;
+		assert_true(h->enabled);
+		assert_false(c->services[1].health.enabled);
+		assert_int_equal(h->interval_ms, cases[i].interval);
+		assert_int_equal(h->timeout_ms, cases[i].timeout);
+		assert_int_equal(h->rise, cases[i].rise);
+		assert_int_equal(h->fall, cases[i].fall);
+		assert_int_equal(h->port, cases[i].port);
+		if (cases[i].host)
+			assert_string_equal(h->host, cases[i].host);
+		else
+			assert_null(h->host);
+		assert_int_equal(h->line, 4);
+		conf_free(c);
+	}
+}
+
 static void many_backends_grow_the_default_maglev_size(void **state)
 {
 	size_t cap = 64 * 1024, len;
@@ -1047,6 +1123,7 @@ int main(void)
 		cmocka_unit_test(every_invalid_config_is_rejected_with_file_and_line),
 		cmocka_unit_test(optional_keys_are_parsed_and_names_lowercased),
 		cmocka_unit_test(listener_routing_defaults_to_request_and_takes_either_value),
+		cmocka_unit_test(health_keys_load_with_their_defaults),
 		cmocka_unit_test(many_backends_grow_the_default_maglev_size),
 		cmocka_unit_test(first_duplicate_in_file_order_is_reported),
 		cmocka_unit_test(demo_config_loads_with_every_field),

@@ -476,6 +476,108 @@ static void adding_a_backend_moves_little_else(void **state)
 	}
 }
 
+/* Health checks take a backend out with maglev_remove(): only its own
+ * slots change, and they spread over the others by weight. (Putting it
+ * back is starting again from the full table.) */
+static void removing_a_backend_for_health_moves_only_its_slots(void **state)
+{
+	static const uint32_t w[] = { 1, 2, 3, 4, 1, 1, 1, 1, 1, 1 };
+	uint64_t ids[10];
+	bool gone[10];
+
+	(void)state;
+	fill_ids(ids, 10);
+	for (unsigned weighted = 0; weighted < 2; weighted++) {
+		const uint32_t *wt = weighted ? w : NULL;
+		for (unsigned k = 0; k < 10; k++) {
+			uint32_t size = MAGLEV_DEFAULT_SIZE;
+			uint16_t *full = table_new(size), *t = table_new(size);
+			unsigned got[10] = { 0 }, had[10] = { 0 };
+
+			assert_int_equal(maglev_build(full, size, ids, wt, 10), 0);
+			memcpy(t, full, size * sizeof(*t));
+			memset(gone, 0, sizeof(gone));
+			gone[k] = true;
+			assert_int_equal(maglev_remove(t, size, ids, wt, 10, gone), 0);
+			for (uint32_t s = 0; s < size; s++) {
+				had[full[s]]++;
+				got[t[s]]++;
+				if (full[s] != k && t[s] != full[s])
+					fail_msg("backend %u out: slot %u moved from %u to %u",
+						 k, s, full[s], t[s]);
+			}
+			assert_int_equal(got[k], 0);
+			/* each survivor takes about its weight's part of k's
+			 * slots: within 1% of the table of its fair share */
+			double sum_w = 0;
+			for (unsigned i = 0; i < 10; i++)
+				sum_w += i == k ? 0 : (wt ? wt[i] : 1);
+			for (unsigned i = 0; i < 10; i++) {
+				if (i == k)
+					continue;
+				double want = (wt ? wt[i] : 1) / sum_w;
+				double share = (double)got[i] / size;
+				if (share - want > 0.01 || want - share > 0.01)
+					fail_msg("backend %u out: %u has %.4f, want %.4f",
+						 k, i, share, want);
+				assert_true(got[i] >= had[i]);
+			}
+			/* nothing gone: nothing moves */
+			memcpy(t, full, size * sizeof(*t));
+			memset(gone, 0, sizeof(gone));
+			assert_int_equal(maglev_remove(t, size, ids, wt, 10, gone), 0);
+			assert_memory_equal(t, full, size * sizeof(*t));
+			free(full);
+			free(t);
+		}
+	}
+}
+
+/* Two backends out at once, in either order of going: the same table as
+ * both out together, and still only their slots moved. */
+static void removing_two_backends_moves_only_theirs(void **state)
+{
+	uint64_t ids[5];
+	bool gone[5] = { false, true, false, true, false };
+	uint32_t size = 1009;
+	uint16_t *full = table_new(size), *t = table_new(size);
+
+	(void)state;
+	fill_ids(ids, 5);
+	assert_int_equal(maglev_build(full, size, ids, NULL, 5), 0);
+	memcpy(t, full, size * sizeof(*t));
+	assert_int_equal(maglev_remove(t, size, ids, NULL, 5, gone), 0);
+	for (uint32_t s = 0; s < size; s++) {
+		assert_true(t[s] != 1 && t[s] != 3);
+		if (full[s] != 1 && full[s] != 3)
+			assert_int_equal(t[s], full[s]);
+	}
+	free(full);
+	free(t);
+}
+
+static void removing_every_backend_is_refused(void **state)
+{
+	uint64_t ids[3];
+	bool all[3] = { true, true, true }, none[3] = { false, false, false };
+	uint16_t t[101], copy[101];
+
+	(void)state;
+	fill_ids(ids, 3);
+	assert_int_equal(maglev_build(t, 101, ids, NULL, 3), 0);
+	memcpy(copy, t, sizeof(t));
+	assert_int_equal(maglev_remove(t, 101, ids, NULL, 3, all), -ENOENT);
+	assert_memory_equal(t, copy, sizeof(t));
+	assert_int_equal(maglev_remove(t, 101, ids, NULL, 3, none), 0);
+	assert_memory_equal(t, copy, sizeof(t));
+	assert_int_equal(maglev_remove(NULL, 101, ids, NULL, 3, none), -EINVAL);
+	assert_int_equal(maglev_remove(t, 101, ids, NULL, 0, none), -EINVAL);
+	/* a table that is not of these backends */
+	t[7] = 3;
+	all[0] = false;
+	assert_int_equal(maglev_remove(t, 101, ids, NULL, 3, all), -EINVAL);
+}
+
 /* ---- lookup ---- */
 
 static void lookup_spreads_hashes_by_weight(void **state)
@@ -517,6 +619,9 @@ int main(void)
 		cmocka_unit_test(is_prime_agrees_with_a_sieve),
 		cmocka_unit_test(bad_arguments_are_rejected),
 		cmocka_unit_test(every_slot_names_a_backend_and_every_backend_appears),
+		cmocka_unit_test(removing_a_backend_for_health_moves_only_its_slots),
+		cmocka_unit_test(removing_two_backends_moves_only_theirs),
+		cmocka_unit_test(removing_every_backend_is_refused),
 		cmocka_unit_test(shares_follow_weights_within_one_percent),
 		cmocka_unit_test(table_as_small_as_the_backend_count_gives_one_slot_each),
 		cmocka_unit_test(the_largest_backend_count_fits),

@@ -1,4 +1,5 @@
 /* Rule engine: compile errors and decisions, table-driven. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -331,6 +332,56 @@ static void drained_backends_get_no_new_flows(void **state)
 	rs_free(rs);
 }
 
+/* Health checks take a down backend out of its service's table: only the
+ * slots it held change, a drained backend stays out, and with every
+ * backend down there is no table to give. */
+static void down_backend_leaves_the_table_and_only_its_slots_move(void **state)
+{
+	(void)state;
+	char err[512];
+	const char *text =
+		"dataplane = { workers = 1; };\n"
+		"ports = ( { name = \"edge\"; device = \"net_null0\"; address = \"198.18.0.1/24\"; } );\n"
+		"listeners = ( { name = \"web\"; address = \"198.18.0.1:80\"; default_service = \"web\"; } );\n"
+		"services = ( { name = \"web\"; backends = ( { address = \"198.18.1.10:8080\"; drain = true; },\n"
+		"  { address = \"198.18.1.11:8080\"; }, { address = \"198.18.1.12:8080\"; weight = 2; },\n"
+		"  { address = \"198.18.1.13:8080\"; } ); } );\n";
+	struct ruleset *rs = compile_text(text, err, sizeof(err));
+	if (rs == NULL)
+		fail_msg("%s", err);
+	uint32_t size;
+	const uint16_t *base = rs_maglev(rs, 0, &size);
+	uint16_t *t = malloc(sizeof(*t) * size);
+	assert_non_null(t);
+
+	bool down[4] = { false, false, true, false };
+	assert_int_equal(rs_maglev_without(rs, 0, down, t), 0);
+	unsigned n[4] = { 0 }, moved = 0;
+	for (uint32_t e = 0; e < size; e++) {
+		n[t[e]]++;
+		if (base[e] != 2)
+			assert_int_equal(t[e], base[e]);
+		else
+			moved++;
+	}
+	assert_int_equal(n[0], 0);
+	assert_int_equal(n[2], 0);
+	assert_true(moved > size / 3);          /* weight 2 of 4: about half */
+	assert_true(n[1] > size / 3 && n[3] > size / 3);
+
+	/* the drained one being "down" changes nothing */
+	bool drained_down[4] = { true, false, false, false };
+	assert_int_equal(rs_maglev_without(rs, 0, drained_down, t), 0);
+	assert_memory_equal(t, base, sizeof(*t) * size);
+
+	bool all[4] = { false, true, true, true };
+	memset(t, 0xab, sizeof(*t) * size);
+	assert_int_equal(rs_maglev_without(rs, 0, all, t), -ENOENT);
+	assert_int_equal(t[0], 0xabab);
+	free(t);
+	rs_free(rs);
+}
+
 static void listener_lookup_by_address(void **state)
 {
 	struct fixture *f = *state;
@@ -525,6 +576,7 @@ int main(void)
 		cmocka_unit_test(service_without_backends_has_no_target),
 		cmocka_unit_test(tunnel_decisions_carry_a_fail_open_backend),
 		cmocka_unit_test(cluster_backends_follow_maglev),
+		cmocka_unit_test(down_backend_leaves_the_table_and_only_its_slots_move),
 		cmocka_unit_test(listener_lookup_by_address),
 		cmocka_unit_test(scratch_too_small_is_refused),
 	};
