@@ -5,6 +5,9 @@
 # queues cannot take; the router retransmits its SYN (doubling from
 # syn_rto_ms) and retries, as a kernel client would, so every request is
 # answered and none gets a 503. Two rounds with one worker, one with two.
+# (A backend kernel whose accept queue is full also drops the handshake's
+# last ACK and retransmits its SYN-ACK seconds later: some requests take
+# that long, for a kernel client too; the clients wait up to 60 s.)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 needs_steerd "the router's connect policy"
@@ -16,13 +19,16 @@ done
 
 burst() {                 # burst ROUND-NAME
 	local sum ok
-	sum=$(client_many --count 300 --hold --sources 198.18.0.10-20 --timeout 30 \
+	sum=$(client_many --count 300 --hold --sources 198.18.0.10-20 --timeout 60 \
 		--plan '{"path": "/", "expect": ["web-a", "web-b"]}')
 	ok=$(json_get "$sum" ok)
 	if [ "$ok" = 300 ]; then
 		pass "$1: 300/300 answered by web-a/web-b in $(json_get "$sum" elapsed_s) s"
 	else
 		fail "$1: ${ok:-0}/300 answered; first failures: $(json_get "$sum" failures)"
+		steerctl_run flows --limit 10 2>&1 | sed 's/^/      /'
+		steerctl_run backend list 2>&1 | sed 's/^/      /'
+		steerctl_run stats 2>&1 | sed 's/^/      /'
 	fi
 }
 
