@@ -377,6 +377,12 @@ static void frame_input(struct gen *g, unsigned port, struct rte_mbuf *m,
 		rte_pktmbuf_free(m);
 		return;
 	}
+	/* The router's answers to the flood's spoofed sources: counted,
+	 * never answered, not even by ARP (plays() knows none of them). */
+	if (port == PORT_EDGE && !vx && gen_flood_dst(g, ip->dst_addr)) {
+		gen_flood_input(g, m, ip, tot - ihl);
+		return;
+	}
 	if (!plays(g, port, ip->dst_addr, vx))
 		goto drop;
 	if (ip->next_proto_id == IPPROTO_TCP) {

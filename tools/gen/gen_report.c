@@ -19,11 +19,82 @@ void gen_report_progress(const struct gen *g, const struct gen_stats *prev,
 {
 	const struct gen_stats *st = &g->st;
 
-	fprintf(stderr, "cps %8.0f  rps %8.0f  goodput %6.3f Gbit/s  active %6u  errors %" PRIu64 "  misroutes %" PRIu64 "\n",
+	fprintf(stderr, "cps %8.0f  rps %8.0f  goodput %6.3f Gbit/s  active %6u  errors %" PRIu64 "  misroutes %" PRIu64,
 		(double)(st->conns_done - prev->conns_done) / secs,
 		(double)(st->responses - prev->responses) / secs,
 		(double)(st->rx_bytes - prev->rx_bytes) * 8 / secs / 1e9,
 		g->c_active, gen_errors(st), st->misroutes);
+	if (g->conf->run.syn_flood)
+		fprintf(stderr, "  flood %8.0f/s synacks %8.0f/s",
+			(double)(st->flood.syns_sent - prev->flood.syns_sent) / secs,
+			(double)(st->flood.synacks_seen - prev->flood.synacks_seen) / secs);
+	fputc('\n', stderr);
+}
+
+static uint64_t legit_attempted(const struct gen_stats *st)
+{
+	return st->legit_ok + st->legit_failed;
+}
+
+static void legit_text(const struct gen *g)
+{
+	const struct gen_stats *st = &g->st;
+	char buf[128];
+
+	gen_success_format(buf, sizeof(buf), st->legit_ok, legit_attempted(st));
+	printf("%s\n", buf);
+}
+
+/* How long the flood ran, and its SYNs a second over that time. */
+static double flood_secs(const struct gen *g)
+{
+	if (g->conf->run.syn_flood == 0)
+		return 0.0;
+	return (double)(g->flooding ? g->now_ms - g->flood_ms : g->flood_ms) / 1000.0;
+}
+
+static double flood_rate(const struct gen *g)
+{
+	double s = flood_secs(g);
+	return s > 0 ? (double)g->st.flood.syns_sent / s : 0.0;
+}
+
+static void attacks_text(const struct gen *g)
+{
+	const struct gen_run *r = &g->conf->run;
+	const struct gen_flood_stats *f = &g->st.flood;
+	char src[24];
+
+	if (r->syn_flood) {
+		gen_cidr_format(&r->flood_src, src, sizeof(src));
+		printf("syn flood    from %s at %u/s: syns_sent %" PRIu64 " in %.1f s (%.0f/s)"
+		       "  synacks_seen %" PRIu64 "  rsts_seen %" PRIu64 "  other_seen %" PRIu64
+		       "  tx_dropped %" PRIu64 "  alloc_failed %" PRIu64 "  refused %" PRIu64 "\n",
+		       src, r->syn_flood, f->syns_sent, flood_secs(g), flood_rate(g),
+		       f->synacks_seen, f->rsts_seen, f->other_seen, f->tx_dropped,
+		       f->alloc_failed, f->refused);
+	}
+}
+
+static void attacks_json(const struct gen *g)
+{
+	const struct gen_run *r = &g->conf->run;
+	const struct gen_stats *st = &g->st;
+	const struct gen_flood_stats *f = &st->flood;
+	uint64_t att = legit_attempted(st);
+	unsigned pm = gen_success_permille(st->legit_ok, att);
+	char src[24];
+
+	gen_cidr_format(&r->flood_src, src, sizeof(src));
+	printf("\"legit\":{\"attempted\":%" PRIu64 ",\"succeeded\":%" PRIu64
+	       ",\"success_pct\":%u.%u},", att, st->legit_ok, pm / 10, pm % 10);
+	printf("\"flood\":{\"rate\":%u,\"src\":\"%s\",\"seconds\":%.3f,"
+	       "\"syns_per_second\":%.1f,\"syns_sent\":%" PRIu64 ",\"synacks_seen\":%" PRIu64
+	       ",\"rsts_seen\":%" PRIu64 ",\"other_seen\":%" PRIu64 ",\"tx_dropped\":%" PRIu64
+	       ",\"alloc_failed\":%" PRIu64 ",\"refused\":%" PRIu64 "},",
+	       r->syn_flood, src, flood_secs(g), flood_rate(g), f->syns_sent,
+	       f->synacks_seen, f->rsts_seen, f->other_seen, f->tx_dropped,
+	       f->alloc_failed, f->refused);
 }
 
 static const double quantiles[] = { 0.5, 0.9, 0.99, 0.999 };
@@ -40,6 +111,8 @@ static void summary_text(const struct gen *g, double secs)
 	       st->conns_opened, st->conns_done, (double)st->conns_done / secs);
 	printf("requests     sent %" PRIu64 "  answered %" PRIu64 "  (%.0f/s)\n",
 	       st->requests, st->responses, (double)st->responses / secs);
+	legit_text(g);
+	attacks_text(g);
 	printf("latency us  ");
 	for (unsigned i = 0; i < 4; i++)
 		printf(" %s %" PRIu64, qnames[i], gen_hist_quantile(&g->lat, quantiles[i]));
@@ -79,6 +152,7 @@ static void summary_json(const struct gen *g, double secs)
 	       st->conns_opened, st->conns_done, (double)st->conns_done / secs);
 	printf("\"requests\":{\"sent\":%" PRIu64 ",\"answered\":%" PRIu64 ",\"per_second\":%.1f},",
 	       st->requests, st->responses, (double)st->responses / secs);
+	attacks_json(g);
 	printf("\"latency_us\":{");
 	for (unsigned i = 0; i < 4; i++)
 		printf("\"%s\":%" PRIu64 ",", qnames[i], gen_hist_quantile(&g->lat, quantiles[i]));
