@@ -58,6 +58,21 @@ struct gen_flood_stats {
 				     (never, once the options are checked) */
 };
 
+/* Slowloris connections: how the router ended them. */
+struct gen_slow_stats {
+	uint64_t opened, established;
+	uint64_t refused;         /* reset before the handshake completed */
+	uint64_t connect_failed;  /* SYN never answered */
+	uint64_t cut_408;         /* the router answered 408 (then closed) */
+	uint64_t cut_status;      /* ... another status (431, 400, 503) */
+	uint64_t cut_rst;         /* ... reset without a response */
+	uint64_t cut_fin;         /* ... closed without a response */
+	uint64_t lost;            /* our lines stopped being acknowledged */
+	uint64_t lines_sent;      /* header lines after the request line */
+	uint64_t open_at_end;     /* still open when the run ended (reset) */
+	uint64_t lifetime_ms;     /* summed over the cut ones */
+};
+
 struct gen_stats {
 	uint64_t conns_opened, conns_done, requests, responses, misroutes;
 	/* Legitimate requests: answered right (not misrouted), and failed
@@ -70,6 +85,7 @@ struct gen_stats {
 	uint64_t responses_by_entry[GEN_MAX_MIX];
 	struct gen_notes notes;
 	struct gen_flood_stats flood;
+	struct gen_slow_stats slow;
 };
 
 struct gen_port {
@@ -104,7 +120,22 @@ struct gen_cconn {
 	char hdr[GEN_RESP_HDR_MAX];
 };
 
-/* A client tuple. */
+/* A slowloris connection slot: holds one connection at a time, and
+ * opens the next when the router cuts it off. */
+struct gen_lconn {
+	struct gtcp t;
+	uint32_t ip;              /* network order */
+	uint16_t lport;           /* network order */
+	bool used;                /* a connection is open in the slot */
+	bool cut;                 /* the router ended it; we are closing */
+	uint8_t st_len;
+	char st[12];              /* the first bytes the router sent */
+	uint64_t open_at_ms;      /* !used: open the next one then */
+	uint64_t est_ms;          /* handshake completed; 0: not yet */
+	uint64_t next_line_ms;
+};
+
+/* A client tuple: both the client and the slowloris table use it. */
 struct gen_ckey {
 	uint32_t ip;
 	uint16_t port;
@@ -152,6 +183,13 @@ struct gen {
 	struct gen_sconn *sc;
 	struct rte_hash *sh;
 	uint32_t s_free, s_active, s_scan;
+
+	struct gen_lconn *lc;         /* run.slowloris slots */
+	struct rte_hash *lh;
+	uint32_t l_active, l_scan;
+	struct gen_pace slow_pace;    /* slowloris opens */
+	char slow_prefix[GEN_HDR_MAX];
+	uint32_t slow_plen;
 
 	bool flooding;
 	uint64_t flood_end_ms;
@@ -207,6 +245,18 @@ static inline bool gen_flood_dst(const struct gen *g, uint32_t ip_be)
 	       gen_cidr_contains(&g->conf->run.flood_src, rte_be_to_cpu_32(ip_be));
 }
 
+/* gen_slow.c */
+int gen_slow_init(struct gen *g);
+/* Check N slots: open, send a line, retransmit; once the run stops
+ * opening, reset the open ones a burst at a time. */
+void gen_slow_tick(struct gen *g, unsigned n);
+/* Segment S for our client IP:PORT (network order): true when it was a
+ * slowloris connection's. */
+bool gen_slow_input(struct gen *g, const struct gtcp_seg *s, uint32_t ip,
+		    uint16_t port, const uint8_t *payload);
+/* Reset every open one at once (the run is being cut short). */
+void gen_slow_stop(struct gen *g);
+
 /* gen_server.c */
 int gen_server_init(struct gen *g);
 void gen_server_input(struct gen *g, const struct gtcp_seg *s,
@@ -234,8 +284,8 @@ static inline uint64_t gen_rand(struct gen *g)
 
 /* The next client tuple in *K (network order), address first: the same
  * one comes back only after n_ips * 64512 connections, long after the
- * router's linger has let it go. False when the client table still
- * holds it (skip it). */
+ * router's linger has let it go. False when the client or the slowloris
+ * table still holds it (skip it). */
 static inline bool gen_tuple_next(struct gen *g, struct gen_ckey *k)
 {
 	uint32_t n_ips = g->conf->client_last - g->conf->client_first + 1;
@@ -248,7 +298,7 @@ static inline bool gen_tuple_next(struct gen *g, struct gen_ckey *k)
 		g->next_ip = 0;
 		g->next_port = (g->next_port + 1) % (65536u - GEN_FIRST_PORT);
 	}
-	return rte_hash_lookup(g->ch, k) < 0;
+	return rte_hash_lookup(g->ch, k) < 0 && (g->lh == NULL || rte_hash_lookup(g->lh, k) < 0);
 }
 
 #endif

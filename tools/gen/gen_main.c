@@ -21,6 +21,7 @@
 
 #define N_MBUFS 32767u
 #define TIMER_SCAN 64             /* connections checked per loop, per side */
+#define SLOW_SCAN 256             /* slowloris slots checked per loop */
 
 static volatile sig_atomic_t got_quit;
 
@@ -54,10 +55,13 @@ static void usage(FILE *f)
 		"  --flood-src CIDR       their random sources (default and limit " GEN_SPOOF_ALLOWED ";\n"
 		"                         none of edge.clients); the listener must be in " GEN_TARGET_ALLOWED "\n"
 		"  --flood-duration S     flood for the first S seconds only (0: all of -d)\n"
+		"  --slowloris N          N connections (at most %u) from the client addresses that\n"
+		"                         never finish a header, reopened when the router cuts them\n"
+		"  --slowloris-interval MS  between their header lines (default 1000)\n"
 		"  --min-success PCT      exit 0 when at least PCT%% of the legitimate requests\n"
 		"                         succeed and none is misrouted, whatever else failed\n"
 		"Exit status: 0 when no error and no misroute (or --min-success met), 1 otherwise,\n"
-		"2 usage.\n", GEN_PACE_MAX_RATE);
+		"2 usage.\n", GEN_PACE_MAX_RATE, GEN_SLOW_MAX);
 }
 
 static uint64_t now_ms(const struct gen *g)
@@ -132,6 +136,7 @@ static int run(struct gen *g, bool backoff, bool json)
 		gen_client_open(g);
 		gen_client_timers(g, TIMER_SCAN);
 		gen_server_timers(g, TIMER_SCAN);
+		gen_slow_tick(g, SLOW_SCAN);
 		gen_tx_flush(g);
 		gen_flood_tick(g);
 		if (g->now_ms - last_report >= 1000) {
@@ -139,11 +144,12 @@ static int run(struct gen *g, bool backoff, bool json)
 			prev = g->st;
 			last_report = g->now_ms;
 		}
-		if (!g->opening && g->c_active == 0)
+		if (!g->opening && g->c_active == 0 && g->l_active == 0)
 			break;
 		if (!g->opening && (g->now_ms - drain_at > r->timeout_ms + 1000 ||
 				    got_quit > 1)) {
 			gen_client_abort_all(g);
+			gen_slow_stop(g);
 			gen_tx_flush(g);
 			break;
 		}
@@ -180,6 +186,8 @@ int main(int argc, char **argv)
 		{ "syn-flood", required_argument, NULL, 'F' },
 		{ "flood-src", required_argument, NULL, 'S' },
 		{ "flood-duration", required_argument, NULL, 'D' },
+		{ "slowloris", required_argument, NULL, 'L' },
+		{ "slowloris-interval", required_argument, NULL, 'I' },
 		{ "min-success", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -202,7 +210,7 @@ int main(int argc, char **argv)
 		case 'M': min_success = optarg; break;
 		case 'h': usage(stdout); return 0;
 		case 'd': case 'n': case 'C': case 'r': case 'R': case 'b':
-		case 'F': case 'D': {
+		case 'F': case 'D': case 'L': case 'I': {
 			char *end;
 			v[opt] = strtol(optarg, &end, 10);
 			if (*end || !*optarg || v[opt] < 0 || v[opt] > 0x7fffffff) {
@@ -232,6 +240,8 @@ int main(int argc, char **argv)
 	if (set['b']) r->response_body = (uint32_t)v['b'];
 	if (set['F']) r->syn_flood = (unsigned)v['F'];
 	if (set['D']) r->flood_duration_s = (unsigned)v['D'];
+	if (set['L']) r->slowloris = (unsigned)v['L'];
+	if (set['I']) r->slowloris_interval_ms = (unsigned)v['I'];
 	if (flood_src && gen_cidr_parse(flood_src, &r->flood_src) != 0) {
 		fprintf(stderr, "steer-gen: --flood-src wants a.b.c.d/len without host bits\n");
 		return 2;
@@ -279,7 +289,8 @@ int main(int argc, char **argv)
 	g.max_conns = r->concurrency * 2 + 1024;
 	g.pool = rte_pktmbuf_pool_create("gen_pool", N_MBUFS, 256, 0,
 					 RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
-	if (g.pool == NULL || gen_client_init(&g) != 0 || gen_server_init(&g) != 0) {
+	if (g.pool == NULL || gen_client_init(&g) != 0 || gen_server_init(&g) != 0 ||
+	    gen_slow_init(&g) != 0) {
 		fprintf(stderr, "steer-gen: out of memory (raise -m in eal, or lower --concurrency)\n");
 		goto out;
 	}

@@ -332,7 +332,8 @@ static void tcp_input(struct gen *g, unsigned port, struct rte_mbuf *m,
 	const uint8_t *payload = (const uint8_t *)th + thl;
 	g->st.rx_bytes += s.len;
 	if (port == PORT_EDGE) {
-		gen_client_input(g, &s, ip->dst_addr, th->dst_port, payload);
+		if (!gen_slow_input(g, &s, ip->dst_addr, th->dst_port, payload))
+			gen_client_input(g, &s, ip->dst_addr, th->dst_port, payload);
 	} else {
 		int sv = gen_mix_server(&g->conf->mix, rte_be_to_cpu_32(ip->dst_addr),
 					rte_be_to_cpu_16(th->dst_port), vx != NULL,

@@ -5,6 +5,11 @@
 
 #include "gen.h"
 
+static uint64_t slow_cuts(const struct gen_slow_stats *sl)
+{
+	return sl->cut_408 + sl->cut_status + sl->cut_rst + sl->cut_fin;
+}
+
 uint64_t gen_errors(const struct gen_stats *st)
 {
 	uint64_t n = 0;
@@ -28,12 +33,21 @@ void gen_report_progress(const struct gen *g, const struct gen_stats *prev,
 		fprintf(stderr, "  flood %8.0f/s synacks %8.0f/s",
 			(double)(st->flood.syns_sent - prev->flood.syns_sent) / secs,
 			(double)(st->flood.synacks_seen - prev->flood.synacks_seen) / secs);
+	if (g->conf->run.slowloris)
+		fprintf(stderr, "  slowloris %5u cut %" PRIu64, g->l_active, slow_cuts(&st->slow));
 	fputc('\n', stderr);
 }
 
 static uint64_t legit_attempted(const struct gen_stats *st)
 {
 	return st->legit_ok + st->legit_failed;
+}
+
+/* Average lifetime of the cut slowloris connections, in seconds. */
+static double slow_life_s(const struct gen_slow_stats *sl)
+{
+	uint64_t n = slow_cuts(sl);
+	return n ? (double)sl->lifetime_ms / (double)n / 1000.0 : 0.0;
 }
 
 static void legit_text(const struct gen *g)
@@ -63,6 +77,7 @@ static void attacks_text(const struct gen *g)
 {
 	const struct gen_run *r = &g->conf->run;
 	const struct gen_flood_stats *f = &g->st.flood;
+	const struct gen_slow_stats *sl = &g->st.slow;
 	char src[24];
 
 	if (r->syn_flood) {
@@ -74,6 +89,16 @@ static void attacks_text(const struct gen *g)
 		       f->synacks_seen, f->rsts_seen, f->other_seen, f->tx_dropped,
 		       f->alloc_failed, f->refused);
 	}
+	if (r->slowloris)
+		printf("slowloris    %u connections, a line every %u ms: opened %" PRIu64
+		       "  established %" PRIu64 "  cut %" PRIu64 " (408 %" PRIu64 ", other status %"
+		       PRIu64 ", rst %" PRIu64 ", fin %" PRIu64 ")  avg lifetime %.2f s"
+		       "  lost %" PRIu64 "  refused %" PRIu64 "  connect_failed %" PRIu64
+		       "  lines_sent %" PRIu64 "  open_at_end %" PRIu64 "\n",
+		       r->slowloris, r->slowloris_interval_ms, sl->opened, sl->established,
+		       slow_cuts(sl), sl->cut_408, sl->cut_status, sl->cut_rst, sl->cut_fin,
+		       slow_life_s(sl), sl->lost, sl->refused, sl->connect_failed,
+		       sl->lines_sent, sl->open_at_end);
 }
 
 static void attacks_json(const struct gen *g)
@@ -81,6 +106,7 @@ static void attacks_json(const struct gen *g)
 	const struct gen_run *r = &g->conf->run;
 	const struct gen_stats *st = &g->st;
 	const struct gen_flood_stats *f = &st->flood;
+	const struct gen_slow_stats *sl = &st->slow;
 	uint64_t att = legit_attempted(st);
 	unsigned pm = gen_success_permille(st->legit_ok, att);
 	char src[24];
@@ -95,6 +121,16 @@ static void attacks_json(const struct gen *g)
 	       r->syn_flood, src, flood_secs(g), flood_rate(g), f->syns_sent,
 	       f->synacks_seen, f->rsts_seen, f->other_seen, f->tx_dropped,
 	       f->alloc_failed, f->refused);
+	printf("\"slowloris\":{\"connections\":%u,\"interval_ms\":%u,\"opened\":%" PRIu64
+	       ",\"established\":%" PRIu64 ",\"cut\":%" PRIu64 ",\"cut_408\":%" PRIu64
+	       ",\"cut_status\":%" PRIu64 ",\"cut_rst\":%" PRIu64 ",\"cut_fin\":%" PRIu64
+	       ",\"avg_lifetime_s\":%.3f,\"lost\":%" PRIu64 ",\"refused\":%" PRIu64
+	       ",\"connect_failed\":%" PRIu64 ",\"lines_sent\":%" PRIu64
+	       ",\"open_at_end\":%" PRIu64 "},",
+	       r->slowloris, r->slowloris_interval_ms, sl->opened, sl->established,
+	       slow_cuts(sl), sl->cut_408, sl->cut_status, sl->cut_rst, sl->cut_fin,
+	       slow_life_s(sl), sl->lost, sl->refused, sl->connect_failed, sl->lines_sent,
+	       sl->open_at_end);
 }
 
 static const double quantiles[] = { 0.5, 0.9, 0.99, 0.999 };
