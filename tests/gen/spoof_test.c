@@ -78,6 +78,22 @@ static void sources_outside_the_spoof_block_are_refused(void **state)
 	}
 }
 
+/* A prefix wider than the allowed block whose network address lies in
+ * it (only a hand-made one: the parser refuses such host bits). */
+static void a_wider_prefix_starting_inside_the_block_is_refused(void **state)
+{
+	struct gen_cidr wide = { IP(198, 19, 128, 0), 16 }, all = { IP(198, 19, 128, 0), 0 };
+	struct gen_cidr block;
+	char err[256];
+	(void)state;
+	assert_int_equal(gen_cidr_parse(GEN_SPOOF_ALLOWED, &block), 0);
+	assert_false(gen_cidr_within(&wide, &block));
+	assert_false(gen_cidr_within(&all, &block));
+	assert_true(gen_cidr_within(&block, &block));
+	assert_int_equal(gen_spoof_check(&wide, IP(198, 18, 0, 1), IP(198, 18, 0, 10),
+					 IP(198, 18, 0, 200), err, sizeof(err)), -1);
+}
+
 static void sources_holding_real_clients_are_refused(void **state)
 {
 	static const struct { uint32_t first, last; int ret; const char *why; } t[] = {
@@ -303,6 +319,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(cidrs_parse_strictly),
 		cmocka_unit_test(sources_outside_the_spoof_block_are_refused),
+		cmocka_unit_test(a_wider_prefix_starting_inside_the_block_is_refused),
 		cmocka_unit_test(sources_holding_real_clients_are_refused),
 		cmocka_unit_test(drawn_sources_stay_within_the_cidr),
 		cmocka_unit_test(spoofed_syn_frame_is_well_formed),
