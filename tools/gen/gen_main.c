@@ -1,8 +1,10 @@
 /* steer-gen: a DPDK traffic generator that plays both ends of the router
  * (clients on the edge port; backends, tunnel gateways and VXLAN
  * developers on the inner port) and checks that every response came from
- * where the rules say. One lcore runs everything: poll both ports, open
- * connections, scan timers, report. */
+ * where the rules say. On request it adds a spoofed SYN flood
+ * (gen_flood.c) and slowloris connections (gen_slow.c) to that mix. One
+ * lcore runs everything: poll both ports, open connections, scan timers,
+ * flood, report. */
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
