@@ -170,6 +170,39 @@ static void answers_to_another_request_or_from_nobody_are_errors(void **state)
 	assert_false(mis);
 }
 
+static void legit_success_rate_is_printed_rounded_down(void **state)
+{
+	static const struct { uint64_t ok, att; unsigned pm; const char *out, *why; } t[] = {
+		{ 2991, 3000, 997, "legit success 99.7% (2991/3000)", "the example" },
+		{ 3000, 3000, 1000, "legit success 100.0% (3000/3000)", "all of them" },
+		{ 2999, 3000, 999, "legit success 99.9% (2999/3000)",
+		  "one failure is never 100.0%" },
+		{ 2970, 3000, 990, "legit success 99.0% (2970/3000)", "exactly the e2e's bar" },
+		{ 2969, 3000, 989, "legit success 98.9% (2969/3000)", "just under it" },
+		{ 0, 5, 0, "legit success 0.0% (0/5)", "none" },
+		{ 1, 3, 333, "legit success 33.3% (1/3)", "a third" },
+		{ 2, 3, 666, "legit success 66.6% (2/3)", "two thirds, not 66.7" },
+		{ 0, 0, 1000, "legit success n/a (0/0)", "nothing attempted" },
+		{ UINT64_MAX - 1, UINT64_MAX, 999,
+		  "legit success 99.9% (18446744073709551614/18446744073709551615)",
+		  "counts whose product with 1000 overflows" },
+		{ UINT64_MAX / 2, UINT64_MAX, 499,
+		  "legit success 49.9% (9223372036854775807/18446744073709551615)",
+		  "half of the largest count" },
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		char buf[128];
+		unsigned pm = gen_success_permille(t[i].ok, t[i].att);
+		int n = gen_success_format(buf, sizeof(buf), t[i].ok, t[i].att);
+		if (pm != t[i].pm || strcmp(buf, t[i].out) != 0 || n != (int)strlen(t[i].out))
+			fail_msg("%u '%s', want %u '%s' (%s)", pm, buf, t[i].pm, t[i].out, t[i].why);
+	}
+	char small[8];
+	gen_success_format(small, sizeof(small), 1, 2);
+	assert_string_equal(small, "legit s");   /* truncated, terminated */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -177,6 +210,7 @@ int main(void)
 		cmocka_unit_test(an_answer_right_for_the_request_before_is_a_misroute),
 		cmocka_unit_test(injected_lines_are_checked_on_every_request),
 		cmocka_unit_test(answers_to_another_request_or_from_nobody_are_errors),
+		cmocka_unit_test(legit_success_rate_is_printed_rounded_down),
 	};
 	return cmocka_run_group_tests(tests, load, NULL);
 }

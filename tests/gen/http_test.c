@@ -150,6 +150,52 @@ static void body_pattern_checks_at_any_offset(void **state)
 	assert_false(gen_body_check(b, 25, sizeof(b)));
 }
 
+/* The slowloris stream: the request line and Host, then the same header
+ * line forever, the same bytes at an offset however it is cut, and never
+ * the empty line that would end the header. */
+static void slowloris_stream_never_ends_its_header(void **state)
+{
+	char pre[128];
+	uint8_t whole[4096], part[4096];
+	(void)state;
+	size_t plen = gen_slow_prefix(pre, sizeof(pre), "www.example.test");
+	assert_int_equal(plen, strlen("GET / HTTP/1.1\r\nHost: www.example.test\r\n"));
+	assert_int_equal(gen_slow_prefix(pre, 10, "www.example.test"), 0);
+	plen = gen_slow_prefix(pre, sizeof(pre), "www.example.test");
+	gen_slow_fill(whole, 0, sizeof(whole), pre, (uint32_t)plen);
+	assert_memory_equal(whole, pre, plen);
+	assert_memory_equal(whole + plen, GEN_SLOW_LINE, GEN_SLOW_LINE_LEN);
+	assert_memory_equal(whole + plen + 7 * GEN_SLOW_LINE_LEN, GEN_SLOW_LINE,
+			    GEN_SLOW_LINE_LEN);
+	assert_int_equal(strlen(GEN_SLOW_LINE), GEN_SLOW_LINE_LEN);
+	for (size_t i = 0; i + 4 <= sizeof(whole); i++)
+		if (memcmp(whole + i, "\r\n\r\n", 4) == 0)
+			fail_msg("the header ends at %zu", i);
+	struct gen_http_msg m;
+	assert_int_equal(gen_http_parse((const char *)whole, 1000, false, NULL, &m), -2);
+	/* cut anywhere: the same bytes */
+	for (uint32_t off = 0; off < 200; off += 7) {
+		gen_slow_fill(part, off, 300, pre, (uint32_t)plen);
+		assert_memory_equal(part, whole + off, 300);
+	}
+}
+
+static void status_of_a_response_prefix(void **state)
+{
+	static const struct { const char *in; int want; } t[] = {
+		{ "HTTP/1.1 408 Request Timeout\r\n", 408 },
+		{ "HTTP/1.0 431", 431 },
+		{ "HTTP/1.1 40", -1 },             /* too few bytes yet */
+		{ "HTTP/2.0 200 OK", -1 },
+		{ "HTTP/1.1 4x8 ", -1 },
+		{ "GET / HTTP/1.1", -1 },
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (gen_http_status(t[i].in, strlen(t[i].in)) != t[i].want)
+			fail_msg("'%s': want %d", t[i].in, t[i].want);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -160,6 +206,8 @@ int main(void)
 		cmocka_unit_test(malformed_headers_are_refused),
 		cmocka_unit_test(oversized_incomplete_header_is_an_error),
 		cmocka_unit_test(body_pattern_checks_at_any_offset),
+		cmocka_unit_test(slowloris_stream_never_ends_its_header),
+		cmocka_unit_test(status_of_a_response_prefix),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

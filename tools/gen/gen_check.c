@@ -1,4 +1,5 @@
 /* Checking a response against its request (see gen_check.h). */
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -50,4 +51,28 @@ enum gen_error gen_check_response(const struct gen_mix *mx,
 	if (!str_is(&msg->forwarded_for, ip))
 		return GEN_ERR_forwarded_for;
 	return GEN_ERR_NONE;
+}
+
+unsigned gen_success_permille(uint64_t succeeded, uint64_t attempted)
+{
+	if (succeeded >= attempted)
+		return 1000;
+	/* Scale both down until the product fits; the quotient moves by
+	 * less than a tenth of a percent only for counts beyond 2^54. */
+	while (attempted > UINT64_MAX / 1000) {
+		succeeded >>= 1;
+		attempted >>= 1;
+	}
+	unsigned pm = (unsigned)(succeeded * 1000 / attempted);
+	return pm > 999 ? 999 : pm;
+}
+
+int gen_success_format(char *buf, size_t cap, uint64_t succeeded,
+		       uint64_t attempted)
+{
+	if (attempted == 0)
+		return snprintf(buf, cap, "legit success n/a (0/0)");
+	unsigned pm = gen_success_permille(succeeded, attempted);
+	return snprintf(buf, cap, "legit success %u.%u%% (%" PRIu64 "/%" PRIu64 ")",
+			pm / 10, pm % 10, succeeded, attempted);
 }

@@ -5,6 +5,7 @@
 #define STEER_GEN_CHECK_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "gen_http.h"
@@ -56,5 +57,16 @@ struct gen_sent {
 enum gen_error gen_check_response(const struct gen_mix *mx,
 				  const struct gen_sent *sent,
 				  const struct gen_http_msg *msg, bool *misroute);
+
+/* The legitimate success rate: SUCCEEDED of ATTEMPTED requests in tenths
+ * of a percent, rounded down, so that 1000 (100.0%) means every one did
+ * and a single failure never prints as 100.0%. 1000 when none were
+ * attempted (nothing failed); SUCCEEDED above ATTEMPTED counts as all. */
+unsigned gen_success_permille(uint64_t succeeded, uint64_t attempted);
+
+/* "legit success 99.7% (2991/3000)" (or "legit success n/a (0/0)") into
+ * BUF of CAP bytes. Returns what snprintf() returns. */
+int gen_success_format(char *buf, size_t cap, uint64_t succeeded,
+		       uint64_t attempted);
 
 #endif

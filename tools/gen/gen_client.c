@@ -15,20 +15,12 @@
 #include "gen.h"
 
 #define NO_CONN UINT32_MAX
-#define FIRST_PORT 1024u
-#define N_PORTS (65536u - FIRST_PORT)
-
-struct ckey {
-	uint32_t ip;
-	uint16_t port;
-	uint16_t pad;
-};
 
 int gen_client_init(struct gen *g)
 {
 	struct rte_hash_parameters hp = {
 		.name = "gen_clients", .entries = g->max_conns * 2,
-		.key_len = sizeof(struct ckey), .hash_func = rte_jhash,
+		.key_len = sizeof(struct gen_ckey), .hash_func = rte_jhash,
 		.socket_id = (int)rte_socket_id(),
 	};
 
@@ -104,7 +96,7 @@ static void client_emit(void *ctx, const struct gtcp *t, uint32_t seq,
 
 static void client_free(struct gen *g, struct gen_cconn *c)
 {
-	struct ckey k = { .ip = c->ip, .port = c->lport };
+	struct gen_ckey k = { .ip = c->ip, .port = c->lport };
 
 	rte_hash_del_key(g->ch, &k);
 	c->used = false;
@@ -118,6 +110,10 @@ static void client_abort(struct gen *g, struct gen_cconn *c, enum gen_error e)
 	struct cfill f = { g, c };
 
 	g->st.err[e]++;
+	/* Until the last response is complete a request is in flight, or
+	 * one could not be sent: either way a legitimate one failed. */
+	if (!c->t.fin_queued)
+		g->st.legit_failed++;
 	if (c->t.state != GTCP_CLOSED && c->t.state != GTCP_DONE)
 		client_emit(&f, &c->t, c->t.snd_nxt, GTCP_RST | GTCP_ACK, 0, 0);
 	client_free(g, c);
@@ -152,7 +148,6 @@ static void send_request(struct gen *g, struct gen_cconn *c)
 void gen_client_open(struct gen *g)
 {
 	const struct gen_run *run = &g->conf->run;
-	uint32_t n_ips = g->conf->client_last - g->conf->client_first + 1;
 
 	if (!g->opening || !g->port[PORT_EDGE].router_known)
 		return;
@@ -161,18 +156,8 @@ void gen_client_open(struct gen *g)
 		    (run->rate && g->tokens < 1.0) ||
 		    (run->connections && g->st.conns_opened >= run->connections))
 			return;
-		/* Tuples advance address-first: the same one comes back only
-		 * after n_ips * 64512 connections, long after the router's
-		 * linger has let it go. */
-		struct ckey k = {
-			.ip = rte_cpu_to_be_32(g->conf->client_first + g->next_ip),
-			.port = rte_cpu_to_be_16((uint16_t)(FIRST_PORT + g->next_port)),
-		};
-		if (++g->next_ip == n_ips) {
-			g->next_ip = 0;
-			g->next_port = (g->next_port + 1) % N_PORTS;
-		}
-		if (rte_hash_lookup(g->ch, &k) >= 0) {
+		struct gen_ckey k;
+		if (!gen_tuple_next(g, &k)) {
 			g->st.notes.no_slot++;
 			continue;
 		}
@@ -208,6 +193,7 @@ static bool check_header(struct gen *g, struct gen_cconn *c,
 	struct gen_sent sent = { .entry = c->entry, .id = id,
 				 .client_ip = rte_be_to_cpu_32(c->ip) };
 	enum gen_error e = gen_check_response(&g->conf->mix, &sent, msg, &misroute);
+	c->misrouted = misroute;
 	if (misroute) {
 		g->st.misroutes++;
 		g->st.misroute_by_entry[c->entry]++;
@@ -226,6 +212,10 @@ static void response_done(struct gen *g, struct gen_cconn *c)
 
 	gen_hist_add(&g->lat, us);
 	g->st.responses++;
+	if (c->misrouted)
+		g->st.legit_failed++;
+	else
+		g->st.legit_ok++;
 	g->st.responses_by_entry[c->entry]++;
 	c->body_left = -1;
 	c->have_hdr = false;
@@ -286,7 +276,7 @@ static bool consume(struct gen *g, struct gen_cconn *c, const uint8_t *p, uint32
 void gen_client_input(struct gen *g, const struct gtcp_seg *s, uint32_t ip,
 		      uint16_t port, const uint8_t *payload)
 {
-	struct ckey k = { .ip = ip, .port = port };
+	struct gen_ckey k = { .ip = ip, .port = port };
 	void *data;
 
 	if (rte_hash_lookup_data(g->ch, &k, &data) < 0) {

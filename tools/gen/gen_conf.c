@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "gen_conf.h"
+#include "gen_pace.h"
 
 int gen_parse_addr(const char *s, uint32_t *ip, uint16_t *port)
 {
@@ -39,6 +40,15 @@ int gen_parse_classes(const char *s, bool *per_connection)
 		*per_connection = true;
 	else
 		return -1;
+	return 0;
+}
+
+int gen_parse_percent(double pct, int *permille)
+{
+	if (!(pct >= 0.0 && pct <= 100.0))
+		return -1;
+	/* 99.7 is not exact in binary: round to the nearest tenth. */
+	*permille = (int)(pct * 10.0 + 0.5);
 	return 0;
 }
 
@@ -77,7 +87,10 @@ int gen_conf_load(struct gen_conf *c, const char *path, char *err, size_t errlen
 	memset(c, 0, sizeof(*c));
 	c->run = (struct gen_run){ .duration_s = 10, .concurrency = 256,
 				   .requests = 1, .response_body = 256,
-				   .timeout_ms = 5000 };
+				   .timeout_ms = 5000,
+				   .slowloris_interval_ms = 1000,
+				   .min_success_pm = -1 };
+	gen_cidr_parse(GEN_SPOOF_ALLOWED, &c->run.flood_src);
 	strcpy(c->echo_header, "x-telepresence-intercept-id");
 	config_init(&cf);
 	if (!config_read_file(&cf, path)) {
@@ -177,6 +190,20 @@ int gen_conf_load(struct gen_conf *c, const char *path, char *err, size_t errlen
 		get_uint(g, "requests", &c->run.requests);
 		get_uint(g, "response_body", &c->run.response_body);
 		get_uint(g, "timeout_ms", &c->run.timeout_ms);
+		get_uint(g, "syn_flood", &c->run.syn_flood);
+		get_uint(g, "flood_duration_s", &c->run.flood_duration_s);
+		get_uint(g, "slowloris", &c->run.slowloris);
+		get_uint(g, "slowloris_interval_ms", &c->run.slowloris_interval_ms);
+		if (get_str(g, "flood_src", buf, sizeof(buf)) &&
+		    gen_cidr_parse(buf, &c->run.flood_src) != 0)
+			FAIL(config_setting_lookup(g, "flood_src"),
+			     "'run.flood_src' must be a.b.c.d/len without host bits");
+		double pct;
+		if (config_setting_lookup_float(g, "min_success", &pct)) {
+			if (gen_parse_percent(pct, &c->run.min_success_pm) != 0)
+				FAIL(config_setting_lookup(g, "min_success"),
+				     "'run.min_success' must be 0.0..100.0");
+		}
 		config_setting_t *k = config_setting_lookup(g, "classes");
 		const char *v = k ? config_setting_get_string(k) : NULL;
 		if (k && (v == NULL || gen_parse_classes(v, &c->run.per_connection)))
@@ -197,4 +224,36 @@ void gen_conf_free(struct gen_conf *c)
 	for (unsigned i = 0; i < c->n_eal; i++)
 		free(c->eal[i]);
 	c->n_eal = 0;
+}
+
+int gen_conf_check_attacks(const struct gen_conf *c, char *err, size_t errlen)
+{
+	const struct gen_run *r = &c->run;
+
+	if (r->syn_flood) {
+		if (r->syn_flood > GEN_PACE_MAX_RATE) {
+			snprintf(err, errlen, "--syn-flood is at most %u SYNs/s", GEN_PACE_MAX_RATE);
+			return -1;
+		}
+		if (r->duration_s == 0) {
+			snprintf(err, errlen, "--syn-flood needs a duration of at least 1 s");
+			return -1;
+		}
+		if (gen_spoof_check(&r->flood_src, c->listener_ip, c->client_first,
+				    c->client_last, err, errlen) != 0)
+			return -1;
+	}
+	if (r->slowloris) {
+		if (r->slowloris > GEN_SLOW_MAX) {
+			snprintf(err, errlen, "--slowloris is at most %u connections", GEN_SLOW_MAX);
+			return -1;
+		}
+		if (r->slowloris_interval_ms < 10 || r->slowloris_interval_ms > 600000) {
+			snprintf(err, errlen, "--slowloris-interval must be 10..600000 ms");
+			return -1;
+		}
+		if (gen_target_check(c->listener_ip, err, errlen) != 0)
+			return -1;
+	}
+	return 0;
 }

@@ -9,8 +9,10 @@
 #include <stdint.h>
 
 #include "gen_mix.h"
+#include "gen_spoof.h"
 
 #define GEN_MAX_EAL 32
+#define GEN_SLOW_MAX 65536        /* slowloris connections, at most */
 
 struct gen_run {
 	unsigned duration_s;      /* stop opening after this */
@@ -24,6 +26,15 @@ struct gen_run {
 				     its own */
 	uint32_t response_body;   /* bytes of every response body */
 	unsigned timeout_ms;      /* a request without its response: error */
+	/* Attack modes, added to the mix above for the run's duration. */
+	unsigned syn_flood;       /* spoofed SYNs per second; 0: none */
+	struct gen_cidr flood_src; /* their sources (within GEN_SPOOF_ALLOWED) */
+	unsigned flood_duration_s; /* 0: as long as the run opens connections */
+	unsigned slowloris;       /* connections that never finish a header */
+	unsigned slowloris_interval_ms; /* between their header lines */
+	int min_success_pm;       /* exit 0 when legitimate requests succeed
+				     at least this often (tenths of a percent),
+				     whatever failed; -1: any error fails */
 };
 
 struct gen_conf {
@@ -53,5 +64,15 @@ int gen_parse_addr(const char *s, uint32_t *ip, uint16_t *port);
 /* "request" or "connection" (run.classes, --classes) to *PER_CONNECTION;
  * -1 for anything else. */
 int gen_parse_classes(const char *s, bool *per_connection);
+
+/* A percentage 0..100 (run.min_success, --min-success) to tenths of a
+ * percent, rounded to the nearest; -1 when out of range. */
+int gen_parse_percent(double pct, int *permille);
+
+/* The attack modes' limits on C (after the command line): spoofed
+ * sources within GEN_SPOOF_ALLOWED and none of the clients, the listener
+ * within GEN_TARGET_ALLOWED, rates and counts bounded. 0, or -1 with why
+ * in ERR. */
+int gen_conf_check_attacks(const struct gen_conf *c, char *err, size_t errlen);
 
 #endif

@@ -34,6 +34,32 @@ size_t gen_resp_build(char *buf, size_t cap, const char *served_by,
 	return n < 0 || (size_t)n >= cap ? 0 : (size_t)n;
 }
 
+size_t gen_slow_prefix(char *buf, size_t cap, const char *host)
+{
+	int n = snprintf(buf, cap, "GET / HTTP/1.1\r\nHost: %s\r\n", host);
+	return n < 0 || (size_t)n >= cap ? 0 : (size_t)n;
+}
+
+void gen_slow_fill(uint8_t *dst, uint32_t off, uint32_t len,
+		   const char *prefix, uint32_t plen)
+{
+	static const char line[] = GEN_SLOW_LINE;
+
+	for (uint32_t i = 0; i < len; i++, off++)
+		dst[i] = (uint8_t)(off < plen ? prefix[off] :
+				   line[(off - plen) % GEN_SLOW_LINE_LEN]);
+}
+
+int gen_http_status(const char *p, size_t len)
+{
+	if (len < 12 || memcmp(p, "HTTP/1.", 7) != 0 || p[8] != ' ')
+		return -1;
+	for (unsigned i = 9; i < 12; i++)
+		if (p[i] < '0' || p[i] > '9')
+			return -1;
+	return (p[9] - '0') * 100 + (p[10] - '0') * 10 + (p[11] - '0');
+}
+
 void gen_body_fill(uint8_t *dst, uint32_t off, uint32_t len)
 {
 	uint8_t c = (uint8_t)('a' + off % 26);

@@ -34,6 +34,24 @@ size_t gen_resp_build(char *buf, size_t cap, const char *served_by,
 		      const char *id, const char *echo, const char *fwd,
 		      uint32_t body, bool close);
 
+/* A slowloris connection's stream: a request line and its Host line,
+ * then GEN_SLOW_LINE over and over, never the empty line that would end
+ * the header. Write the first part for HOST into BUF (CAP bytes);
+ * returns its length, or 0 when it does not fit. */
+size_t gen_slow_prefix(char *buf, size_t cap, const char *host);
+
+#define GEN_SLOW_LINE "X-Slowloris: 1\r\n"
+#define GEN_SLOW_LINE_LEN 16u
+
+/* Fill DST with bytes [OFF, OFF+LEN) of the slowloris stream whose first
+ * part is PREFIX (PLEN bytes). */
+void gen_slow_fill(uint8_t *dst, uint32_t off, uint32_t len,
+		   const char *prefix, uint32_t plen);
+
+/* Status of the response whose first LEN bytes are P ("HTTP/1.x DDD"),
+ * or -1 when they are too few or are not a status line. */
+int gen_http_status(const char *p, size_t len);
+
 /* Body bytes: a pattern both ends can check, byte I of a body is
  * 'a' + I % 26. Fill DST with body bytes [OFF, OFF+LEN). */
 void gen_body_fill(uint8_t *dst, uint32_t off, uint32_t len);

@@ -332,7 +332,8 @@ static void tcp_input(struct gen *g, unsigned port, struct rte_mbuf *m,
 	const uint8_t *payload = (const uint8_t *)th + thl;
 	g->st.rx_bytes += s.len;
 	if (port == PORT_EDGE) {
-		gen_client_input(g, &s, ip->dst_addr, th->dst_port, payload);
+		if (!gen_slow_input(g, &s, ip->dst_addr, th->dst_port, payload))
+			gen_client_input(g, &s, ip->dst_addr, th->dst_port, payload);
 	} else {
 		int sv = gen_mix_server(&g->conf->mix, rte_be_to_cpu_32(ip->dst_addr),
 					rte_be_to_cpu_16(th->dst_port), vx != NULL,
@@ -375,6 +376,12 @@ static void frame_input(struct gen *g, unsigned port, struct rte_mbuf *m,
 		 * gives 0 (one's complement of 0xffff). */
 		g->st.err[GEN_ERR_bad_checksum]++;
 		rte_pktmbuf_free(m);
+		return;
+	}
+	/* The router's answers to the flood's spoofed sources: counted,
+	 * never answered, not even by ARP (plays() knows none of them). */
+	if (port == PORT_EDGE && !vx && gen_flood_dst(g, ip->dst_addr)) {
+		gen_flood_input(g, m, ip, tot - ihl);
 		return;
 	}
 	if (!plays(g, port, ip->dst_addr, vx))
