@@ -312,6 +312,7 @@ void flow_respond(struct worker *w, struct flow *f, int status)
 	case 503: w->st.cnt[CNT_http_503]++; break;
 	}
 	flow_put_sport(w, f);
+	flow_hq_del(w, f);        /* answered: never evicted (again) */
 	f->status = (int16_t)status;
 	f->state = FS_RESPOND;
 	f->retries = 0;
@@ -421,6 +422,8 @@ static bool hbuf_evict(struct worker *w)
 		uint64_t age = w->now - c->t_hbuf;
 		if (age < EVICT_MIN_AGE_MS)
 			break;            /* oldest first: the rest are younger */
+		if (c->state != FS_HEADER)
+			continue;         /* not on the list (flow_respond) */
 		uint64_t bytes = hbuf_extent(c);
 		if (v == NULL || bytes * v_age < v_bytes * age) {
 			v = c;

@@ -393,6 +393,47 @@ static void decided_headers_are_never_evicted(void **state)
 	h_env_free(e);
 }
 
+/* A header answered 408 at header_ms keeps its buffer while the answer
+ * is out; it is not a slow header any more and must not be answered
+ * (and counted) again by an eviction. */
+static void a_header_answered_408_is_not_evicted(void **state)
+{
+	(void)state;
+	struct h_params p = { .header_buffers = 2 };
+	struct h_env *e = h_env_new(&p);
+	struct h_conn a, b, c;
+	static const char part[] = "GET /p HTTP/1.1\r\n";
+
+	h_conn_init(&a, 42060, 100, 0);
+	h_conn_init(&b, 42061, 200, 0);
+	h_conn_init(&c, 42062, 300, 0);
+	h_handshake(e, &a, &linux_opts);
+	const struct h_step sa[] = {
+		{ "a: part of a header", 0, F_CLIENT,
+		  { .flags = ACK, .seq = C_(1), .ack = R_(1), .data = part },
+		  { { 0 } }, .any_out = true },
+		{ "header_ms: a gets 408", 3000, F_NONE, { 0 }, { { 0 } }, .any_out = true },
+	};
+	h_play(e, &a, sa);
+	h_handshake(e, &b, &linux_opts);
+	h_handshake(e, &c, &linux_opts);
+	const struct h_step sb[] = {
+		{ "b takes the other buffer", 3001, F_CLIENT,
+		  { .flags = ACK, .seq = C_(1), .ack = R_(1), .data = part },
+		  { { 0 } }, .any_out = true },
+	};
+	h_play(e, &b, sb);
+	const struct h_step sc[] = {
+		{ "c: no buffer free, none to evict (a is answered, b is new)", 3002, F_CLIENT,
+		  { .flags = ACK, .seq = C_(1), .ack = R_(1), .data = part },
+		  { { X_CLIENT, .s = { .flags = ACK, .seq = R_(1), .ack = C_(1) } } } },
+	};
+	h_play(e, &c, sc);
+	h_expect_cnts(e, { CNT_header_evicted, 0 }, { CNT_http_408, 1 });
+	h_expect_drops(e, { DROP_hdr_buffers_full, 1 });
+	h_env_free(e);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(cookie_handshake_keeps_nothing_until_the_ack),
 	cmocka_unit_test(cookie_ack_carrying_the_request_opens_the_flow),
@@ -404,6 +445,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(handshakes_take_no_header_buffer),
 	cmocka_unit_test(slowest_header_is_evicted_with_408_when_buffers_run_out),
 	cmocka_unit_test(decided_headers_are_never_evicted),
+	cmocka_unit_test(a_header_answered_408_is_not_evicted),
 };
 
 H_MAIN("cookie", tests)
