@@ -402,7 +402,12 @@ bool splice_to_client(struct worker *w, struct flow *f, struct seg *s)
 	bool delivered = false;
 
 	if (s->flags & TCP_SYN) {
-		/* SYN-ACK again: our first segment was lost. */
+		/* SYN-ACK again: our first segment was lost — or the backend
+		 * dropped our handshake's ACK with it, its accept queue full.
+		 * It is alive and wants the connection: our count of
+		 * retransmissions starts over (its own SYN-ACK retries bound
+		 * this), as a kernel client would keep answering it. */
+		f->retries = 0;
 		splice_push(w, f, true);
 		count_drop(w, DROP_tcp_dup, s->m);
 		return false;

@@ -394,6 +394,43 @@ static void backend_synack_retransmitted_resends_the_header(void **state)
 	h_expect_cnts(e, { CNT_retransmits, 2 });
 }
 
+/* Seen in e2e (a burst at backlog-5 backends, two workers): a backend
+ * whose accept queue is full drops the ACK that ends its handshake, and
+ * the data with it, and sends its SYN-ACK again, seconds apart, until its
+ * queue has room. It is alive: each SYN-ACK it sends restarts our count
+ * of retransmissions, so the flow is not reset while the backend still
+ * wants it (it was, after 8 retransmissions, ~32 s). */
+static void backend_resending_its_synack_keeps_the_request_alive(void **state)
+{
+	struct h_env *e = *state;
+	struct h_conn c;
+
+	h_conn_init(&c, 40570, 0x5000, 0x6000);
+	h_handshake(e, &c, &linux_opts);
+	const struct h_step st[] = {
+		{ "request: SYN to a backend", 0, F_CLIENT,
+		  { .flags = ACK | PSH, .seq = C_(1), .ack = R_(1), .data = req },
+		  { { X_CLIENT, .s = { .flags = ACK, .seq = R_(1), .ack = C_(1 + REQ_LEN) } },
+		    { X_BACKEND, .target = T_ANY, .relearn = true,
+		      .s = { .flags = SYN, .seq = S_(0), .ack = ABS(0) } } } },
+		{ "SYN-ACK: the request goes out (and is lost)", 10, F_BACKEND,
+		  { .flags = SYN | ACK, .seq = B_(0), .ack = S_(1), .o = be_opts },
+		  { { 0 } }, .any_out = true },
+	};
+	h_play(e, &c, st);
+	for (int64_t t = 100; t <= 60000; t += 100) {
+		/* the backend's kernel: SYN-ACK again at 1, 3, 7, 15, 31 s */
+		bool synack = t == 1000 || t == 3000 || t == 7000 || t == 15000 ||
+			      t == 31000;
+		const struct h_step tick = { "time passes", t, synack ? F_BACKEND : F_NONE,
+			{ .flags = SYN | ACK, .seq = B_(0), .ack = S_(1), .o = be_opts },
+			{ { 0 } }, .any_out = true };
+		h_play1(e, &c, &tick);
+	}
+	/* 29 s after its last SYN-ACK: not given up on yet */
+	h_expect_cnts(e, { CNT_closed_error, 0 }, { CNT_flows_active, 1 });
+}
+
 static const struct CMUnitTest tests[] = {
 	T(backend_rst_during_connect_moves_to_the_other_backend),
 	T(connect_timeout_retransmits_then_moves_on),
@@ -405,6 +442,7 @@ static const struct CMUnitTest tests[] = {
 	T(body_bytes_while_connecting_follow_the_header),
 	T(retransmission_overlapping_the_header_keeps_the_injected_lines),
 	T(backend_synack_retransmitted_resends_the_header),
+	T(backend_resending_its_synack_keeps_the_request_alive),
 };
 
 H_MAIN("packet_connect", tests)
