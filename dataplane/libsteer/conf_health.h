@@ -1,5 +1,5 @@
 /* A service's `health` group (docs/configuration.md, "services[].health"):
- * loading it (conf.c) and writing it back (conf_dump.c). Private to
+ * loading it (conf_services.c) and writing it back (conf_dump.c). Private to
  * libsteer. */
 #ifndef STEER_CONF_HEALTH_H
 #define STEER_CONF_HEALTH_H

@@ -1,5 +1,6 @@
-/* The toolkit behind the configuration loader (conf.c), which keeps only
- * the schema: one function per section.
+/* The toolkit behind the configuration loader (conf.c and the section
+ * files conf_load.h lists), which keep only the schema: one function per
+ * section.
  *
  * Two layers:
  * - string checks (conf_parse_*, conf_check_*): addresses, names, tokens,
