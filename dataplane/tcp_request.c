@@ -475,8 +475,14 @@ bool req_expire(struct worker *w, struct flow *f)
 
 	if (f->rq == RQ_HEADER && f->hlen > 0 && f->t_req) {
 		if (w->now - f->t_req >= t->header_ms) {
-			/* Bytes of a request arrived and it never completed. */
+			/* Bytes of a request arrived and it never completed.
+			 * The 408 may wait for a response to end: the idle
+			 * timer stands meanwhile (flow_respond() replaces it
+			 * if the 408 goes now), or a response that never ends
+			 * would hold the flow for ever. */
+			uint64_t since = w->now - f->last_active;
 			f->t_req = 0;
+			flow_timer(w, f, since < idle ? idle - since : 0);
 			req_fail(w, f, 408);
 			return true;
 		}

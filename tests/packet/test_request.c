@@ -609,6 +609,43 @@ static void idle_keepalive_is_closed_quietly_and_a_partial_header_gets_408(void 
 	h_env_free(e);
 }
 
+/* A 408 waiting for a response that never ends (the backend stalls
+ * mid-body) must not hold the flow for ever: the expired header timer
+ * leaves the idle timer in its place, and idle_s after the last segment
+ * both sides get an RST as any idle spliced flow does. Found by the packet
+ * fuzzer (tests/fuzz/packet_fuzz.c): the flow had no timer at all. */
+static void stalled_response_with_a_408_pending_is_reset_after_idle_s(void **state)
+{
+	(void)state;
+	struct h_params p = { .per_request = true, .idle_s = 2, .header_ms = 1000 };
+	struct h_env *e = h_env_new(&p);
+	struct h_conn c;
+	static const char head[] = "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhello";
+	static const char partial[] = "GET /slow HT";
+
+	h_conn_init(&c, 41650, 0xb8000, 0xc8000);
+	h_establish(e, &c, req1, T_ANY, &copts, &bopts);
+	const int n = L(req1), f = n + XFF, hl = L(head);
+	const struct h_step st[] = {
+		{ "half of the response body, then the backend stalls", 10, F_BACKEND,
+		  { .flags = ACK | PSH, .seq = B_(1), .ack = S_(1 + f), .data = head },
+		  { { X_CLIENT, .s = { .flags = ACK | PSH, .seq = R_(1), .data = head } } } },
+		{ "a few bytes of the next request", 20, F_CLIENT,
+		  { .flags = ACK | PSH, .seq = C_(1 + n), .ack = R_(1 + hl), .data = partial },
+		  { { X_BACKEND, .s = { .flags = ACK, .ack = B_(1 + hl) } },
+		    { X_CLIENT, .s = { .flags = ACK, .ack = C_(1 + n + L(partial)) } } } },
+		{ "header_ms later: the 408 waits for the response to end", 1100, F_NONE, {},
+		  { { X_END } } },
+		{ "idle_s after the last segment: an RST to both sides", 2100, F_NONE, {},
+		  { { X_BACKEND, .s = { .flags = RST, .seq = S_(1 + f) } },
+		    { X_CLIENT, .s = { .flags = RST, .seq = R_(1 + hl) } } } },
+	};
+	h_play(e, &c, st);
+	h_expect_cnts(e, { CNT_closed_idle, 1 }, { CNT_flows_active, 0 },
+		      { CNT_http_408, 0 });
+	h_env_free(e);
+}
+
 /* The old leg, closing, meets what a backend does when our ACKs were lost:
  * its response sent again is acknowledged again (with our FIN), never
  * reset; once both FINs are through its port is free at once. */
@@ -670,6 +707,7 @@ static const struct CMUnitTest tests[] = {
 	TN(client_rst_after_a_response_ends_the_flow),
 	TN(absolute_form_target_wins_and_the_forwarded_host_agrees),
 	TN(idle_keepalive_is_closed_quietly_and_a_partial_header_gets_408),
+	TN(stalled_response_with_a_408_pending_is_reset_after_idle_s),
 	TN(closing_leg_acknowledges_a_retransmission_and_frees_its_port),
 };
 

@@ -253,16 +253,20 @@ static void icmp_echo_request_gets_a_reply(void **state)
 	static const struct {
 		uint32_t dst;
 		unsigned len;
+		uint16_t id, seq;
 		int drop;
 		const char *why;
 	} icmp[] = {
-		{ H_EDGE_IP, 56, -1, "ping the edge address" },
-		{ H_INNER_IP, 33, -1, "ping the inner address via the edge, odd length" },
-		{ IP4(198, 18, 0, 7), 8, DROP_ip_not_local, "ping someone else" },
+		{ H_EDGE_IP, 56, 0x4242, 0, -1, "ping the edge address" },
+		{ H_INNER_IP, 33, 0x4242, 1, -1, "ping the inner address via the edge, odd length" },
+		{ IP4(198, 18, 0, 7), 8, 0x4242, 2, DROP_ip_not_local, "ping someone else" },
+		{ H_EDGE_IP, 0, 0, 0, -1, "a reply of all zeros: its checksum is 0xffff, "
+		  "not 0x0000 (found by the packet fuzzer)" },
 	};
 
 	for (unsigned i = 0; i < sizeof(icmp) / sizeof(icmp[0]); i++) {
-		struct rte_mbuf *m = h_icmp_echo(e, icmp[i].dst, 0x4242, (uint16_t)i, icmp[i].len);
+		struct rte_mbuf *m = h_icmp_echo(e, icmp[i].dst, icmp[i].id, icmp[i].seq,
+						 icmp[i].len);
 		uint8_t req[256];
 		unsigned rl = rte_pktmbuf_data_len(m);
 		memcpy(req, rte_pktmbuf_mtod(m, void *), rl);
@@ -303,7 +307,7 @@ static void icmp_echo_request_gets_a_reply(void **state)
 	h_tick(e);
 	assert_int_equal(h_drain(e), 0);
 	h_expect_drops(e, { DROP_ip_not_local, 1 }, { DROP_icmp_bad, 1 }, { DROP_icmp_other, 1 });
-	h_expect_cnts(e, { CNT_icmp_echo_replies, 2 });
+	h_expect_cnts(e, { CNT_icmp_echo_replies, 3 });
 }
 
 static void udp_that_is_not_vxlan_is_dropped(void **state)
