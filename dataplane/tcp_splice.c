@@ -218,41 +218,6 @@ static void maybe_closed(struct worker *w, struct flow *f)
 		flow_linger(w, f, CNT_closed_fin);
 }
 
-/* Spliced segments are passed on unchecked, but one that changes our own
- * state (FIN, RST, or an ACK while we still own the buffered request) is
- * believed only with a good checksum. */
-static inline bool state_csum_bad_(const struct flow *f, const struct seg *s)
-{
-	return ((s->flags & (TCP_FIN | TCP_RST)) || f->hbuf != NULL) &&
-	       !seg_csum_ok(s);
-}
-
-/* Per request, the bytes framing reads (headers, chunk-size lines) must be
- * the ones the endpoint will take: only a segment that is opaque body
- * data from end to end goes unchecked. */
-static inline bool framed_csum_bad(const struct flow *f, const struct seg *s,
-				   bool to_backend)
-{
-	if (!f->per_req || s->len == 0 || f->hbuf != NULL)
-		return false;     /* checked by state_csum_bad, or not read */
-	const struct hf_body *b = to_backend ? &f->rq_body : &f->rs_body;
-	uint32_t at = to_backend ? f->rq_frame : f->rs_frame;
-	bool body = to_backend ? f->rq == RQ_BODY : f->rs == RS_BODY;
-	if (to_backend ? f->rq == RQ_TUNNEL : f->rs == RS_TUNNEL)
-		return false;
-	if (body && SEQ_LEQ(s->seq, at) &&
-	    (uint64_t)(s->seq + s->len - at) <= hf_body_opaque(b))
-		return false;
-	if (SEQ_LEQ(s->seq + s->len, at))
-		return false;     /* framed already: passed on as it is */
-	return !seg_csum_ok(s);
-}
-
-bool splice_csum_bad(const struct flow *f, const struct seg *s, bool to_backend)
-{
-	return state_csum_bad_(f, s) || framed_csum_bad(f, s, to_backend);
-}
-
 /* The client-space ACK for backend ACK ACK_B of a per-request flow: the
  * buffered request's bytes were acknowledged by us; the previous
  * request's spliced ones map by c2b_prev, bytes past the buffer by c2b. */

@@ -15,6 +15,7 @@
 #include <rte_udp.h>
 #include <rte_vxlan.h>
 
+#include "csum.h"
 #include "flow.h"
 #include "hc_table.h"
 #include "neigh.h"
@@ -245,7 +246,7 @@ static void ipv4_input(struct worker *w, struct rte_mbuf *m, unsigned port,
 		count_drop(w, DROP_ip_options, m);
 		return;
 	}
-	if (rte_ipv4_cksum(ip) != 0) {
+	if (!ipv4_hdr20_csum_ok(ip)) {
 		count_drop(w, DROP_ip_csum, m);
 		return;
 	}
