@@ -1,6 +1,8 @@
 /* The client side before any header byte: SYN -> SYN-ACK, the handshake's
  * ACK, retransmitted SYNs, segments of no flow, half-open expiry, a full
  * flow table. */
+#include <errno.h>
+
 #include <rte_cycles.h>
 
 #include "harness.h"
@@ -300,6 +302,56 @@ static void flow_hash_depends_on_the_client_port(void **state)
 	assert_true(differ);
 }
 
+/* The client-tuple table (ftab.c) against a plain array, through random
+ * adds and deletes on keys crowded into few home slots (one client address,
+ * ports close together): backward-shift deletion must never lose a key that
+ * follows a hole, nor find one that is gone. */
+static void flow_table_survives_churn_against_a_reference(void **state)
+{
+	(void)state;
+	enum { MAX = 200, KEYS = 600, OPS = 40000 };
+	struct ftab t;
+	static struct flow_key keys[KEYS];
+	static uint32_t ref[KEYS];   /* index held, or FTAB_NONE */
+	uint64_t x = 88172645463325252ULL;
+	unsigned held = 0;
+
+	assert_int_equal(ftab_init(&t, MAX, SOCKET_ID_ANY, 42), 0);
+	for (unsigned i = 0; i < KEYS; i++) {
+		keys[i] = (struct flow_key){ .c_ip = rte_cpu_to_be_32(H_CLIENT_IP),
+					     .l_ip = rte_cpu_to_be_32(H_EDGE_IP),
+					     .c_port = rte_cpu_to_be_16((uint16_t)(40000 + i)),
+					     .l_port = rte_cpu_to_be_16(80) };
+		ref[i] = FTAB_NONE;
+	}
+	for (unsigned op = 0; op < OPS; op++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		unsigned i = (unsigned)(x % KEYS);
+		if (ref[i] == FTAB_NONE) {
+			int rc = ftab_add(&t, &keys[i], op);
+			if (held == MAX) {
+				assert_int_equal(rc, -ENOSPC);
+			} else {
+				assert_int_equal(rc, 0);
+				ref[i] = op;
+				held++;
+			}
+		} else if (x & 0x100) {
+			assert_int_equal(ftab_add(&t, &keys[i], 1), -EEXIST);
+			assert_int_equal(ftab_del(&t, &keys[i]), ref[i]);
+			ref[i] = FTAB_NONE;
+			held--;
+		}
+		assert_int_equal(t.n, held);
+		if (op % 97 == 0)
+			for (unsigned k = 0; k < KEYS; k++)
+				assert_int_equal(ftab_find(&t, &keys[k]), ref[k]);
+	}
+	for (unsigned k = 0; k < KEYS; k++)
+		assert_int_equal(ftab_find(&t, &keys[k]), ref[k]);
+	ftab_fini(&t);
+}
+
 static const struct CMUnitTest tests[] = {
 	TN(flow_table_holds_exactly_max_flows),
 	T(handshake_synack_mirrors_client_options),
@@ -312,6 +364,7 @@ static const struct CMUnitTest tests[] = {
 	TN(full_flow_table_refuses_syn_with_rst),
 	T(isn_clock_moves_forward_across_the_64_bit_wrap),
 	T(flow_hash_depends_on_the_client_port),
+	TN(flow_table_survives_churn_against_a_reference),
 };
 
 H_MAIN("packet_client", tests)
