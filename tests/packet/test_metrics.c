@@ -1,14 +1,120 @@
 /* What steerd exports for Prometheus (dataplane/metrics.c): the per-worker
- * series. */
+ * series, and the alerting rules of config/prometheus checked against the
+ * exposition of a running worker (rules_check.c), so that a renamed metric
+ * or drop reason fails here rather than silently in an alert. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "harness.h"
 #include "metrics.h"
+#include "rules_check.h"
 #include "stats.h"
 
 static const struct h_sopts linux_opts = { .mss = 1460, .ws = WS(7), .sackok = true };
+
+static char *rules_file(void)
+{
+	const char *src = getenv("STEER_SRC");
+	char path[4096];
+	char *buf = NULL;
+	size_t len = 0;
+
+	snprintf(path, sizeof(path), "%s/config/prometheus/steer-rules.yml",
+		 src ? src : ".");
+	FILE *f = fopen(path, "r");
+	if (f == NULL)
+		fail_msg("cannot read %s (STEER_SRC names the source tree)", path);
+	FILE *m = open_memstream(&buf, &len);
+	assert_non_null(m);
+	for (int ch; (ch = fgetc(f)) != EOF;)
+		fputc(ch, m);
+	fclose(f);
+	fclose(m);
+	return buf;
+}
+
+static void every_metric_label_and_reason_the_rules_name_is_exported(void **state)
+{
+	struct h_env *e = *state;
+	char err[4096];
+	unsigned refs;
+	size_t len;
+	char *rules = rules_file();
+	char *text = metrics_text(e->sh, &len);
+
+	assert_non_null(text);
+	unsigned n = rules_check(rules, text, steer_drop_names, DROP__COUNT,
+				 err, sizeof(err), &refs);
+	if (n != 0)
+		fail_msg("steer-rules.yml names %u thing(s) steerd does not export:\n%s", n, err);
+	/* Something was checked: a file whose names the scanner missed
+	 * would pass vacuously. */
+	assert_true(refs > 0);
+	free(text);
+	free(rules);
+}
+
+/* The checker itself, on snippets: each must find exactly what is wrong. */
+#define REC "- record: instance_reason:steer_drops:rate5m\n" \
+	    "  expr: rate(steer_drops_total[5m])\n"
+static void the_check_finds_unknown_metrics_labels_and_reasons(void **state)
+{
+	struct h_env *e = *state;
+	static const struct {
+		const char *rules;
+		unsigned problems;
+		const char *why;
+	} cases[] = {
+		{ "expr: rate(steer_drops_total{reason=\"tx_full\"}[5m]) > 0", 0,
+		  "a real metric with a real reason" },
+		{ "expr: rate(steer_drop_total[5m])", 1, "a renamed metric" },
+		{ "expr: steer_drops_total{reason=~\"tx_full|tx_ful\"}", 1,
+		  "one alternative is no drop reason" },
+		{ "expr: steer_drops_total{cause=\"tx_full\"}", 1,
+		  "a label the metric does not carry" },
+		{ "expr: steer_drops_total{reason=~\"tx_.*\"}", 1,
+		  "a regex that cannot be checked word by word" },
+		{ "expr: steer_port_packets_total{dir=\"rx\"} + steer_port_packets_total{dir=\"in\"}",
+		  1, "a label value never exported" },
+		{ "expr: sum by (instance, service) (steer_backend_up) == 0", 0,
+		  "aggregation by labels that exist" },
+		{ "expr: sum without (svc) (steer_backend_up)", 1,
+		  "aggregation by a label no series has" },
+		{ "# steer_not_a_metric in a comment\nexpr: steer_flows_active", 0,
+		  "comments are not read" },
+		{ "summary: \"worker {{ $labels.worker }} of {{ $labels.wrker }}\"", 1,
+		  "a template naming a label no series has" },
+		{ "description: \"steer_drops_total{reason=\\\"{{ $labels.reason }}\\\"}\"", 0,
+		  "a templated value inside a YAML string" },
+		{ "expr: histogram_quantile(0.9, rate(steer_connect_seconds_bucket[5m]))", 0,
+		  "histogram buckets" },
+		{ REC "- alert: A\n  expr: instance_reason:steer_drops:rate5m{reason=\"tx_full\"} > 0",
+		  0, "a recording rule's series, matched on a label of what it reads" },
+		{ REC "- alert: A\n  expr: instance_reason:steer_drops:rate5m{reason=\"tx_fll\"} > 0",
+		  1, "a recording rule's series, matched on a reason that does not exist" },
+		{ REC "- alert: A\n  expr: instance_reason:steer_drops:rate5m{worker=\"0\"} > 0",
+		  1, "a recording rule's series, matched on a label its metric lacks" },
+		{ "- record: a:steer_x:ratio\n  expr: a:steer_drops:rate5m / 2", 1,
+		  "a recording rule read before it is defined (or never)" },
+		{ "expr: steer_worker_flows / steer_worker_flowsmax", 1,
+		  "a misspelt per-worker gauge" },
+	};
+	size_t len;
+	char *text = metrics_text(e->sh, &len);
+
+	assert_non_null(text);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char err[1024];
+		unsigned refs;
+		unsigned n = rules_check(cases[i].rules, text, steer_drop_names,
+					 DROP__COUNT, err, sizeof(err), &refs);
+		if (n != cases[i].problems)
+			fail_msg("%s: %u problem(s), want %u, in\n  %s\n%s", cases[i].why,
+				 n, cases[i].problems, cases[i].rules, err);
+	}
+	free(text);
+}
 
 /* The value of the series written exactly as SERIES in TEXT. */
 static unsigned long long series_value(const char *text, const char *series)
@@ -80,6 +186,8 @@ static void per_worker_series_show_each_workers_flows_buffers_and_cycles(void **
 }
 
 static const struct CMUnitTest tests[] = {
+	T(every_metric_label_and_reason_the_rules_name_is_exported),
+	T(the_check_finds_unknown_metrics_labels_and_reasons),
 	TN(per_worker_series_show_each_workers_flows_buffers_and_cycles),
 };
 
