@@ -23,6 +23,7 @@ struct ctx {
 	const char *text;             /* the exposition */
 	const char *const *reasons;
 	unsigned n_reasons;
+	bool values;
 	char *err;
 	size_t len, used;
 	unsigned problems;
@@ -169,7 +170,7 @@ static void check_value(struct ctx *c, const struct srcs *s, const char *label,
 		problem(c, "%s: no drop reason \"%s\" (dataplane/counters.h)", s->what, value);
 		return;
 	}
-	if (!srcs_have(c, s, label, value))
+	if (c->values && !srcs_have(c, s, label, value))
 		problem(c, "%s{%s=\"%s\"}: steerd exports no such value", s->what,
 			label, value);
 }
@@ -389,18 +390,21 @@ static void read_records(struct ctx *c, const char *rules)
 	}
 }
 
-unsigned rules_check(const char *rules, const char *text,
-		     const char *const *reasons, unsigned n_reasons,
-		     char *err, size_t len, unsigned *refs)
+unsigned rules_check(const struct rules_check_in *in, char *err, size_t len,
+		     unsigned *refs)
 {
 	static struct ctx c;          /* records: too large for the stack */
+	const char *rules = in->rules, *text = in->text;
 	char tok[TOK_MAX];
 
-	c = (struct ctx){ .text = text, .reasons = reasons, .n_reasons = n_reasons,
+	c = (struct ctx){ .text = text, .reasons = in->reasons,
+			  .n_reasons = in->n_reasons, .values = in->values,
 			  .err = err, .len = len, .line = 1 };
 	if (len)
 		err[0] = '\0';
 	*refs = 0;
+	if (in->defs != NULL)
+		read_records(&c, in->defs);
 	read_records(&c, rules);
 	for (const char *p = rules; *p != '\0';) {
 		if (strncmp(p, "$labels.", 8) == 0) {

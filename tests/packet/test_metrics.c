@@ -13,15 +13,15 @@
 
 static const struct h_sopts linux_opts = { .mss = 1460, .ws = WS(7), .sackok = true };
 
-static char *rules_file(void)
+/* NAME in config/prometheus of the source tree, read whole. */
+static char *rules_file(const char *name)
 {
 	const char *src = getenv("STEER_SRC");
 	char path[4096];
 	char *buf = NULL;
 	size_t len = 0;
 
-	snprintf(path, sizeof(path), "%s/config/prometheus/steer-rules.yml",
-		 src ? src : ".");
+	snprintf(path, sizeof(path), "%s/config/prometheus/%s", src ? src : ".", name);
 	FILE *f = fopen(path, "r");
 	if (f == NULL)
 		fail_msg("cannot read %s (STEER_SRC names the source tree)", path);
@@ -40,18 +40,47 @@ static void every_metric_label_and_reason_the_rules_name_is_exported(void **stat
 	char err[4096];
 	unsigned refs;
 	size_t len;
-	char *rules = rules_file();
+	char *rules = rules_file("steer-rules.yml");
 	char *text = metrics_text(e->sh, &len);
 
 	assert_non_null(text);
-	unsigned n = rules_check(rules, text, steer_drop_names, DROP__COUNT,
-				 err, sizeof(err), &refs);
+	const struct rules_check_in in = {
+		.rules = rules, .text = text, .reasons = steer_drop_names,
+		.n_reasons = DROP__COUNT, .values = true,
+	};
+	unsigned n = rules_check(&in, err, sizeof(err), &refs);
 	if (n != 0)
 		fail_msg("steer-rules.yml names %u thing(s) steerd does not export:\n%s", n, err);
 	/* Something was checked: a file whose names the scanner missed
 	 * would pass vacuously. */
 	assert_true(refs > 0);
 	free(text);
+	free(rules);
+}
+
+/* The promtool test feeds series steerd exports, with the labels it puts
+ * on them: a test of rules on invented series proves nothing. */
+static void the_rules_test_feeds_only_series_steerd_exports(void **state)
+{
+	struct h_env *e = *state;
+	char err[4096];
+	unsigned refs;
+	size_t len;
+	char *rules = rules_file("steer-rules.test.yml");
+	char *defs = rules_file("steer-rules.yml");
+	char *text = metrics_text(e->sh, &len);
+
+	assert_non_null(text);
+	const struct rules_check_in in = {
+		.rules = rules, .defs = defs, .text = text,
+		.reasons = steer_drop_names, .n_reasons = DROP__COUNT,
+	};
+	unsigned n = rules_check(&in, err, sizeof(err), &refs);
+	if (n != 0)
+		fail_msg("steer-rules.test.yml names %u thing(s) steerd does not export:\n%s", n, err);
+	assert_true(refs > 0);
+	free(text);
+	free(defs);
 	free(rules);
 }
 
@@ -107,8 +136,12 @@ static void the_check_finds_unknown_metrics_labels_and_reasons(void **state)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char err[1024];
 		unsigned refs;
-		unsigned n = rules_check(cases[i].rules, text, steer_drop_names,
-					 DROP__COUNT, err, sizeof(err), &refs);
+		const struct rules_check_in in = {
+			.rules = cases[i].rules, .text = text,
+			.reasons = steer_drop_names, .n_reasons = DROP__COUNT,
+			.values = true,
+		};
+		unsigned n = rules_check(&in, err, sizeof(err), &refs);
 		if (n != cases[i].problems)
 			fail_msg("%s: %u problem(s), want %u, in\n  %s\n%s", cases[i].why,
 				 n, cases[i].problems, cases[i].rules, err);
@@ -187,6 +220,7 @@ static void per_worker_series_show_each_workers_flows_buffers_and_cycles(void **
 
 static const struct CMUnitTest tests[] = {
 	T(every_metric_label_and_reason_the_rules_name_is_exported),
+	T(the_rules_test_feeds_only_series_steerd_exports),
 	T(the_check_finds_unknown_metrics_labels_and_reasons),
 	TN(per_worker_series_show_each_workers_flows_buffers_and_cycles),
 };
