@@ -122,6 +122,11 @@ bool hf_req_keepalive(const struct http_req *q);
  * Connection lists upgrade (RFC 9110 section 7.8). */
 bool hf_req_upgrade(const struct http_req *q);
 
+/* Whether Q is the connection's last request: not kept alive, or an
+ * upgrade (!hf_req_keepalive(Q) || hf_req_upgrade(Q), in one pass over
+ * its fields). */
+bool hf_req_last(const struct http_req *q);
+
 /* Whether Q's method is exactly HEAD (methods are case-sensitive, RFC 9110
  * section 9.1). */
 bool hf_req_is_head(const struct http_req *q);
