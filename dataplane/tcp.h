@@ -227,6 +227,9 @@ static inline bool splice_csum_bad(const struct flow *f, const struct seg *s,
 }
 /* Translate a client segment towards the backend. */
 void splice_to_backend(struct worker *w, struct flow *f, struct seg *s);
+/* A client segment of a lingering flow whose backend leg is over (its
+ * source port given back): answered here as TIME-WAIT would. */
+void splice_linger_client(struct worker *w, struct flow *f, struct seg *s);
 /* Translate a backend segment towards the client. Returns true when it
  * delivered a per-request flow's whole buffered request (the caller goes
  * on: req_delivered). */

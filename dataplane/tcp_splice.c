@@ -218,6 +218,40 @@ static void maybe_closed(struct worker *w, struct flow *f)
 		flow_linger(w, f, CNT_closed_fin);
 }
 
+/* Both FINs are through and acknowledged on the backend leg: the backend's
+ * by the ACK we passed on (b_ack), ours by the backend's (b_acked; our FIN
+ * is byte s_nxt). Whoever closed first, nothing more is due on the leg, so
+ * its source port goes back now, not when linger_ms ends (issue 11: one
+ * worker's ~63 000 ports over a 2 s linger capped it at ~32 000 new
+ * backend connections a second). A backend still in LAST-ACK that resends
+ * its FIN gets a RST, which ends that state as well as an ACK would. The
+ * flow lingers on for the client's side (splice_linger_client()). After a
+ * RST the leg keeps its port through linger, to absorb what was in flight. */
+static void maybe_leg_over(struct worker *w, struct flow *f)
+{
+	if (f->state == FS_LINGER && f->b.local_port != 0 && f->c_fin && f->b_fin &&
+	    SEQ_LEQ(f->b_snd, f->b_ack) && SEQ_LT(f->s_nxt, f->b_acked)) {
+		flow_put_sport(w, f);
+		w->st.cnt[CNT_sports_released_at_close]++;
+	}
+}
+
+void splice_linger_client(struct worker *w, struct flow *f, struct seg *s)
+{
+	/* The leg is gone; as a TCP in TIME-WAIT (RFC 9293 section
+	 * 3.10.7.4), a retransmitted FIN (or any data) is acknowledged
+	 * again, at what the backend last sent, and nothing else is said. */
+	if ((s->flags & (TCP_FIN | TCP_RST)) != TCP_FIN && s->len == 0) {
+		rte_pktmbuf_free(s->m);
+		return;
+	}
+	struct rte_mbuf *m = tcp_build(w, &f->c, f->b_snd + f->b2c, f->c_snd,
+				       TCP_ACK, 0, NULL, 0, NULL, 0);
+	if (m)
+		tx_send(w, f->c.port, m);
+	count_drop(w, DROP_tcp_dup, s->m);
+}
+
 /* The client-space ACK for backend ACK ACK_B of a per-request flow: the
  * buffered request's bytes were acknowledged by us; the previous
  * request's spliced ones map by c2b_prev, bytes past the buffer by c2b. */
@@ -357,6 +391,7 @@ void splice_to_backend(struct worker *w, struct flow *f, struct seg *s)
 			flow_linger(w, f, CNT_closed_rst_client);
 	} else {
 		maybe_closed(w, f);
+		maybe_leg_over(w, f);
 	}
 }
 
@@ -440,6 +475,7 @@ bool splice_to_client(struct worker *w, struct flow *f, struct seg *s)
 			flow_linger(w, f, CNT_closed_rst_backend);
 	} else {
 		maybe_closed(w, f);
+		maybe_leg_over(w, f);
 	}
 	return delivered && f->state == FS_SPLICE;
 }
