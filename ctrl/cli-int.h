@@ -99,4 +99,89 @@ int cli_intercept(struct argp *p, struct jw *w);  /* cli_intercept.c */
 int cli_tunnel(struct argp *p, struct jw *w);     /* cli_tunnel.c */
 int cli_backend(struct argp *p, struct jw *w);    /* cli_backend.c */
 
+/* ---- cli_doc.c: a parsed response, and its values as text ---- */
+
+struct doc {
+	struct json_node *nodes;
+	const struct json_node *root;
+};
+
+/* Parse TEXT[0..LEN) into D, with a node array sized from the text (so a
+ * dump of a large configuration or a full flow sample needs no fixed
+ * limit); its root must be an object. WHAT names the text in messages.
+ * Returns 0, or -1 with ERR. */
+int doc_parse(struct doc *d, const char *text, size_t len, const char *what,
+	      char *err, size_t errlen);
+void doc_free(struct doc *d);
+
+/* Each child C of array or object PARENT. */
+#define FOR_CHILD(d, parent, c)                                         \
+	for (const struct json_node *c = (parent)->first ?              \
+		     &(d)->nodes[(parent)->first] : NULL;                \
+	     c != NULL; c = c->next ? &(d)->nodes[c->next] : NULL)
+
+/* Member KEY of object OBJ, or NULL. */
+static inline const struct json_node *doc_get(const struct doc *d,
+					      const struct json_node *obj,
+					      const char *key)
+{
+	return json_get(d->nodes, obj, key);
+}
+
+/* N present and of type T. */
+static inline bool node_is(const struct json_node *n, enum json_type t)
+{
+	return n != NULL && n->type == t;
+}
+
+/* Unescaped string node N (or an object member's key, with KEY) into a
+ * malloc'd buffer; NULL when out of memory or N holds a NUL. */
+char *node_str(const struct json_node *n, bool key);
+
+/* Any scalar N as display text, control characters escaped (malloc'd);
+ * absent or null is "-". */
+char *node_text(const struct json_node *n);
+
+/* An object member's key as display text (malloc'd). */
+char *node_key(const struct json_node *n);
+
+/* node_text(N) on OUT. */
+void node_print(FILE *out, const struct json_node *n);
+
+/* ---- cli_table.c: aligned columns ---- */
+
+/* Rows of COLS cells, the first row the header; cells are malloc'd and
+ * owned by the table. */
+struct table {
+	unsigned cols;
+	size_t n;                 /* cells */
+	size_t cap;
+	char **cells;
+	bool failed;
+};
+
+/* Append CELL (taken over; NULL marks the table failed). */
+void tab_add(struct table *t, char *cell);
+/* Append node_text(N). */
+void tab_addn(struct table *t, const struct json_node *n);
+/* The header row: N columns titled NAMES. */
+void tab_header(struct table *t, const char *const *names, unsigned n);
+/* Columns separated by two spaces, each as wide as its widest cell; the
+ * last column is not padded. Returns -1 when out of memory. */
+int tab_print(const struct table *t, FILE *out);
+void tab_free(struct table *t);
+
+/* ---- the renderers of one response D each: 0, or -1 (ERR) ---- */
+
+/* cli_render_stats.c */
+int render_status(const struct doc *d, FILE *out);
+int render_stats(const struct doc *d, FILE *out);
+
+/* cli_render_lists.c: one row per object of the response's list */
+int render_intercepts(const struct doc *d, FILE *out, char *err,
+		      size_t errlen);
+int render_tunnels(const struct doc *d, FILE *out, char *err, size_t errlen);
+int render_backends(const struct doc *d, FILE *out, char *err, size_t errlen);
+int render_flows(const struct doc *d, FILE *out, char *err, size_t errlen);
+
 #endif
