@@ -17,12 +17,6 @@
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-/* ---- cli.c ---- */
-
-/* FMT into ERR (ERRLEN bytes; nothing when ERR is NULL); returns RC. */
-int __attribute__((format(printf, 4, 5)))
-cli_errf(char *err, size_t errlen, int rc, const char *fmt, ...);
-
 /* ---- cli_argp.c: command-line words ---- */
 
 struct optdef {
