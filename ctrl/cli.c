@@ -106,8 +106,8 @@ static int cmd_reload(struct argp *p, struct jw *w)
 	 * send it absolute, and fail here, naming the file as the loader
 	 * would, rather than with a less telling message from steerd */
 	if (file != NULL && (abs = realpath(file, NULL)) == NULL)
-		return cli_errf(p->err, p->errlen, CLI_EFAIL, "%s: cannot read: %s",
-				file, strerror(errno));
+		return cli_errf(p->err, p->errlen, CLI_EFAIL,
+				"%s: cannot read: %s", file, strerror(errno));
 	req_begin(w, "reload");
 	req_str(w, "path", abs);
 	jw_obj_end(w);
@@ -147,7 +147,8 @@ int cli_request(int argc, char **argv, struct jw *out, char *err,
 		r = cli_errf(err, errlen, CLI_EUSAGE,
 			     "%s: sends no request to steerd", cmd);
 	else
-		r = cli_errf(err, errlen, CLI_EUSAGE, "unknown command '%s'", cmd);
+		r = cli_errf(err, errlen, CLI_EUSAGE, "unknown command '%s'",
+			     cmd);
 	if (r == 0 && out->failed)
 		r = cli_errf(err, errlen, CLI_EFAIL, "out of memory");
 	return r;
@@ -213,8 +214,8 @@ int cli_global(int argc, char **argv, struct cli_opts *o, char *err,
 		switch (d->id) {
 		case G_SOCKET:
 			if (*v == '\0')
-				return cli_errf(err, errlen, CLI_EUSAGE,
-						"steerctl: --socket needs a path");
+				return cli_errf(err, errlen, CLI_EUSAGE, "steerctl: "
+						"--socket needs a path");
 			o->socket = v;
 			break;
 		case G_JSON:
@@ -223,9 +224,9 @@ int cli_global(int argc, char **argv, struct cli_opts *o, char *err,
 		case G_TIMEOUT:
 			if (parse_timeout(v, &o->timeout_ms) != 0)
 				return cli_errf(err, errlen, CLI_EUSAGE,
-						"steerctl: --timeout wants seconds "
-						"above 0, at most 86400 (got '%s')",
-						v);
+						"steerctl: --timeout wants "
+						"seconds above 0, at most "
+						"86400 (got '%s')", v);
 			break;
 		default:
 			o->help = true;

@@ -36,8 +36,8 @@ int argp_next(struct argp *p, const struct optdef *defs,
 		if (!d->value) {
 			if (a[n] == '=')
 				return cli_errf(p->err, p->errlen, CLI_EUSAGE,
-						"%s: %s takes no value", p->what,
-						d->name);
+						"%s: %s takes no value",
+						p->what, d->name);
 			return ARG_OPT;
 		}
 		if (a[n] == '=') {
@@ -48,12 +48,13 @@ int argp_next(struct argp *p, const struct optdef *defs,
 		 * starts with "--" can still be given as --service=--x */
 		if (p->i >= p->argc || strncmp(p->argv[p->i], "--", 2) == 0)
 			return cli_errf(p->err, p->errlen, CLI_EUSAGE,
-					"%s: %s needs a value", p->what, d->name);
+					"%s: %s needs a value", p->what,
+					d->name);
 		*val = p->argv[p->i++];
 		return ARG_OPT;
 	}
-	return cli_errf(p->err, p->errlen, CLI_EUSAGE, "%s: unknown option '%s'",
-			p->what, a);
+	return cli_errf(p->err, p->errlen, CLI_EUSAGE,
+			"%s: unknown option '%s'", p->what, a);
 }
 
 int argp_positionals(struct argp *p, const char **pos, int n,
@@ -67,7 +68,8 @@ int argp_positionals(struct argp *p, const char **pos, int n,
 	while ((r = argp_next(p, none, &d, &v)) == ARG_POS) {
 		if (k == n)
 			return cli_errf(p->err, p->errlen, CLI_EUSAGE,
-					"%s: unexpected argument '%s'", p->what, v);
+					"%s: unexpected argument '%s'", p->what,
+					v);
 		pos[k++] = v;
 	}
 	if (r < 0)
@@ -82,8 +84,8 @@ int argp_set_once(struct argp *p, const struct optdef *d, const char **slot,
 		  const char *val)
 {
 	if (*slot != NULL)
-		return cli_errf(p->err, p->errlen, CLI_EUSAGE, "%s: %s given twice",
-				p->what, d->name);
+		return cli_errf(p->err, p->errlen, CLI_EUSAGE,
+				"%s: %s given twice", p->what, d->name);
 	*slot = val;
 	return 0;
 }
@@ -163,7 +165,8 @@ int argp_check_addr(struct argp *p, const char *what, const char *v,
 
 	if (why != NULL)
 		return cli_errf(p->err, p->errlen, CLI_EUSAGE,
-				"%s: invalid %s '%s': %s", p->what, what, v, why);
+				"%s: invalid %s '%s': %s", p->what, what, v,
+				why);
 	return 0;
 }
 

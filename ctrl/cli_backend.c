@@ -25,7 +25,8 @@ static int cmd_backend(struct argp *p, struct jw *w, const char *cmd,
 		}
 		if (n == 2)
 			return cli_errf(p->err, p->errlen, CLI_EUSAGE,
-					"%s: unexpected argument '%s'", p->what, v);
+					"%s: unexpected argument '%s'", p->what,
+					v);
 		pos[n++] = v;
 	}
 	if (n < 2)

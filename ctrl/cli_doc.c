@@ -57,8 +57,8 @@ int doc_parse(struct doc *d, const char *text, size_t len,
 	if (d->nodes[0].type != JSON_OBJECT) {
 		free(d->nodes);
 		d->nodes = NULL;
-		return cli_errf(err, errlen, -1, "malformed %s: not a JSON object",
-				what);
+		return cli_errf(err, errlen, -1,
+				"malformed %s: not a JSON object", what);
 	}
 	d->root = &d->nodes[0];
 	return 0;

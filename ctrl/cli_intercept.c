@@ -55,13 +55,14 @@ static int parse_matcher(struct argp *p, const struct optdef *d,
 	}
 	if (eq == NULL || eq == v)
 		return cli_errf(p->err, p->errlen, CLI_EUSAGE,
-				"%s: %s wants %s=%s (got '%s')", p->what, d->name,
-				subj, strcmp(matcher_kinds[d->id].cond, "value") == 0 ?
+				"%s: %s wants %s=%s (got '%s')", p->what,
+				d->name, subj,
+				strcmp(matcher_kinds[d->id].cond, "value") == 0 ?
 				"VALUE" : "PATTERN", v);
 	if (eq[1] == '\0' && strcmp(matcher_kinds[d->id].cond, "value") != 0)
 		return cli_errf(p->err, p->errlen, CLI_EUSAGE,
-				"%s: %s needs a non-empty %s after '='", p->what,
-				d->name, matcher_kinds[d->id].cond);
+				"%s: %s needs a non-empty %s after '='",
+				p->what, d->name, matcher_kinds[d->id].cond);
 	m->subj_len = (size_t)(eq - v);
 	m->arg = eq + 1;
 	return 0;
@@ -121,13 +122,14 @@ static int cmd_intercept_add(struct argp *p, struct jw *w)
 				return argp_set_once(p, d, &path, v);
 			if (path_opt != NULL)
 				return cli_errf(p->err, p->errlen, CLI_EUSAGE,
-						"%s: %s and %s exclude each other "
-						"(at most one path matcher)",
-						p->what, path_opt->name, d->name);
+						"%s: %s and %s exclude each "
+						"other (at most one path "
+						"matcher)", p->what,
+						path_opt->name, d->name);
 			if (*v == '\0')
 				return cli_errf(p->err, p->errlen, CLI_EUSAGE,
-						"%s: %s needs a non-empty value",
-						p->what, d->name);
+						"%s: %s needs a non-empty "
+						"value", p->what, d->name);
 			path_opt = d;
 			path = v;
 			r = 0;
@@ -136,8 +138,8 @@ static int cmd_intercept_add(struct argp *p, struct jw *w)
 			/* the loader's bound, so the message can say it */
 			if (n == CONF_MAX_MATCHERS)
 				return cli_errf(p->err, p->errlen, CLI_EUSAGE,
-						"%s: at most %d header and baggage "
-						"matchers", p->what,
+						"%s: at most %d header and "
+						"baggage matchers", p->what,
 						CONF_MAX_MATCHERS);
 			r = parse_matcher(p, d, v, &m[n++]);
 			break;
@@ -146,8 +148,8 @@ static int cmd_intercept_add(struct argp *p, struct jw *w)
 			return r;
 	}
 	if (name == NULL)
-		return cli_errf(p->err, p->errlen, CLI_EUSAGE, "%s: missing NAME",
-				p->what);
+		return cli_errf(p->err, p->errlen, CLI_EUSAGE,
+				"%s: missing NAME", p->what);
 	if (service == NULL)
 		return cli_errf(p->err, p->errlen, CLI_EUSAGE,
 				"%s: --service is required", p->what);

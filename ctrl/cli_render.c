@@ -17,10 +17,12 @@ static int render_dump(const struct doc *d, FILE *out, char *err,
 	size_t n;
 
 	if (c == NULL || c->type != JSON_STRING)
-		return cli_errf(err, errlen, -1, "malformed response: no 'config' text");
+		return cli_errf(err, errlen, -1,
+				"malformed response: no 'config' text");
 	/* as is: this is a configuration file to redirect somewhere */
 	if ((text = node_str(c, false)) == NULL)
-		return cli_errf(err, errlen, -1, "malformed response: bad 'config' text");
+		return cli_errf(err, errlen, -1,
+				"malformed response: bad 'config' text");
 	n = strlen(text);
 	fwrite(text, 1, n, out);
 	if (n > 0 && text[n - 1] != '\n')
@@ -65,8 +67,8 @@ int cli_response_ok(const char *response, size_t len, char *err,
 	}
 	e = doc_get(&d, d.root, "error");
 	msg = e != NULL && e->type == JSON_STRING ? node_text(e) : NULL;
-	cli_errf(err, errlen, -1, "%s", msg ? msg : "steerd refused the request "
-			 "without a message");
+	cli_errf(err, errlen, -1, "%s", msg ? msg :
+		 "steerd refused the request without a message");
 	free(msg);
 	doc_free(&d);
 	return 0;

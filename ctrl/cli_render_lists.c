@@ -103,8 +103,8 @@ static int render_list(const struct doc *d, FILE *out, const char *list_key,
 	int r = 0;
 
 	if (!node_is(list, JSON_ARRAY))
-		return cli_errf(err, errlen, -1, "malformed response: no '%s' list",
-				list_key);
+		return cli_errf(err, errlen, -1,
+				"malformed response: no '%s' list", list_key);
 	if (list->n_children == 0) {
 		fprintf(out, "no %s\n", list_key);
 		return 0;
@@ -114,7 +114,8 @@ static int render_list(const struct doc *d, FILE *out, const char *list_key,
 		tab_add(&t, strdup(cols[c].title));
 	FOR_CHILD(d, list, e)
 		for (unsigned c = 0; c < n_cols; c++)
-			tab_add(&t, cols[c].key ? node_text(doc_get(d, e, cols[c].key)) :
+			tab_add(&t, cols[c].key ?
+				    node_text(doc_get(d, e, cols[c].key)) :
 				    cols[c].fn(d, e));
 	if (tab_print(&t, out) != 0)
 		r = cli_errf(err, errlen, -1, "out of memory");

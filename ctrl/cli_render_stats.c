@@ -149,8 +149,8 @@ static int stats_counts(const struct doc *d, FILE *out, bool *any,
 		key = node_str(c, true);
 		if (workers != NULL)
 			FOR_CHILD(d, workers, w)
-				tab_addn(&t, key ? doc_get(d, doc_get(d, w, field), key) :
-					 NULL);
+				tab_addn(&t, key ? doc_get(d, doc_get(d, w, field),
+							   key) : NULL);
 		if (drops)
 			tab_add(&t, strdup(key ? drop_why(key) : ""));
 		free(key);

@@ -40,11 +40,12 @@ static int cmd_tunnel_add(struct argp *p, struct jw *w)
 			return r;
 	}
 	if (name == NULL)
-		return cli_errf(p->err, p->errlen, CLI_EUSAGE, "%s: missing NAME",
-				p->what);
+		return cli_errf(p->err, p->errlen, CLI_EUSAGE,
+				"%s: missing NAME", p->what);
 	if (o[TA_TYPE] == NULL)
 		return cli_errf(p->err, p->errlen, CLI_EUSAGE,
-				"%s: --type is required (direct or vxlan)", p->what);
+				"%s: --type is required (direct or vxlan)",
+				p->what);
 	vxlan = strcmp(o[TA_TYPE], "vxlan") == 0;
 	if (!vxlan && strcmp(o[TA_TYPE], "direct") != 0)
 		return cli_errf(p->err, p->errlen, CLI_EUSAGE,
@@ -62,15 +63,18 @@ static int cmd_tunnel_add(struct argp *p, struct jw *w)
 					defs[i].name);
 		if (!vxlan && o[i] != NULL)
 			return cli_errf(p->err, p->errlen, CLI_EUSAGE,
-					"%s: %s is only for vxlan tunnels", p->what,
-					defs[i].name);
+					"%s: %s is only for vxlan tunnels",
+					p->what, defs[i].name);
 	}
 	if (vxlan) {
-		if ((r = argp_check_addr(p, "--remote", o[TA_REMOTE], false)) != 0 ||
-		    (r = argp_check_addr(p, "--source", o[TA_SOURCE], false)) != 0)
+		if ((r = argp_check_addr(p, "--remote", o[TA_REMOTE],
+					 false)) != 0 ||
+		    (r = argp_check_addr(p, "--source", o[TA_SOURCE],
+					 false)) != 0)
 			return r;
 		/* 24 bits, RFC 7348 section 5 */
-		if ((r = argp_check_uint(p, "--vni", o[TA_VNI], 0, 16777215, &vni)) != 0)
+		if ((r = argp_check_uint(p, "--vni", o[TA_VNI], 0, 16777215,
+					 &vni)) != 0)
 			return r;
 	}
 

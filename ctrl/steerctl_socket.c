@@ -62,7 +62,8 @@ static int ctl_connect(const char *path, int64_t deadline,
 	memcpy(sa.sun_path, path, strlen(path) + 1);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
-		return cli_errf(err, errlen, -errno, "socket: %s", strerror(errno));
+		return cli_errf(err, errlen, -errno, "socket: %s",
+				strerror(errno));
 	for (;;) {
 		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
 			return fd;
@@ -99,8 +100,8 @@ int ctl_call(const char *path, const char *req, size_t len,
 	*resp = NULL;
 	if (len + 1 > CLI_REQUEST_MAX)
 		return cli_errf(err, errlen, -EMSGSIZE,
-				"request too long (%zu bytes, steerd takes at most "
-				"%d)", len + 1, CLI_REQUEST_MAX);
+				"request too long (%zu bytes, steerd takes at "
+				"most %d)", len + 1, CLI_REQUEST_MAX);
 	if ((line = malloc(len + 1)) == NULL || (buf = malloc(cap)) == NULL) {
 		r = cli_errf(err, errlen, -ENOMEM, "out of memory");
 		goto out;
@@ -118,8 +119,8 @@ int ctl_call(const char *path, const char *req, size_t len,
 			continue;
 		}
 		if (k < 0 && errno != EAGAIN && errno != EINTR) {
-			r = cli_errf(err, errlen, -errno, "sending to steerd: %s",
-				     strerror(errno));
+			r = cli_errf(err, errlen, -errno,
+				     "sending to steerd: %s", strerror(errno));
 			goto out_fd;
 		}
 		if ((r = wait_fd(fd, POLLOUT, deadline, mask)) != 0)
@@ -130,13 +131,14 @@ int ctl_call(const char *path, const char *req, size_t len,
 			char *b;
 
 			if (cap >= RESPONSE_MAX) {
-				r = cli_errf(err, errlen, -EMSGSIZE,
-					     "response from steerd over %u bytes",
+				r = cli_errf(err, errlen, -EMSGSIZE, "response "
+					     "from steerd over %u bytes",
 					     RESPONSE_MAX);
 				goto out_fd;
 			}
 			if ((b = realloc(buf, cap * 2)) == NULL) {
-				r = cli_errf(err, errlen, -ENOMEM, "out of memory");
+				r = cli_errf(err, errlen, -ENOMEM,
+					     "out of memory");
 				goto out_fd;
 			}
 			buf = b;
@@ -157,7 +159,8 @@ int ctl_call(const char *path, const char *req, size_t len,
 			goto out_fd;
 		}
 		if (errno != EAGAIN && errno != EINTR) {
-			r = cli_errf(err, errlen, -errno, "reading from steerd: %s",
+			r = cli_errf(err, errlen, -errno,
+				     "reading from steerd: %s",
 				     strerror(errno));
 			goto out_fd;
 		}
@@ -171,7 +174,8 @@ int ctl_call(const char *path, const char *req, size_t len,
 	goto out_fd;
 out_wait:
 	if (r == -ETIMEDOUT)
-		cli_errf(err, errlen, r, "no answer from steerd within %d.%03d s",
+		cli_errf(err, errlen, r,
+			 "no answer from steerd within %d.%03d s",
 			 timeout_ms / 1000, timeout_ms % 1000);
 	else if (r == -EINTR)
 		cli_errf(err, errlen, r, "interrupted");

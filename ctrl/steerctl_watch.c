@@ -107,7 +107,8 @@ static int watch_path(const char *file, char *buf, char *dir_out,
 		goto out;
 	}
 	if (realpath(dir, dir_out) == NULL) {
-		cli_errf(err, errlen, -1, "watch: %s: %s", dir, strerror(errno));
+		cli_errf(err, errlen, -1, "watch: %s: %s", dir,
+			 strerror(errno));
 		goto out;
 	}
 	if (snprintf(buf, PATH_MAX, "%s%s%s", dir_out,
