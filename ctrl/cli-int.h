@@ -65,16 +65,17 @@ int argp_check_uint(struct argp *p, const char *what, const char *v,
 		    unsigned long long lo, unsigned long long hi,
 		    unsigned long long *out);
 
-/* The sub-commands of a noun ("intercept add"). */
+/* The sub-commands of a noun ("intercept add"): FN builds the request
+ * for protocol command CMD. */
 struct verb {
-	const char *name;
-	int (*fn)(struct argp *p, struct jw *w);
+	const char *name;         /* "remove" */
+	const char *cmd;          /* "intercept.remove" */
+	int (*fn)(struct argp *p, struct jw *w, const char *cmd);
 };
 
-/* P->argv[1] looked up in VERBS (CHOICES lists them for messages) and
- * run, with P->what set to "noun verb". */
-int argp_noun(struct argp *p, struct jw *w, const struct verb *verbs,
-	      const char *choices);
+/* P->argv[1] looked up in VERBS (ended by a NULL name) and run, with
+ * P->what set to "noun verb". */
+int argp_noun(struct argp *p, struct jw *w, const struct verb *verbs);
 
 /* A request's start: '{"cmd": CMD'. */
 void req_begin(struct jw *w, const char *cmd);
@@ -87,11 +88,16 @@ void req_str(struct jw *w, const char *key, const char *v);
 int req_simple(struct argp *p, struct jw *w, const char *cmd, int n,
 	       const char *names, const char *const *keys);
 
-/* ---- the command families: P->argv[0] is the noun ---- */
+/* Verbs (struct verb) that take nothing ("list"), or one NAME sent as
+ * member "name" ("remove"). */
+int req_none(struct argp *p, struct jw *w, const char *cmd);
+int req_name(struct argp *p, struct jw *w, const char *cmd);
 
-int cli_intercept(struct argp *p, struct jw *w);  /* cli_intercept.c */
-int cli_tunnel(struct argp *p, struct jw *w);     /* cli_tunnel.c */
-int cli_backend(struct argp *p, struct jw *w);    /* cli_backend.c */
+/* ---- the command families: the verbs of each noun ---- */
+
+extern const struct verb cli_intercept_verbs[];   /* cli_intercept.c */
+extern const struct verb cli_tunnel_verbs[];      /* cli_tunnel.c */
+extern const struct verb cli_backend_verbs[];     /* cli_backend.c */
 
 /* ---- cli_doc.c: a parsed response, and its values as text ---- */
 

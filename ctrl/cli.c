@@ -137,11 +137,11 @@ int cli_request(int argc, char **argv, struct jw *out, char *err,
 	else if (strcmp(cmd, "reload") == 0)
 		r = cmd_reload(&p, out);
 	else if (strcmp(cmd, "intercept") == 0)
-		r = cli_intercept(&p, out);
+		r = argp_noun(&p, out, cli_intercept_verbs);
 	else if (strcmp(cmd, "tunnel") == 0)
-		r = cli_tunnel(&p, out);
+		r = argp_noun(&p, out, cli_tunnel_verbs);
 	else if (strcmp(cmd, "backend") == 0)
-		r = cli_backend(&p, out);
+		r = argp_noun(&p, out, cli_backend_verbs);
 	else if (strcmp(cmd, "check") == 0 || strcmp(cmd, "watch") == 0 ||
 		 strcmp(cmd, "help") == 0)
 		r = cli_errf(err, errlen, CLI_EUSAGE,

@@ -213,11 +213,34 @@ int req_simple(struct argp *p, struct jw *w, const char *cmd, int n,
 	return 0;
 }
 
-int argp_noun(struct argp *p, struct jw *w, const struct verb *verbs,
-	      const char *choices)
+int req_none(struct argp *p, struct jw *w, const char *cmd)
+{
+	return req_simple(p, w, cmd, 0, "", NULL);
+}
+
+int req_name(struct argp *p, struct jw *w, const char *cmd)
+{
+	static const char *const keys[] = { "name" };
+
+	return req_simple(p, w, cmd, 1, "NAME", keys);
+}
+
+int argp_noun(struct argp *p, struct jw *w, const struct verb *verbs)
 {
 	const char *noun = p->argv[0];
+	char choices[64];
+	size_t n = 0;
 
+	/* "add, remove, list" for the messages */
+	choices[0] = '\0';
+	for (const struct verb *v = verbs; v->name != NULL; v++) {
+		int k = snprintf(choices + n, sizeof(choices) - n, "%s%s",
+				 n ? ", " : "", v->name);
+
+		if (k < 0 || (size_t)k >= sizeof(choices) - n)
+			break;
+		n += (size_t)k;
+	}
 	if (p->argc < 2)
 		return cli_errf(p->err, p->errlen, CLI_EUSAGE,
 				"%s: missing sub-command (%s)", noun, choices);
@@ -228,7 +251,7 @@ int argp_noun(struct argp *p, struct jw *w, const struct verb *verbs,
 			 v->name);
 		p->what = p->what_buf;
 		p->i = 2;
-		return v->fn(p, w);
+		return v->fn(p, w, v->cmd);
 	}
 	return cli_errf(p->err, p->errlen, CLI_EUSAGE,
 			"%s: unknown sub-command '%s' (%s)", noun, p->argv[1],

@@ -1,21 +1,24 @@
 /* steerctl backend add|remove|drain|list: the command lines to requests
  * (docs/control.md). */
+#include <string.h>
+
 #include "cli-int.h"
 
 /* backend add|remove|drain SERVICE ADDR; only add takes --weight. */
-static int cmd_backend(struct argp *p, struct jw *w, const char *cmd,
-		       bool weight_ok)
+static int cmd_backend(struct argp *p, struct jw *w, const char *cmd)
 {
 	static const struct optdef with_weight[] = {
 		{ "--weight", 0, true }, { NULL, 0, false },
 	};
 	static const struct optdef none[] = { { NULL, 0, false } };
+	const struct optdef *defs = strcmp(cmd, "backend.add") == 0 ?
+				    with_weight : none;
 	const struct optdef *d;
 	const char *v, *pos[2] = { NULL, NULL }, *weight = NULL;
 	unsigned long long wt = 0;
 	int n = 0, r;
 
-	while ((r = argp_next(p, weight_ok ? with_weight : none, &d, &v)) != ARG_END) {
+	while ((r = argp_next(p, defs, &d, &v)) != ARG_END) {
 		if (r < 0)
 			return r;
 		if (r == ARG_OPT) {
@@ -49,33 +52,10 @@ static int cmd_backend(struct argp *p, struct jw *w, const char *cmd,
 	return 0;
 }
 
-static int be_add(struct argp *p, struct jw *w)
-{
-	return cmd_backend(p, w, "backend.add", true);
-}
-
-static int be_remove(struct argp *p, struct jw *w)
-{
-	return cmd_backend(p, w, "backend.remove", false);
-}
-
-static int be_drain(struct argp *p, struct jw *w)
-{
-	return cmd_backend(p, w, "backend.drain", false);
-}
-
-static int be_list(struct argp *p, struct jw *w)
-{
-	return req_simple(p, w, "backend.list", 0, "", NULL);
-}
-
-
-static const struct verb backend_verbs[] = {
-	{ "add", be_add }, { "remove", be_remove }, { "drain", be_drain },
-	{ "list", be_list }, { NULL, NULL },
+const struct verb cli_backend_verbs[] = {
+	{ "add", "backend.add", cmd_backend },
+	{ "remove", "backend.remove", cmd_backend },
+	{ "drain", "backend.drain", cmd_backend },
+	{ "list", "backend.list", req_none },
+	{ NULL, NULL, NULL },
 };
-
-int cli_backend(struct argp *p, struct jw *w)
-{
-	return argp_noun(p, w, backend_verbs, "add, remove, drain, list");
-}

@@ -68,7 +68,8 @@ static int parse_matcher(struct argp *p, const struct optdef *d,
 	return 0;
 }
 
-static int cmd_intercept_add(struct argp *p, struct jw *w)
+static int cmd_intercept_add(struct argp *p, struct jw *w,
+			     const char *cmd)
 {
 	static const struct optdef defs[] = {
 		{ "--header", 0, true },
@@ -157,7 +158,7 @@ static int cmd_intercept_add(struct argp *p, struct jw *w)
 		return cli_errf(p->err, p->errlen, CLI_EUSAGE,
 				"%s: --tunnel is required", p->what);
 
-	req_begin(w, "intercept.add");
+	req_begin(w, cmd);
 	req_str(w, "name", name);
 	req_str(w, "service", service);
 	req_str(w, "tunnel", tunnel);
@@ -185,24 +186,9 @@ static int cmd_intercept_add(struct argp *p, struct jw *w)
 	return 0;
 }
 
-static int ic_remove(struct argp *p, struct jw *w)
-{
-	static const char *const keys[] = { "name" };
-
-	return req_simple(p, w, "intercept.remove", 1, "NAME", keys);
-}
-
-static int ic_list(struct argp *p, struct jw *w)
-{
-	return req_simple(p, w, "intercept.list", 0, "", NULL);
-}
-
-static const struct verb intercept_verbs[] = {
-	{ "add", cmd_intercept_add }, { "remove", ic_remove },
-	{ "list", ic_list }, { NULL, NULL },
+const struct verb cli_intercept_verbs[] = {
+	{ "add", "intercept.add", cmd_intercept_add },
+	{ "remove", "intercept.remove", req_name },
+	{ "list", "intercept.list", req_none },
+	{ NULL, NULL, NULL },
 };
-
-int cli_intercept(struct argp *p, struct jw *w)
-{
-	return argp_noun(p, w, intercept_verbs, "add, remove, list");
-}

@@ -6,7 +6,8 @@
 
 enum { TA_TYPE, TA_TARGET, TA_REMOTE, TA_VNI, TA_SOURCE, TA_NO_FAIL_OPEN };
 
-static int cmd_tunnel_add(struct argp *p, struct jw *w)
+static int cmd_tunnel_add(struct argp *p, struct jw *w,
+			  const char *cmd)
 {
 	static const struct optdef defs[] = {
 		{ "--type", TA_TYPE, true },
@@ -78,7 +79,7 @@ static int cmd_tunnel_add(struct argp *p, struct jw *w)
 			return r;
 	}
 
-	req_begin(w, "tunnel.add");
+	req_begin(w, cmd);
 	req_str(w, "name", name);
 	req_str(w, "type", o[TA_TYPE]);
 	req_str(w, "target", o[TA_TARGET]);
@@ -96,24 +97,9 @@ static int cmd_tunnel_add(struct argp *p, struct jw *w)
 	return 0;
 }
 
-static int tn_remove(struct argp *p, struct jw *w)
-{
-	static const char *const keys[] = { "name" };
-
-	return req_simple(p, w, "tunnel.remove", 1, "NAME", keys);
-}
-
-static int tn_list(struct argp *p, struct jw *w)
-{
-	return req_simple(p, w, "tunnel.list", 0, "", NULL);
-}
-
-static const struct verb tunnel_verbs[] = {
-	{ "add", cmd_tunnel_add }, { "remove", tn_remove },
-	{ "list", tn_list }, { NULL, NULL },
+const struct verb cli_tunnel_verbs[] = {
+	{ "add", "tunnel.add", cmd_tunnel_add },
+	{ "remove", "tunnel.remove", req_name },
+	{ "list", "tunnel.list", req_none },
+	{ NULL, NULL, NULL },
 };
-
-int cli_tunnel(struct argp *p, struct jw *w)
-{
-	return argp_noun(p, w, tunnel_verbs, "add, remove, list");
-}
