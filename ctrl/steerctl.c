@@ -140,5 +140,7 @@ int main(int argc, char **argv)
 			return usage_error(err);
 		return cmd[0] == 'c' ? do_check(file) : do_watch(&o, file);
 	}
+	if (o.etcd != NULL)
+		return do_etcd(&o, argc - ci, argv + ci);
 	return do_request(&o, argc - ci, argv + ci);
 }
