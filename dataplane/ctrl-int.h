@@ -57,8 +57,21 @@ void ctrl_cmd_backend(struct dp_shared *sh, const struct json_node *req,
  * published; replies either way. */
 void ctrl_apply_edit(struct dp_shared *sh, const struct conf_edit *e,
 		     struct jw *w);
+/* Compile NC (which it takes) and publish it; replies either way. */
+void ctrl_publish_conf(struct dp_shared *sh, struct steer_conf *nc,
+		       struct jw *w);
 void ctrl_cmd_reload(struct dp_shared *sh, const struct json_node *req,
 		     struct jw *w);
 void ctrl_cmd_dump(struct dp_shared *sh, struct jw *w);
+
+/* ---- ctrl_cluster.c: the rules of a cluster, from steer-etcd ---- */
+
+/* cluster.apply: the full set of etcd's tunnels and intercepts */
+void ctrl_cmd_cluster_apply(struct dp_shared *sh, const struct json_node *req,
+			    struct jw *w);
+/* cluster.report: steer-etcd's state, for status and metrics */
+void ctrl_cmd_cluster_report(const struct json_node *req, struct jw *w);
+/* The "cluster" member of status (nothing when no steer-etcd reported). */
+void ctrl_cluster_status(struct jw *w);
 
 #endif

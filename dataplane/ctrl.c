@@ -134,6 +134,10 @@ static void handle(struct dp_shared *sh, const char *line, size_t len, struct jw
 		ctrl_cmd_dump(sh, w);
 	} else if (strcmp(cmd, "flows") == 0) {
 		ctrl_cmd_flows(sh, req, w);
+	} else if (strcmp(cmd, "cluster.apply") == 0) {
+		ctrl_cmd_cluster_apply(sh, req, w);
+	} else if (strcmp(cmd, "cluster.report") == 0) {
+		ctrl_cmd_cluster_report(req, w);
 	} else {
 		snprintf(err, sizeof(err), "unknown command '%s'", cmd);
 		ctrl_reply_error(w, err);
