@@ -37,6 +37,8 @@ static void on_signal(int sig)
 static void etcd_ok(struct follower *f)
 {
 	f->last_ok_ms = now_ms();
+	if (strncmp(f->last_error, "etcd", 4) == 0)
+		f->last_error[0] = '\0';   /* it answers again */
 }
 
 static void etcd_down(struct follower *f, const char *err)
@@ -165,6 +167,8 @@ static int follow(struct follower *f)
 		etcd_stream_close(&s);
 		return 0;
 	}
+	fprintf(stderr, "steer-etcd: watching from revision %lld\n",
+		(long long)f->revision + 1);
 	while (!stop) {
 		struct etcd_resp r;
 		rc = etcd_stream_next(&s, 1000, &r, err, sizeof(err));
