@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "conf.h"
 #include "etcd_layout.h"
 #include "steer_etcd.h"
 #include "steerctl-int.h"
@@ -216,8 +217,10 @@ static int follow(struct follower *f)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: steer-etcd --etcd ENDPOINTS [--cluster NAME] "
-		"[--node NAME] [--socket PATH] [--timeout S]\n"
+	fprintf(stderr, "usage: steer-etcd [--config FILE] [--etcd ENDPOINTS] "
+		"[--cluster NAME] [--node NAME] [--socket PATH] [--timeout S]\n"
+		"--config reads the cluster section (and control.socket) of the "
+		"node's configuration file.\n"
 		"Makes the steerd at --socket follow the rules under "
 		"/steer/<cluster>/ in etcd (docs/scale-out.md).\n");
 	return 2;
@@ -227,7 +230,10 @@ int main(int argc, char **argv)
 {
 	static char host[64];
 	struct follower *f = &F;
-	char err[512];
+	const char *config = NULL;
+	bool cluster_set = false, node_set = false, socket_set = false;
+	struct steer_conf *cc = NULL;
+	char err[4096];
 
 	f->socket = CLI_SOCKET_DEFAULT;
 	f->cluster = "default";
@@ -241,16 +247,38 @@ int main(int argc, char **argv)
 		if (strcmp(o, "--etcd") == 0)
 			f->endpoints = v;
 		else if (strcmp(o, "--cluster") == 0)
-			f->cluster = v;
+			f->cluster = v, cluster_set = true;
 		else if (strcmp(o, "--node") == 0)
-			f->node = v;
+			f->node = v, node_set = true;
+		else if (strcmp(o, "--config") == 0)
+			config = v;
 		else if (strcmp(o, "--socket") == 0)
-			f->socket = v;
+			f->socket = v, socket_set = true;
 		else if (strcmp(o, "--timeout") == 0 && atof(v) > 0)
 			f->timeout_ms = (int)(atof(v) * 1000);
 		else
 			return usage();
 		i++;
+	}
+	/* --config: the node's own file; its cluster section and control
+	 * socket, unless given on the command line */
+	if (config != NULL) {
+		if ((cc = conf_load_file(config, err, sizeof(err))) == NULL) {
+			fprintf(stderr, "steer-etcd: %s\n", err);
+			return 2;
+		}
+		if (cc->cluster.name == NULL) {
+			fprintf(stderr, "steer-etcd: %s has no cluster section\n", config);
+			return 2;
+		}
+		if (f->endpoints == NULL)
+			f->endpoints = cc->cluster.etcd;
+		if (!cluster_set)
+			f->cluster = cc->cluster.name;
+		if (!node_set && cc->cluster.node != NULL)
+			f->node = cc->cluster.node;
+		if (!socket_set)
+			f->socket = cc->control.socket;
 	}
 	if (f->endpoints == NULL || strchr(f->node, '/') != NULL)
 		return usage();
@@ -277,5 +305,6 @@ int main(int argc, char **argv)
 			usleep(RETRY_MS * 1000);
 		}
 	}
+	conf_free(cc);
 	return 0;
 }

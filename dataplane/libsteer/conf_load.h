@@ -37,6 +37,7 @@ int conf_load_previews(struct conf_loader *l, const config_setting_t *root);
  * a preview needs previews.domain */
 int conf_load_intercepts(struct conf_loader *l, const config_setting_t *root);
 int conf_load_control(struct conf_loader *l, const config_setting_t *root);
+int conf_load_cluster(struct conf_loader *l, const config_setting_t *root);
 
 /* ---- getters several sections share ---- */
 
