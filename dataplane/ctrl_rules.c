@@ -11,6 +11,8 @@
 #include "conf.h"
 #include "conf_json.h"
 #include "ctrl-int.h"
+#include "ctrl_ttl.h"
+#include "publish.h"
 #include "json.h"
 
 static bool parse_addr(const char *s, uint32_t *ip, uint16_t *port)
@@ -39,9 +41,27 @@ void ctrl_cmd_add(struct dp_shared *sh, const struct json_node *req, bool icpt,
 		ctrl_reply_error(w, err);
 		return;
 	}
+	const struct json_node *ttl = icpt ? json_get(ctrl_nodes, req, "ttl") : NULL;
+	if (ttl != NULL && (ttl->type != JSON_NUMBER || ttl->number < 1 ||
+			    ttl->number > 30 * 86400 ||
+			    ttl->number != (double)(long long)ttl->number)) {
+		ctrl_reply_error(w, "field 'ttl' must be whole seconds, 1 to 30 days");
+		return;
+	}
 	struct conf_edit e = { .add_intercept = icpt ? text : NULL,
 			       .add_tunnel = icpt ? NULL : text };
+	uint64_t gen = dp_pub_load(sh)->generation;
 	ctrl_apply_edit(sh, &e, w);
+	if (icpt && dp_pub_load(sh)->generation != gen) {
+		char name[CONF_NAME_MAX];
+		ctrl_get_str(req, "name", name, sizeof(name), true, err, sizeof(err));
+		/* added: its ttl starts now (a name added again starts afresh) */
+		if (ttl == NULL)
+			ctrl_ttl_forget(name);
+		else if (ctrl_ttl_set(name, (uint64_t)ttl->number, worker_ms()) < 0)
+			fprintf(stderr, "steerd: intercept '%s': too many ttls, it "
+				"will not expire\n", name);
+	}
 }
 
 /* intercept.remove (ICPT) or tunnel.remove: by name; a tunnel only once no
@@ -76,6 +96,8 @@ void ctrl_cmd_remove(struct dp_shared *sh, const struct json_node *req,
 	struct conf_edit e = { .drop_intercept = icpt ? name : NULL,
 			       .drop_tunnel = icpt ? NULL : name };
 	ctrl_apply_edit(sh, &e, w);
+	if (icpt && conf_find_intercept(ctrl_running(sh), name) < 0)
+		ctrl_ttl_forget(name);
 }
 
 void ctrl_cmd_backend(struct dp_shared *sh, const struct json_node *req,
