@@ -150,6 +150,8 @@ int set_change(struct follower *f, const char *key, const char *value)
 	char err[2048];
 	int r;
 
+	int64_t t0 = now_ms();
+
 	if (set_copy(&cand, &f->good) < 0)
 		return -1;
 	r = set_put(f, &cand, key, value, err, sizeof(err));
@@ -165,8 +167,9 @@ int set_change(struct follower *f, const char *key, const char *value)
 	set_free(&f->good);
 	f->good = cand;
 	cand.n = 0;
-	fprintf(stderr, "steer-etcd: applied %s %s (revision %lld)\n",
-		value ? "put" : "delete", key, (long long)f->revision);
+	fprintf(stderr, "steer-etcd: applied %s %s (revision %lld, %lld ms)\n",
+		value ? "put" : "delete", key, (long long)f->revision,
+		(long long)(now_ms() - t0));
 	return 0;
 }
 
