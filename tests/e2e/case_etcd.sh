@@ -263,4 +263,18 @@ for n in 1 2; do
 	[ "$t" != timeout ] || die "tmp did not expire on node $n"
 done
 say "ok    --ttl 3s: gone from both nodes $(($(now_ms) - t0)) ms after the write"
+
+# --- 5. the same on one node without etcd: steerd keeps the deadline ---
+C1=("$STEERCTL" --socket "$TMP/n1.sock")
+"${C1[@]}" intercept add solo --service web --tunnel dev --header x-user=solo --ttl 2s >/dev/null
+t0=$(now_ms)
+[ "$(until_served 1 dev1 'x-user: solo')" != timeout ] || die "solo not in force"
+"${C1[@]}" intercept list | grep -Eq '^solo .* [12]s ' || die "intercept list shows no time left"
+sleep 1
+"${C1[@]}" intercept renew solo --ttl 3s >/dev/null
+sleep 2.5
+[ "$(served_by 1 -H 'x-user: solo')" = dev1 ] || die "renew did not extend solo"
+t=$(until_served 1 web1 "x-user: solo")
+[ "$t" != timeout ] || die "solo did not expire"
+say "ok    single node: --ttl 2s renewed to 3s at 1 s, gone $(($(now_ms) - t0)) ms after the add"
 exit 0

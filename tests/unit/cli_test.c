@@ -858,6 +858,17 @@ static const struct render_case render_cases[] = {
 	  { NULL }, "every matcher kind and path kind" },
 	{ "intercept.list", "{\"ok\":true,\"intercepts\":[]}", 0,
 	  { "no intercepts" }, { "NAME" }, "empty list" },
+	{ "intercept.list", IC_LIST, 0, { "PREVIEW  DECISIONS" }, { "TTL" },
+	  "no TTL column while no intercept expires" },
+	{ "intercept.list", "{\"ok\":true,\"intercepts\":["
+	  "{\"name\":\"a\",\"service\":\"web\",\"tunnel\":\"t\",\"headers\":[],"
+	  "\"ttl_left_s\":42,\"decisions\":1},"
+	  "{\"name\":\"b\",\"service\":\"web\",\"tunnel\":\"t\",\"headers\":[],"
+	  "\"decisions\":2}]}", 0,
+	  { "PREVIEW  TTL  DECISIONS", "42s", "-        -    2" }, { NULL },
+	  "a TTL column with the time left, '-' for an intercept that does not expire" },
+	{ "intercept.renew", "{\"ok\":true,\"ttl_left_s\":600}", 0,
+	  { "intercept renewed" }, { NULL }, "intercept renew" },
 	{ "intercept.list", "{\"ok\":true}", -1,
 	  { "no 'intercepts' list" }, { NULL }, "ok without the list" },
 	{ "intercept.add", "{\"ok\":true,\"generation\":2}", 0,
