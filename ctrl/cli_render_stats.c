@@ -67,9 +67,10 @@ int render_status(const struct doc *d, FILE *out)
 			{ "last error  ", "last_error" },
 		};
 		for (size_t i = 0; i < ARRAY_SIZE(rows); i++) {
+			const struct json_node *v = doc_get(d, cl, rows[i][1]);
 			fputs(rows[i][0], out);
-			node_print(out, doc_get(d, cl, rows[i][1]));
-			fputs(i == 4 ? "s ago\n" : "\n", out);
+			node_print(out, v);
+			fputs(i == 4 && node_is(v, JSON_NUMBER) ? "s ago\n" : "\n", out);
 		}
 	}
 	if (!node_is(ports, JSON_ARRAY) || ports->n_children == 0)

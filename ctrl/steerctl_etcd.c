@@ -304,7 +304,8 @@ static int do_list(struct ectx *x, enum etcd_kind kind)
 		printf("%-24s %-10lld %-8s %s\n", name, (long long)r.kvs[i].mod_rev,
 		       t, r.kvs[i].value);
 	}
-	printf(x->o->json ? "" : "(etcd revision %lld)\n", (long long)r.revision);
+	if (!x->o->json)
+		printf("(etcd revision %lld)\n", (long long)r.revision);
 	etcd_resp_free(&r);
 	return flush_stdout();
 }

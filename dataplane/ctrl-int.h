@@ -71,7 +71,8 @@ void ctrl_cmd_cluster_apply(struct dp_shared *sh, const struct json_node *req,
 			    struct jw *w);
 /* cluster.report: steer-etcd's state, for status and metrics */
 void ctrl_cmd_cluster_report(const struct json_node *req, struct jw *w);
-/* The "cluster" member of status (nothing when no steer-etcd reported). */
-void ctrl_cluster_status(struct jw *w);
+/* The "cluster" member of status: steer-etcd's last report, or what C's
+ * cluster section says when none came; nothing for a single node. */
+void ctrl_cluster_status(const struct steer_conf *c, struct jw *w);
 
 #endif

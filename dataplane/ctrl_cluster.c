@@ -218,13 +218,24 @@ void ctrl_cmd_cluster_report(const struct json_node *req, struct jw *w)
 	jw_obj_end(w);
 }
 
-void ctrl_cluster_status(struct jw *w)
+void ctrl_cluster_status(const struct steer_conf *c, struct jw *w)
 {
-	if (!cl.reported)
+	if (!cl.reported && c->cluster.name == NULL)
 		return;
 	double now = now_s();
 	jw_key(w, "cluster");
 	jw_obj_begin(w);
+	if (!cl.reported) {
+		/* configured, but no steer-etcd has reported yet */
+		jw_key(w, "name");
+		jw_str(w, c->cluster.name);
+		jw_key(w, "etcd_endpoints");
+		jw_str(w, c->cluster.etcd);
+		jw_key(w, "last_error");
+		jw_str(w, "steer-etcd has not reported: the rules are the file's");
+		jw_obj_end(w);
+		return;
+	}
 	jw_key(w, "name");
 	jw_str(w, cl.cluster);
 	jw_key(w, "node");

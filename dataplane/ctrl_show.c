@@ -50,7 +50,7 @@ void ctrl_cmd_status(struct dp_shared *sh, struct jw *w)
 	jw_uint(w, c->n_intercepts);
 	jw_key(w, "config");
 	jw_str(w, sh->config_path);
-	ctrl_cluster_status(w);
+	ctrl_cluster_status(c, w);
 	jw_obj_end(w);
 }
 

@@ -822,6 +822,17 @@ static const struct render_case render_cases[] = {
 	{ "status", "{\"ok\":true,\"version\":\"0.1.0\",\"uptime_s\":59}", 0,
 	  { "uptime      59s", "workers     -" }, { "PORT" },
 	  "missing fields show as '-', no empty port table" },
+	{ "status", "{\"ok\":true,\"version\":\"0.1.0\",\"cluster\":{\"name\":\"c1\","
+	  "\"node\":\"n1\",\"etcd_endpoints\":\"http://10.0.0.5:2379\",\"revision\":42,"
+	  "\"etcd_last_reachable_s\":7,\"changes_refused\":1,\"last_error\":\"x: y\"}}", 0,
+	  { "cluster     c1", "node        n1", "etcd        http://10.0.0.5:2379",
+	    "revision    42", "etcd seen   7s ago", "refused     1", "last error  x: y" },
+	  { NULL }, "a node in a cluster: steer-etcd's last report" },
+	{ "status", "{\"ok\":true,\"cluster\":{\"name\":\"c1\"}}", 0,
+	  { "cluster     c1", "etcd seen   -\n" }, { "s ago" },
+	  "configured, no report yet: no age to show" },
+	{ "status", STATUS_OK, 0, { "version" }, { "cluster" },
+	  "a single node shows no cluster" },
 	{ "status", "{\"ok\":false,\"error\":\"not ready\"}", -1,
 	  { "not ready" }, { NULL }, "an error answer" },
 
