@@ -240,7 +240,7 @@ int main(int argc, char **argv)
 	f->timeout_ms = 2000;
 	gethostname(host, sizeof(host) - 1);
 	f->node = host;
-	for (int i = 1; i < argc; i++) {
+	for (int i = 1; i < argc; i += 2) {
 		const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (v == NULL)
 			return usage();
@@ -258,7 +258,6 @@ int main(int argc, char **argv)
 			f->timeout_ms = (int)(atof(v) * 1000);
 		else
 			return usage();
-		i++;
 	}
 	/* --config: the node's own file; its cluster section and control
 	 * socket, unless given on the command line */
