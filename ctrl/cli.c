@@ -251,8 +251,7 @@ int cli_global(int argc, char **argv, struct cli_opts *o, char *err,
 void cli_usage(FILE *out)
 {
 	fputs(
-"usage: steerctl [--socket PATH] [--json] [--timeout S]\n"
-"                [--etcd ENDPOINTS [--cluster NAME] [--config FILE]] COMMAND ...\n"
+"usage: steerctl [--socket PATH | --etcd URLS [--cluster NAME]] [--config FILE] [--json] [--timeout S] COMMAND ...\n"
 "\n"
 "Talks to steerd over its control socket: --socket, else $STEER_SOCKET,\n"
 "else " CLI_SOCKET_DEFAULT ". --json prints steerd's raw response;\n"

@@ -13,7 +13,7 @@
 # The word lists below follow `steerctl --help`;
 # tests/unit/steerctl_completion_test.sh fails when they drift apart.
 
-_steerctl_global_opts='--socket --json --timeout --help'
+_steerctl_global_opts='--socket --json --timeout --etcd --cluster --config --help'
 _steerctl_commands='status stats intercept tunnel backend reload dump watch flows check help'
 
 # The verbs of a noun; the options of a command ("noun verb" or a single
@@ -140,7 +140,7 @@ _steerctl() {
 		w=${_steerctl_words[i]}
 		if [[ -z $cmd ]]; then
 			case $w in
-			--socket | --timeout)
+			--socket | --timeout | --etcd | --cluster | --config)
 				[[ $w == --socket ]] &&
 					_steerctl_socket=(--socket "${_steerctl_words[i + 1]}")
 				((i++))
@@ -165,8 +165,8 @@ _steerctl() {
 
 	if [[ -z $cmd ]]; then
 		case $prev in
-		--socket) _steerctl_files "$cur"; return 0 ;;
-		--timeout) return 0 ;;
+		--socket | --config) _steerctl_files "$cur"; return 0 ;;
+		--timeout | --etcd | --cluster) return 0 ;;
 		esac
 		case $cur in
 		--socket=*) _steerctl_files "${cur#*=}"; return 0 ;;
