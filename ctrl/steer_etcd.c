@@ -73,8 +73,19 @@ static void report(struct follower *f)
 	jw_key(&w, "last_error");
 	jw_str(&w, f->last_error);
 	jw_obj_end(&w);
-	if (!w.failed && steerd_call(f, w.buf, w.len, err, sizeof(err)) < 0)
+	char *resp = NULL;
+	size_t rl = 0;
+	if (!w.failed && ctl_call(f->socket, w.buf, w.len, f->timeout_ms, NULL,
+				  &resp, &rl, err, sizeof(err)) < 0) {
 		fprintf(stderr, "steer-etcd: steerd: %s\n", err);
+	} else if (resp != NULL && strstr(resp, "\"applied\":false") != NULL &&
+		   f->revision > 0) {
+		/* a steerd that started after us, or reloaded its file */
+		fprintf(stderr, "steer-etcd: steerd does not run the cluster's "
+			"rules: sending them again\n");
+		set_reapply(f);
+	}
+	free(resp);
 	jw_free(&w);
 }
 

@@ -47,6 +47,8 @@ int set_change(struct follower *f, const char *key, const char *value);
 /* A full resync: GOOD becomes KVS, all at once if steerd takes it, else
  * one object at a time so that only the bad ones are left out. */
 void set_resync(struct follower *f, const struct etcd_kv *kvs, unsigned n);
+/* GOOD again, to a steerd that lost it (restarted, reloaded). */
+void set_reapply(struct follower *f);
 /* One request to steerd; 0 and its {"ok": true}, or -1 with ERR. */
 int steerd_call(struct follower *f, const char *req, size_t len, char *err,
 		size_t errlen);

@@ -203,3 +203,12 @@ void set_resync(struct follower *f, const struct etcd_kv *kvs, unsigned n)
 	if (f->good.n == 0)
 		apply(f, &f->good, err, sizeof(err));   /* drop what was there */
 }
+
+void set_reapply(struct follower *f)
+{
+	char err[2048];
+
+	if (apply(f, &f->good, err, sizeof(err)) < 0)
+		fprintf(stderr, "steer-etcd: steerd refused the set it ran before: %s\n",
+			err);
+}

@@ -69,6 +69,9 @@ void ctrl_cmd_dump(struct dp_shared *sh, struct jw *w);
 /* cluster.apply: the full set of etcd's tunnels and intercepts */
 void ctrl_cmd_cluster_apply(struct dp_shared *sh, const struct json_node *req,
 			    struct jw *w);
+/* A reload published the file alone: the next cluster.report asks
+ * steer-etcd for the set again. */
+void ctrl_cluster_reloaded(void);
 /* cluster.report: steer-etcd's state, for status and metrics */
 void ctrl_cmd_cluster_report(const struct json_node *req, struct jw *w);
 /* The "cluster" member of status: steer-etcd's last report, or what C's

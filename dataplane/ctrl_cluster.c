@@ -28,6 +28,7 @@ static struct {
 	unsigned long long refused;
 	double last_ok;            /* CLOCK_REALTIME s etcd last answered */
 	double last_report;
+	bool applied;              /* a cluster.apply is in force (no reload since) */
 	/* the names the last apply brought, so the next can drop them */
 	char (*names)[CONF_NAME_MAX];
 	bool *is_tunnel;
@@ -179,8 +180,10 @@ void ctrl_cmd_cluster_apply(struct dp_shared *sh, const struct json_node *req,
 		goto refuse;
 	uint64_t gen = dp_pub_load(sh)->generation;
 	ctrl_publish_conf(sh, c, w);
-	if (dp_pub_load(sh)->generation != gen)
+	if (dp_pub_load(sh)->generation != gen) {
 		remember(tl, il);
+		cl.applied = true;
+	}
 	return;
 refuse:
 	conf_free(c);
@@ -215,7 +218,18 @@ void ctrl_cmd_cluster_report(const struct json_node *req, struct jw *w)
 	jw_obj_begin(w);
 	jw_key(w, "ok");
 	jw_bool(w, true);
+	/* false for a steerd that has not been given the set (it started
+	 * after steer-etcd) or has reloaded its file since: send it again */
+	jw_key(w, "applied");
+	jw_bool(w, cl.applied);
 	jw_obj_end(w);
+}
+
+void ctrl_cluster_reloaded(void)
+{
+	/* the file replaced the rules: the cluster's objects are gone */
+	cl.applied = false;
+	cl.n_names = 0;
 }
 
 void ctrl_cluster_status(const struct steer_conf *c, struct jw *w)

@@ -134,7 +134,10 @@ void ctrl_cmd_reload(struct dp_shared *sh, const struct json_node *req, struct j
 		ctrl_reply_error(w, err);
 		return;
 	}
+	uint64_t gen = dp_pub_load(sh)->generation;
 	ctrl_publish_conf(sh, nc, w);
+	if (dp_pub_load(sh)->generation != gen)
+		ctrl_cluster_reloaded();
 }
 
 void ctrl_cmd_dump(struct dp_shared *sh, struct jw *w)

@@ -277,4 +277,11 @@ sleep 2.5
 t=$(until_served 1 web1 "x-user: solo")
 [ "$t" != timeout ] || die "solo did not expire"
 say "ok    single node: --ttl 2s renewed to 3s at 1 s, gone $(($(now_ms) - t0)) ms after the add"
+
+# --- 6. a reload of the file drops the cluster's rules; steer-etcd
+# notices at its next report and sends them again ---
+"${C1[@]}" reload >/dev/null
+t=$(until_served 1 dev1 "x-user: alice")
+[ "$t" != timeout ] || die "alice did not come back after a reload"
+say "ok    after a reload of the file the cluster's rules are back within ${t} ms"
 exit 0
