@@ -196,10 +196,10 @@ void ctrl_cmd_remove(struct dp_shared *sh, const struct json_node *req,
 	if (!icpt) {
 		int t = conf_find_tunnel(c, name);
 		for (unsigned i = 0; i < c->n_intercepts; i++)
-			if (c->intercepts[i].tunnel == (unsigned)t) {
+			if (c->intercepts[i]->tunnel == (unsigned)t) {
 				snprintf(err, sizeof(err),
 					 "tunnel '%s' is used by intercept '%s'; remove that first",
-					 name, c->intercepts[i].name);
+					 name, c->intercepts[i]->name);
 				ctrl_reply_error(w, err);
 				return;
 			}

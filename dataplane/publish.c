@@ -51,7 +51,7 @@ static int assign_slots(struct dp_shared *sh, const struct steer_conf *c,
 			return -ENOMEM;
 		}
 	for (uint32_t i = 0; i < c->n_intercepts; i++) {
-		const char *name = c->intercepts[i].name;
+		const char *name = c->intercepts[i]->name;
 		uint32_t n = shash_first(&names, shash_bytes(name, strlen(name), 0));
 		slot[i] = STEER_MAX_SLOTS;
 		for (; n != SHASH_NONE; n = names.next[n])

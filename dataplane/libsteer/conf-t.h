@@ -207,7 +207,10 @@ struct steer_conf {
 	unsigned n_services;
 	struct conf_tunnel *tunnels;
 	unsigned n_tunnels;
-	struct conf_intercept *intercepts;
+	/* One allocation per intercept, so that a configuration derived by
+	 * adding or removing one (conf_derive()) shares the others instead of
+	 * copying them; see icpt_borrowed. */
+	struct conf_intercept **intercepts;
 	unsigned n_intercepts;
 	struct conf_previews previews;
 	struct conf_control control;

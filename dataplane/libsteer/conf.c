@@ -274,7 +274,7 @@ void conf_free(struct steer_conf *c)
 	free(c->services);
 	free(c->tunnels);
 	for (unsigned i = 0; i < c->n_intercepts; i++) {
-		struct conf_intercept *in = &c->intercepts[i];
+		struct conf_intercept *in = c->intercepts[i];
 
 		for (unsigned j = 0; j < in->n_matchers; j++) {
 			free(in->matchers[j].name);
@@ -283,6 +283,7 @@ void conf_free(struct steer_conf *c)
 		}
 		free(in->path);
 		free(in->preview);
+		free(in);
 	}
 	free(c->intercepts);
 	free(c->previews.domain);
@@ -315,7 +316,7 @@ int conf_find_tunnel(const struct steer_conf *c, const char *name)
 int conf_find_intercept(const struct steer_conf *c, const char *name)
 {
 	for (unsigned i = 0; c != NULL && i < c->n_intercepts; i++)
-		if (strcmp(c->intercepts[i].name, name) == 0)
+		if (strcmp(c->intercepts[i]->name, name) == 0)
 			return (int)i;
 	return -1;
 }

@@ -201,7 +201,7 @@ static int add_intercept(struct build *b, uint32_t i)
 {
 	struct ruleset *rs = b->rs;
 	const struct steer_conf *c = rs->conf;
-	const struct conf_intercept *ci = &c->intercepts[i];
+	const struct conf_intercept *ci = c->intercepts[i];
 	struct rs_icpt *ic = &rs->icpt[i];
 	int ret;
 
@@ -300,7 +300,7 @@ static int compile_db(struct build *b)
 		if (ce->expression >= 0 && (unsigned)ce->expression < n) {
 			uint32_t id = ids[ce->expression];
 			const struct conf_intercept *ci =
-				&rs->conf->intercepts[rs->scan_owner[id]];
+				rs->conf->intercepts[rs->scan_owner[id]];
 			ret = fail(b, b->pat_line[id], "intercept '%s': invalid regex: %s",
 				   ci->name, ce->message);
 		} else {
@@ -416,8 +416,8 @@ static bool paths_overlap(const struct conf_intercept *a,
 static int conflict(struct build *b, uint32_t ia, uint32_t ib)
 {
 	const struct steer_conf *c = b->rs->conf;
-	const struct conf_intercept *a = &c->intercepts[ia < ib ? ia : ib];
-	const struct conf_intercept *x = &c->intercepts[ia < ib ? ib : ia];
+	const struct conf_intercept *a = c->intercepts[ia < ib ? ia : ib];
+	const struct conf_intercept *x = c->intercepts[ia < ib ? ib : ia];
 	bool same = a->n_matchers == x->n_matchers && matchers_within(a, x);
 
 	return fail(b, x->line,
@@ -453,7 +453,7 @@ static int check_conflicts(struct build *b)
 		goto out;
 	}
 	for (uint32_t i = 0; i < c->n_intercepts; i++) {
-		const struct conf_intercept *ci = &c->intercepts[i];
+		const struct conf_intercept *ci = c->intercepts[i];
 		uint64_t sum = 0;
 		for (unsigned k = 0; k < ci->n_matchers; k++) {
 			mh[i * CONF_MAX_MATCHERS + k] = matcher_hash(&ci->matchers[k]);
@@ -469,7 +469,7 @@ static int check_conflicts(struct build *b)
 			goto out;
 	}
 	for (uint32_t i = 0; i < c->n_intercepts; i++) {
-		const struct conf_intercept *ci = &c->intercepts[i];
+		const struct conf_intercept *ci = c->intercepts[i];
 		for (uint32_t mask = 1; mask < (1u << ci->n_matchers); mask++) {
 			uint64_t sum = 0;
 			for (unsigned k = 0; k < ci->n_matchers; k++)
@@ -479,7 +479,7 @@ static int check_conflicts(struct build *b)
 			for (uint32_t n = shash_first(&sets, key); n != SHASH_NONE;
 			     n = sets.next[n]) {
 				uint32_t j = sets.vals[n];
-				const struct conf_intercept *cj = &c->intercepts[j];
+				const struct conf_intercept *cj = c->intercepts[j];
 				if (j == i || cj->service != ci->service ||
 				    !matchers_within(cj, ci) ||
 				    !paths_overlap(ci, cj))
@@ -491,8 +491,8 @@ static int check_conflicts(struct build *b)
 	}
 	for (uint32_t x = 0; x < n_plain; x++)
 		for (uint32_t y = x + 1; y < n_plain; y++) {
-			const struct conf_intercept *a = &c->intercepts[plain[x]];
-			const struct conf_intercept *d = &c->intercepts[plain[y]];
+			const struct conf_intercept *a = c->intercepts[plain[x]];
+			const struct conf_intercept *d = c->intercepts[plain[y]];
 			if (a->service == d->service && paths_overlap(a, d)) {
 				ret = conflict(b, plain[x], plain[y]);
 				goto out;
@@ -514,7 +514,7 @@ static int init_tables(struct ruleset *rs)
 	uint32_t n_m = 0;
 
 	for (unsigned i = 0; i < c->n_intercepts; i++)
-		n_m += c->intercepts[i].n_matchers;
+		n_m += c->intercepts[i]->n_matchers;
 	rs->n_icpt = c->n_intercepts;
 	rs->icpt = calloc(c->n_intercepts + 1, sizeof(*rs->icpt));
 	rs->match = calloc(n_m + 1, sizeof(*rs->match));
