@@ -34,6 +34,9 @@ struct rs_scratch *rs_scratch_alloc(const struct ruleset *rs,
 				    struct rs_scratch *old);
 void rs_scratch_free(struct rs_scratch *s);
 
+/* Index of the intercept named NAME, or -1 (a hash lookup). */
+int rs_find_intercept(const struct ruleset *rs, const char *name);
+
 /* Listener index for a destination address, or -1. */
 int rs_listener_find(const struct ruleset *rs, uint32_t ip, uint16_t port);
 
