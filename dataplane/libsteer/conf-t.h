@@ -214,6 +214,14 @@ struct steer_conf {
 	unsigned n_intercepts;
 	struct conf_previews previews;
 	struct conf_control control;
+
+	/* Sharing with the configuration this one was derived from
+	 * (conf_derive(), conf_adopt()). While BORROWED, everything but the
+	 * INTERCEPTS array itself and OWN belongs to another configuration. */
+	bool borrowed;
+	struct conf_intercept *own;      /* the one intercept a borrowed one frees */
+	struct conf_intercept *dropped;  /* derived: the base's intercept left out */
+	const struct steer_conf *base;   /* derived, not adopted yet: its base */
 };
 
 #endif

@@ -246,10 +246,30 @@ struct steer_conf *conf_load_file(const char *path, char *err, size_t errlen)
 	return c;
 }
 
+void conf_intercept_free(struct conf_intercept *in)
+{
+	if (in == NULL)
+		return;
+	for (unsigned j = 0; j < in->n_matchers; j++) {
+		free(in->matchers[j].name);
+		free(in->matchers[j].baggage);
+		free(in->matchers[j].arg);
+	}
+	free(in->path);
+	free(in->preview);
+	free(in);
+}
+
 void conf_free(struct steer_conf *c)
 {
 	if (c == NULL)
 		return;
+	if (c->borrowed) {
+		free(c->intercepts);
+		conf_intercept_free(c->own);
+		free(c);
+		return;
+	}
 	if (c->dataplane.eal != NULL)
 		for (char **a = c->dataplane.eal; *a != NULL; a++)
 			free(*a);
@@ -273,18 +293,8 @@ void conf_free(struct steer_conf *c)
 	}
 	free(c->services);
 	free(c->tunnels);
-	for (unsigned i = 0; i < c->n_intercepts; i++) {
-		struct conf_intercept *in = c->intercepts[i];
-
-		for (unsigned j = 0; j < in->n_matchers; j++) {
-			free(in->matchers[j].name);
-			free(in->matchers[j].baggage);
-			free(in->matchers[j].arg);
-		}
-		free(in->path);
-		free(in->preview);
-		free(in);
-	}
+	for (unsigned i = 0; i < c->n_intercepts; i++)
+		conf_intercept_free(c->intercepts[i]);
 	free(c->intercepts);
 	free(c->previews.domain);
 	free(c->previews.header);
