@@ -1,8 +1,9 @@
 /* The control commands that change the rules: intercept.add and .remove,
  * tunnel.add and .remove, backend.add, .remove and .drain
  * (docs/control.md). Each turns its request into a struct conf_edit, which
- * ctrl_apply_edit() (ctrl_reload.c) applies; the added intercept or tunnel
- * is written as libconfig text here, for the loader to validate.
+ * ctrl_apply_edit() (ctrl_reload.c) applies, or for an intercept into the
+ * arguments of ctrl_apply_intercept(); the added intercept or tunnel is
+ * written as libconfig text here, for the loader's code to validate.
  * Dispatched by ctrl.c. */
 #include <stdbool.h>
 #include <stdio.h>
@@ -11,6 +12,8 @@
 #include "conf.h"
 #include "ctrl-int.h"
 #include "json.h"
+#include "publish.h"
+#include "rules.h"
 
 /* Append `KEY = "VALUE"; ` to a libconfig text. */
 static bool put_kv(char *text, size_t len, const char *key, const char *value,
@@ -158,7 +161,8 @@ static bool parse_addr(const char *s, uint32_t *ip, uint16_t *port)
 }
 
 /* intercept.add (ICPT) or tunnel.add: the request's fields become one
- * libconfig group, added to the running configuration. */
+ * libconfig group, added to the running configuration (an intercept by
+ * deriving the new rules from the running ones, ctrl_apply_intercept()). */
 void ctrl_cmd_add(struct dp_shared *sh, const struct json_node *req, bool icpt,
 		  struct jw *w)
 {
@@ -170,13 +174,17 @@ void ctrl_cmd_add(struct dp_shared *sh, const struct json_node *req, bool icpt,
 		ctrl_reply_error(w, err);
 		return;
 	}
-	struct conf_edit e = { .add_intercept = icpt ? text : NULL,
-			       .add_tunnel = icpt ? NULL : text };
+	if (icpt) {
+		ctrl_apply_intercept(sh, text, -1, w);
+		return;
+	}
+	struct conf_edit e = { .add_tunnel = text };
 	ctrl_apply_edit(sh, &e, w);
 }
 
 /* intercept.remove (ICPT) or tunnel.remove: by name; a tunnel only once no
- * intercept uses it. */
+ * intercept uses it. An intercept is found by the ruleset's name index and
+ * removed by deriving the new rules from the running ones. */
 void ctrl_cmd_remove(struct dp_shared *sh, const struct json_node *req,
 		     bool icpt, struct jw *w)
 {
@@ -187,25 +195,27 @@ void ctrl_cmd_remove(struct dp_shared *sh, const struct json_node *req,
 		return;
 	}
 	const struct steer_conf *c = ctrl_running(sh);
-	if (icpt ? conf_find_intercept(c, name) < 0 : conf_find_tunnel(c, name) < 0) {
+	int i = icpt ? rs_find_intercept(dp_pub_load(sh)->rs, name) :
+		       conf_find_tunnel(c, name);
+	if (i < 0) {
 		snprintf(err, sizeof(err), "no %s named '%s'",
 			 icpt ? "intercept" : "tunnel", name);
 		ctrl_reply_error(w, err);
 		return;
 	}
-	if (!icpt) {
-		int t = conf_find_tunnel(c, name);
-		for (unsigned i = 0; i < c->n_intercepts; i++)
-			if (c->intercepts[i]->tunnel == (unsigned)t) {
-				snprintf(err, sizeof(err),
-					 "tunnel '%s' is used by intercept '%s'; remove that first",
-					 name, c->intercepts[i]->name);
-				ctrl_reply_error(w, err);
-				return;
-			}
+	if (icpt) {
+		ctrl_apply_intercept(sh, NULL, i, w);
+		return;
 	}
-	struct conf_edit e = { .drop_intercept = icpt ? name : NULL,
-			       .drop_tunnel = icpt ? NULL : name };
+	for (unsigned k = 0; k < c->n_intercepts; k++)
+		if (c->intercepts[k]->tunnel == (unsigned)i) {
+			snprintf(err, sizeof(err),
+				 "tunnel '%s' is used by intercept '%s'; remove that first",
+				 name, c->intercepts[k]->name);
+			ctrl_reply_error(w, err);
+			return;
+		}
+	struct conf_edit e = { .drop_tunnel = name };
 	ctrl_apply_edit(sh, &e, w);
 }
 
