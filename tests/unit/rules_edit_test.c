@@ -349,10 +349,59 @@ static void random_changes_decide_as_a_full_compile(void **state)
 	rs_free(cur);
 }
 
+/* What conf_derive() refuses before any ruleset is built, with the
+ * loader's messages where the loader has one. */
+static void derive_refuses_malformed_changes(void **state)
+{
+	(void)state;
+	static const struct { const char *add; int drop; int err; const char *msg, *why; } cases[] = {
+		{ "{ name = \"a\"; service = \"web\"; tunnel = \"t0\"; }, "
+		  "{ name = \"b\"; service = \"web\"; tunnel = \"t0\"; }", -1, EINVAL,
+		  "intercept.add:1: one intercept at a time, not 2", "two groups in one add" },
+		{ "{ name = \"a\"; service = \"web\"; tunnel = \"t0\"; } ); x = ( 1", -1, EINVAL,
+		  "intercept.add:1: unknown key 'x' in an added intercept", "text past the group" },
+		{ "{ name = \"a\"; service = \"web\"; tunnel = \"t0\"; }\n@include \"/etc/passwd\"",
+		  -1, EINVAL, "@include is not supported", "an include" },
+		{ "{ name = \"a\"; service = \"web\"; tunnel = \"t9\"; }", -1, EINVAL,
+		  "intercept.add:1: unknown tunnel 't9'", "the loader's reference check" },
+		{ "{ name = \"a b\"; service = \"web\"; tunnel = \"t0\"; }", -1, EINVAL,
+		  "intercept.add:1: ", "the loader's name check" },
+		{ "{ name = \"a\"; service = \"web\"; tunnel = \"t0\"; preview = \"x\"; "
+		  "headers = ( { name = \"x-a\"; value = \"1\"; }, { name = \"x-a\"; } ); }",
+		  -1, EINVAL, "intercept.add:1: header matcher #2", "the loader's matcher check" },
+		{ NULL, 5, EINVAL, "no intercept #5", "removing past the end" },
+	};
+	char err[512];
+	struct steer_conf *c = conf_load_string(BASE_CONF
+		"intercepts = ( { name = \"i0\"; service = \"web\"; tunnel = \"t0\"; } );\n",
+		"base.conf", err, sizeof(err));
+
+	assert_non_null(c);
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		errno = 0;
+		struct steer_conf *nc = conf_derive(c, cases[i].add, cases[i].drop, err,
+						    sizeof(err));
+		if (nc != NULL || errno != cases[i].err || strstr(err, cases[i].msg) == NULL)
+			fail_msg("case %u (%s): got %s, errno %d, '%s'; want '%s'", i,
+				 cases[i].why, nc ? "a configuration" : "NULL", errno, err,
+				 cases[i].msg);
+	}
+	/* a derived configuration, not adopted, owns nothing to derive from */
+	struct steer_conf *nc = conf_derive(c, NULL, 0, err, sizeof(err));
+	assert_non_null(nc);
+	assert_int_equal(nc->n_intercepts, 0);
+	assert_null(conf_derive(nc, NULL, -1, err, sizeof(err)));
+	assert_int_equal(errno, EBUSY);
+	conf_free(nc);            /* frees only its own: C is whole */
+	assert_string_equal(c->intercepts[0]->name, "i0");
+	conf_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(random_changes_decide_as_a_full_compile),
+		cmocka_unit_test(derive_refuses_malformed_changes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
