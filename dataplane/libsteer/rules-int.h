@@ -226,8 +226,8 @@ void rs_db_put(struct rs_db *d);
 void rs_maglevs_put(struct rs_maglevs *m);
 
 /* Conflicts (rules_conflict.c): every pair of RS's intercepts, or the one
- * intercept I against all others (indexes of RS). 0 or -EINVAL with the
- * message in ERR (-ENOMEM). */
+ * intercept I against all others (indexes of RS; its services' intercept
+ * orders must be built). 0 or -EINVAL with the message in ERR (-ENOMEM). */
 int rs_check_conflicts(const struct ruleset *rs, char *err, size_t errlen);
 int rs_check_conflicts_of(const struct ruleset *rs, uint32_t i, const char *file,
 			  char *err, size_t errlen);

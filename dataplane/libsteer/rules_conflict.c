@@ -179,7 +179,8 @@ static bool conflicts_with(const struct steer_conf *c, uint32_t i, uint32_t j)
  * other), so the candidates are the owners of I's matchers' entries in the
  * exact and presence tables and among the scan ids: a few lookups, not a
  * walk over every intercept. Path-only intercepts are compared with the
- * service's other path-only ones, as rs_check_conflicts() does. */
+ * service's other path-only ones, as rs_check_conflicts() does, through its
+ * rank order (rs->svc[].icpts, which must hold I already). */
 int rs_check_conflicts_of(const struct ruleset *rs, uint32_t i, const char *file,
 			  char *err, size_t errlen)
 {
@@ -188,12 +189,17 @@ int rs_check_conflicts_of(const struct ruleset *rs, uint32_t i, const char *file
 	const struct rs_icpt *ic = &rs->icpt[i];
 
 	if (ci->n_matchers == 0) {
+		/* the service's path-only and global intercepts close its
+		 * rank order: walk them from the end */
+		const struct rs_service *sv = &rs->svc[ic->service];
 		if (ic->preview_only)
 			return 0;
-		for (uint32_t j = 0; j < rs->n_icpt; j++) {
-			const struct conf_intercept *cj = c->intercepts[j];
-			if (j != i && cj->n_matchers == 0 && !rs->icpt[j].preview_only &&
-			    cj->service == ci->service && paths_overlap(ci, cj))
+		for (uint32_t k = sv->n_icpts; k-- > 0;) {
+			uint32_t j = sv->icpts[k];
+			if (rs->icpt[j].rank >> RS_RANK_SHIFT == 0)
+				break;
+			if (j != i && !rs->icpt[j].preview_only &&
+			    paths_overlap(ci, c->intercepts[j]))
 				return conflict(rs, file, i, j, err, errlen);
 		}
 		return 0;

@@ -63,10 +63,12 @@ static void put(struct sbuf *b, const char *fmt, ...)
 
 /* One random intercept group named i<N>. Small value spaces, so that
  * conflicts, duplicate previews and shared subjects come up often. */
+static unsigned vrange = 40;        /* values drawn from 0..vrange-1 */
+
 static void gen_intercept(struct sbuf *b, unsigned n)
 {
 	const char *svc = rnd(4) == 0 ? "api" : "web";
-	unsigned k = rnd(100), v = rnd(40);
+	unsigned k = rnd(100), v = rnd(vrange);
 
 	put(b, "{ name = \"i%u\"; service = \"%s\"; tunnel = \"t%u\"; ", n, svc, rnd(3));
 	if (k < 45)
@@ -241,9 +243,12 @@ static struct ruleset *reference(const struct steer_conf *c, const char *add,
 	return rs;
 }
 
-static void random_changes_decide_as_a_full_compile(void **state)
+/* BIG: a base of that many exact ids (and a few of each other kind, from
+ * a wide value range) instead of 40 random intercepts, so the copied hash
+ * tables are large, grow and wrap. */
+static void run_sequence(unsigned big, unsigned steps, unsigned min_accepted,
+			 unsigned min_refused, unsigned min_removed)
 {
-	(void)state;
 	static struct sbuf b;
 	static struct reqs reqs;
 	static struct rs_decision da[MAX_REQ], db[MAX_REQ];
@@ -255,7 +260,14 @@ static void random_changes_decide_as_a_full_compile(void **state)
 	b.len = 0;
 	put(&b, "%sintercepts = (\n", BASE_CONF);
 	bool first = true;
-	for (unsigned i = 0; i < 40; i++) {
+	for (unsigned i = 0; i < big; i++) {
+		put(&b, "%s{ name = \"i%u\"; service = \"%s\"; tunnel = \"t%u\"; headers = ( "
+		    "{ name = \"x-telepresence-intercept-id\"; value = \"s:%u\"; } ); }",
+		    first ? "" : ",\n", next, i % 3 ? "web" : "api", i % 3, 1000 + i);
+		next++;
+		first = false;
+	}
+	for (unsigned i = 0; i < (big ? 0 : 40); i++) {
 		size_t mark = b.len;
 		put(&b, "%s", first ? "" : ",\n");
 		gen_intercept(&b, next++);
@@ -275,7 +287,7 @@ static void random_changes_decide_as_a_full_compile(void **state)
 	struct ruleset *cur = rs_compile(c0, err, sizeof(err));
 	assert_non_null(cur);
 
-	for (unsigned step = 0; step < 600; step++) {
+	for (unsigned step = 0; step < steps; step++) {
 		const struct steer_conf *c = rs_conf(cur);
 		struct sbuf add = { .len = 0 };
 		int drop = -1;
@@ -343,10 +355,24 @@ static void random_changes_decide_as_a_full_compile(void **state)
 		removed += !do_add;
 	}
 	/* the sequence exercised both outcomes and both kinds of change */
-	assert_true(accepted > 100);
-	assert_true(refused > 20);
-	assert_true(removed > 50);
+	assert_true(accepted > min_accepted);
+	assert_true(refused > min_refused);
+	assert_true(removed > min_removed);
 	rs_free(cur);
+}
+
+static void random_changes_decide_as_a_full_compile(void **state)
+{
+	(void)state;
+	rng = 7;
+	run_sequence(0, 300, 60, 15, 30);
+}
+
+static void random_changes_to_thousands_decide_as_a_full_compile(void **state)
+{
+	(void)state;
+	rng = 11;
+	run_sequence(2000, 50, 20, 2, 8);
 }
 
 /* What conf_derive() refuses before any ruleset is built, with the
@@ -401,6 +427,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(random_changes_decide_as_a_full_compile),
+		cmocka_unit_test(random_changes_to_thousands_decide_as_a_full_compile),
 		cmocka_unit_test(derive_refuses_malformed_changes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
