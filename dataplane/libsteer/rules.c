@@ -127,7 +127,15 @@ int rs_scan_reserve(struct ruleset *rs, uint32_t n)
 uint32_t rs_scan_new(struct ruleset *rs, uint32_t owner, uint32_t subj,
 		     enum conf_match_kind kind, const char *src, int line)
 {
-	uint32_t i = rs->n_scan++;
+	uint32_t i = 0;
+
+	/* An id a derived ruleset's removal left unused is taken again (no
+	 * database holds it: its subject's was recompiled without it), so
+	 * churn does not grow the id space and each scratch's hit[]. */
+	while (i < rs->n_scan && rs->scan_subj[i] != RS_NONE)
+		i++;
+	if (i == rs->n_scan)
+		rs->n_scan++;
 
 	rs->scan_plen[i] = kind == CONF_MATCH_PREFIX ? (uint16_t)strlen(src) : 0;
 	rs->scan_owner[i] = owner;

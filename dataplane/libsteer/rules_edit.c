@@ -13,7 +13,8 @@
  *
  * The result decides every request exactly as rs_compile() of the same
  * configuration would (tests/unit/rules_edit_test.c checks it); only scan
- * ids differ (a removed pattern leaves its id unused). */
+ * ids differ (a removed pattern's id is unused until an added one takes
+ * it). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -268,11 +269,15 @@ static int derive(struct ruleset *rs, const struct ruleset *b, uint32_t r,
 	if ((ret = copy_services(rs, b, r)) != 0)
 		goto out;
 	if (added) {
-		uint32_t a = rs->n_icpt - 1, first_scan = rs->n_scan;
+		uint32_t a = rs->n_icpt - 1;
 		if ((ret = rs_add_intercept(rs, a)) != 0)
 			goto out;
-		for (uint32_t s = first_scan; s < rs->n_scan; s++)
-			touched[rs->scan_subj[s]] = true;
+		const struct rs_icpt *ic = &rs->icpt[a];
+		for (uint32_t k = 0; k < ic->n_match; k++)
+			if (rs->match[ic->first_match + k].scan_id != RS_NONE)
+				touched[rs->match[ic->first_match + k].subject] = true;
+		if (ic->path_scan != RS_NONE)
+			touched[rs->path_subj] = true;
 		order_added(rs, a);
 		/* the loader's order: names, then the compiler's conflicts,
 		 * then regexes */
