@@ -1,7 +1,8 @@
 /* steerctl's pure half: command lines to control requests, and responses
  * to text for humans (docs/control.md). No sockets and no global state, so
- * tests/unit/cli_test.c runs all of it without steerd. The socket I/O,
- * `watch` and `check` live in steerctl.c. */
+ * tests/unit/cli_test.c runs all of it without steerd (ctrl/cli-int.h
+ * says which file holds what). The socket I/O, `watch` and `check` live
+ * in steerctl*.c. */
 #ifndef STEER_CLI_H
 #define STEER_CLI_H
 
@@ -72,5 +73,10 @@ int cli_request_cmd(const char *req, size_t len, char *buf, size_t buflen);
 
 /* steerctl --help. */
 void cli_usage(FILE *out);
+
+/* FMT into ERR (ERRLEN bytes; nothing when ERR is NULL); returns RC. For
+ * the one-line messages of libcli and of steerctl itself. */
+int __attribute__((format(printf, 4, 5)))
+cli_errf(char *err, size_t errlen, int rc, const char *fmt, ...);
 
 #endif

@@ -15,6 +15,7 @@
 #include <rte_ring.h>
 
 #include "counters.h"
+#include "ftab.h"
 
 struct dp_pub;
 struct bconn;
@@ -286,7 +287,7 @@ struct worker {
 	struct http_req req;      /* parse scratch */
 
 	/* flows */
-	struct rte_hash *ctable;  /* client 4-tuple -> flow index */
+	struct ftab ctab;         /* client 4-tuple -> flow index */
 	struct flow *flows;
 	uint32_t max_flows;
 	uint32_t *free_flows;     /* stack */

@@ -8,6 +8,7 @@
 #include <rte_hash_crc.h>
 #include <rte_malloc.h>
 #include <rte_mempool.h>
+#include <rte_random.h>
 
 #include "flow.h"
 
@@ -70,17 +71,9 @@ static void bconn_fini(struct worker *w)
 int flow_init(struct worker *w, uint32_t max_flows, uint32_t hbuf_size,
 	      uint32_t n_hbufs)
 {
-	char name[RTE_HASH_NAMESIZE];
-	struct rte_hash_parameters hp = {
-		.name = name,
-		.entries = max_flows < 8 ? 8 : max_flows,
-		.key_len = sizeof(struct flow_key),
-		.hash_func = rte_hash_crc,
-		.socket_id = (int)rte_socket_id(),
-	};
+	char name[RTE_MEMPOOL_NAMESIZE];
+	int ct = ftab_init(&w->ctab, max_flows, (int)rte_socket_id(), rte_rand());
 
-	snprintf(name, sizeof(name), "flows%u", w->id);
-	w->ctable = rte_hash_create(&hp);
 	w->max_flows = max_flows;
 	w->flows = rte_zmalloc("flows", sizeof(struct flow) * max_flows,
 			       RTE_CACHE_LINE_SIZE);
@@ -92,7 +85,7 @@ int flow_init(struct worker *w, uint32_t max_flows, uint32_t hbuf_size,
 	snprintf(name, sizeof(name), "hbufs%u", w->id);
 	w->hbufs = rte_mempool_create(name, n_hbufs, hbuf_size, 0, 0, NULL,
 				      NULL, NULL, NULL, (int)rte_socket_id(), 0);
-	if (w->ctable == NULL || w->flows == NULL || w->free_flows == NULL ||
+	if (ct != 0 || w->flows == NULL || w->free_flows == NULL ||
 	    w->by_sport == NULL || w->sport_fifo == NULL || w->hbufs == NULL) {
 		flow_fini(w);
 		return -ENOMEM;
@@ -133,28 +126,18 @@ int flow_init(struct worker *w, uint32_t max_flows, uint32_t hbuf_size,
 
 void flow_fini(struct worker *w)
 {
-	rte_hash_free(w->ctable);
+	ftab_fini(&w->ctab);
 	rte_free(w->flows);
 	rte_free(w->free_flows);
 	rte_free(w->by_sport);
 	rte_free(w->sport_fifo);
 	rte_mempool_free(w->hbufs);
 	bconn_fini(w);
-	w->ctable = NULL;
 	w->flows = NULL;
 	w->free_flows = NULL;
 	w->by_sport = NULL;
 	w->sport_fifo = NULL;
 	w->hbufs = NULL;
-}
-
-struct flow *flow_lookup_client(struct worker *w, const struct flow_key *k)
-{
-	void *data;
-
-	if (rte_hash_lookup_data(w->ctable, k, &data) < 0)
-		return NULL;
-	return &w->flows[(uintptr_t)data];
 }
 
 struct flow *flow_create(struct worker *w, const struct flow_key *k)
@@ -164,7 +147,7 @@ struct flow *flow_create(struct worker *w, const struct flow_key *k)
 		return NULL;
 	}
 	uint32_t i = w->free_flows[--w->n_free];
-	if (unlikely(rte_hash_add_key_data(w->ctable, k, (void *)(uintptr_t)i) < 0)) {
+	if (unlikely(ftab_add(&w->ctab, k, i) != 0)) {
 		w->free_flows[w->n_free++] = i;
 		w->st.drop[DROP_flow_table_full]++;
 		return NULL;
@@ -296,7 +279,7 @@ void flow_free(struct worker *w, struct flow *f)
 		w->st.req_conn[b]++;
 		w->st.req_conn_sum += f->n_req;
 	}
-	rte_hash_del_key(w->ctable, &k);
+	ftab_del(&w->ctab, &k);
 	w->st.cnt[CNT_flows_active]--;
 }
 

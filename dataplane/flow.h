@@ -10,12 +10,6 @@
 
 #include "dp.h"
 
-struct flow_key {
-	uint32_t c_ip;            /* network order */
-	uint32_t l_ip;
-	uint16_t c_port;
-	uint16_t l_port;
-} __attribute__((packed));
 
 /* Boot: size the worker's tables (max_flows, source-port range, header
  * buffers). Returns 0 or -errno. */
@@ -24,7 +18,13 @@ int flow_init(struct worker *w, uint32_t max_flows, uint32_t hbuf_size,
 void flow_fini(struct worker *w);
 
 /* The flow of a client tuple, or NULL. */
-struct flow *flow_lookup_client(struct worker *w, const struct flow_key *k);
+static inline struct flow *flow_lookup_client(struct worker *w,
+					      const struct flow_key *k)
+{
+	uint32_t i = ftab_find(&w->ctab, k);
+
+	return i == FTAB_NONE ? NULL : &w->flows[i];
+}
 
 /* The flow owning source port SPORT (host order), or NULL. */
 static inline struct flow *flow_by_sport(struct worker *w, uint16_t sport)

@@ -19,6 +19,7 @@
 
 #include <rte_random.h>
 
+#include "csum.h"
 #include "conf.h"
 #include "health.h"
 #include "hc_table.h"
@@ -202,11 +203,9 @@ static const struct conf_service *slot_service(const struct dp_shared *sh,
 static bool tcp_csum_ok(const struct rte_ipv4_hdr *ip,
 			const struct rte_tcp_hdr *th, uint32_t l4)
 {
-	uint32_t sum = (uint32_t)rte_raw_cksum(th, l4) + rte_ipv4_phdr_cksum(ip, 0);
+	uint64_t sum = csum_phdr4(ip->src_addr, ip->dst_addr, IPPROTO_TCP, l4);
 
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	return sum == 0xffff;
+	return csum_fold64(csum_partial(th, l4, sum)) == 0xffff;
 }
 
 void health_input(struct dp_shared *sh, struct rte_mbuf *m, uint64_t now)

@@ -8,6 +8,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <rte_mempool.h>
+
 #include "health_view.h"
 #include "metrics.h"
 #include "publish.h"
@@ -71,6 +73,41 @@ static void counter(FILE *f, const char *name, const char *help, uint64_t v)
 {
 	fprintf(f, "# HELP steer_%s %s\n# TYPE steer_%s counter\nsteer_%s %llu\n",
 		name, help, name, name, (unsigned long long)v);
+}
+
+/* One series per worker: RSS puts a client's flow on one worker, whose
+ * core, flow table and header buffers fill on their own while the sums
+ * above still look healthy. The pool has no per-lcore cache (flow.c), so
+ * its in-use count is its ring's, which any lcore may read. */
+static void worker_metrics(const struct dp_shared *sh, FILE *f)
+{
+	static const struct {
+		const char *name, *type, *help;
+	} series[] = {
+		{ "worker_busy_cycles", "counter", "TSC cycles in loop iterations that found packets." },
+		{ "worker_idle_cycles", "counter", "TSC cycles in loop iterations that found none (back-off sleeps included)." },
+		{ "worker_flows", "gauge", "Flows in the worker's table now." },
+		{ "worker_flows_max", "gauge", "Size of the worker's flow table (dataplane.max_flows)." },
+		{ "worker_header_buffers_in_use", "gauge", "Header buffers held by flows collecting a request header." },
+		{ "worker_header_buffers", "gauge", "Header buffers of the worker (dataplane.header_buffers)." },
+	};
+
+	for (unsigned s = 0; s < sizeof(series) / sizeof(series[0]); s++) {
+		const char *sfx = series[s].type[0] == 'c' ? "_total" : "";
+		fprintf(f, "# HELP steer_%s%s %s\n# TYPE steer_%s%s %s\n",
+			series[s].name, sfx, series[s].help, series[s].name, sfx,
+			series[s].type);
+		for (unsigned i = 0; i < sh->n_workers; i++) {
+			const struct worker *w = sh->workers[i];
+			uint64_t v[] = {
+				w->st.cnt[CNT_busy_cycles], w->st.cnt[CNT_idle_cycles],
+				w->st.cnt[CNT_flows_active], w->max_flows,
+				rte_mempool_in_use_count(w->hbufs), w->hbufs->size,
+			};
+			fprintf(f, "steer_%s%s{worker=\"%u\"} %llu\n", series[s].name,
+				sfx, i, (unsigned long long)v[s]);
+		}
+	}
 }
 
 char *metrics_text(const struct dp_shared *sh, size_t *len)
@@ -156,6 +193,7 @@ char *metrics_text(const struct dp_shared *sh, size_t *len)
 		   "steer_requests_per_connection_count %llu\n",
 		(unsigned long long)cum, (unsigned long long)s.req_conn_sum,
 		(unsigned long long)cum);
+	worker_metrics(sh, f);
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	health_metrics(sh, f, worker_ms(), (double)ts.tv_sec + ts.tv_nsec * 1e-9);

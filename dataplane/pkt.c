@@ -6,6 +6,7 @@
 #include <rte_udp.h>
 #include <rte_vxlan.h>
 
+#include "csum.h"
 #include "flow.h"
 #include "neigh.h"
 #include "pkt.h"
@@ -134,7 +135,7 @@ struct rte_mbuf *tcp_frame(struct rte_mempool *pool,
 	ip->src_addr = e->local_ip;
 	ip->dst_addr = e->peer_ip;
 	ip->hdr_checksum = 0;
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	ip->hdr_checksum = ipv4_hdr20_csum(ip);
 	th->src_port = e->local_port;
 	th->dst_port = e->peer_port;
 	th->sent_seq = rte_cpu_to_be_32(seq);
@@ -148,7 +149,9 @@ struct rte_mbuf *tcp_frame(struct rte_mempool *pool,
 	if (len)
 		memcpy((char *)(th + 1) + optlen, data, len);
 	th->cksum = 0;
-	th->cksum = rte_ipv4_udptcp_cksum(ip, th);
+	uint32_t l4 = (uint32_t)(sizeof(*th) + optlen + len);
+	th->cksum = (uint16_t)~csum_fold64(csum_partial(th, l4,
+		csum_phdr4(ip->src_addr, ip->dst_addr, IPPROTO_TCP, l4)));
 	return m;
 }
 

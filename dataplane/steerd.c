@@ -98,6 +98,10 @@ static int port_setup(struct dp_shared *sh, unsigned i, const struct conf_port *
 		ec.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 		ec.rx_adv_conf.rss_conf.rss_hf = RTE_ETH_RSS_TCP & info.flow_type_rss_offloads;
 	}
+	/* Checksums the NIC verifies are not summed again (seg_csum_ok(),
+	 * ipv4_input()): most NICs can; the virtual devices cannot. */
+	ec.rxmode.offloads = info.rx_offload_capa &
+		(RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_TCP_CKSUM);
 	ret = rte_eth_dev_configure(id, (uint16_t)sh->n_workers, (uint16_t)sh->n_workers, &ec);
 	if (ret != 0)
 		return ret;

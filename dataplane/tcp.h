@@ -9,7 +9,10 @@
 #include <rte_ip.h>
 #include <rte_tcp.h>
 
+#include "csum.h"
 #include "dp.h"
+#include "http_frame.h"
+#include "pkt.h"
 #include "shash.h"
 
 /* A parsed TCP segment, pointers into its mbuf. */
@@ -34,13 +37,18 @@ struct seg {
  * and the endpoint drops it, and whose bytes the router never reads. */
 static inline bool seg_csum_ok(const struct seg *s)
 {
+	/* A NIC that checked it says so (port_setup() asks for it where the
+	 * device can); its flags describe the outer frame, so only underlay
+	 * segments take its word. */
+	uint64_t nic = s->m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
+	if (s->zone == 0 && nic == RTE_MBUF_F_RX_L4_CKSUM_GOOD)
+		return true;
+	if (s->zone == 0 && nic == RTE_MBUF_F_RX_L4_CKSUM_BAD)
+		return false;
 	uint32_t l4 = (uint32_t)((const char *)s->data - (const char *)s->th) + s->len;
-	uint32_t sum = (uint32_t)rte_raw_cksum(s->th, l4) +
-		       rte_ipv4_phdr_cksum(s->ip, 0);
+	uint64_t sum = csum_phdr4(s->ip->src_addr, s->ip->dst_addr, IPPROTO_TCP, l4);
 
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	return sum == 0xffff;
+	return csum_fold64(csum_partial(s->th, l4, sum)) == 0xffff;
 }
 
 #define SEQ_LT(a, b) ((int32_t)((a) - (b)) < 0)
@@ -189,10 +197,39 @@ void resp_expect(struct flow *f, bool head);
  * then sends the buffered request (splice_push) and arms its RTO. */
 void splice_established(struct worker *w, struct flow *f, struct seg *s);
 /* Whether spliced segment S must be dropped for its checksum: always
- * checked where it changes our state or its bytes are read. */
-bool splice_csum_bad(const struct flow *f, const struct seg *s, bool to_backend);
+ * checked where it changes our state or its bytes are read. Inline: every
+ * spliced segment asks, and almost every one gets "no" from the first
+ * tests.
+ *
+ * Spliced segments are passed on unchecked, but one that changes our own
+ * state (FIN, RST, or an ACK while we still own the buffered request) is
+ * believed only with a good checksum. Per request, the bytes framing reads
+ * (headers, chunk-size lines) must be the ones the endpoint will take: only
+ * a segment that is opaque body data from end to end goes unchecked. */
+static inline bool splice_csum_bad(const struct flow *f, const struct seg *s,
+				   bool to_backend)
+{
+	if ((s->flags & (TCP_FIN | TCP_RST)) || f->hbuf != NULL)
+		return !seg_csum_ok(s);
+	if (!f->per_req || s->len == 0)
+		return false;
+	const struct hf_body *b = to_backend ? &f->rq_body : &f->rs_body;
+	uint32_t at = to_backend ? f->rq_frame : f->rs_frame;
+	bool body = to_backend ? f->rq == RQ_BODY : f->rs == RS_BODY;
+	if (to_backend ? f->rq == RQ_TUNNEL : f->rs == RS_TUNNEL)
+		return false;
+	if (body && SEQ_LEQ(s->seq, at) &&
+	    (uint64_t)(s->seq + s->len - at) <= hf_body_opaque(b))
+		return false;
+	if (SEQ_LEQ(s->seq + s->len, at))
+		return false;     /* framed already: passed on as it is */
+	return !seg_csum_ok(s);
+}
 /* Translate a client segment towards the backend. */
 void splice_to_backend(struct worker *w, struct flow *f, struct seg *s);
+/* A client segment of a lingering flow whose backend leg is over (its
+ * source port given back): answered here as TIME-WAIT would. */
+void splice_linger_client(struct worker *w, struct flow *f, struct seg *s);
 /* Translate a backend segment towards the client. Returns true when it
  * delivered a per-request flow's whole buffered request (the caller goes
  * on: req_delivered). */

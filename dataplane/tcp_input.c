@@ -231,7 +231,10 @@ bool tcp_client_input(struct worker *w, struct seg *s, int listener)
 				count_drop(w, DROP_tcp_csum, s->m);
 				return true;
 			}
-			splice_to_backend(w, f, s);
+			if (f->b.local_port == 0)
+				splice_linger_client(w, f, s);
+			else
+				splice_to_backend(w, f, s);
 			return true;
 		}
 		flow_respond_input(w, f, s);

@@ -115,7 +115,7 @@ void req_decided(struct worker *w, struct flow *f)
 	/* RFC 9112 section 9.3 (Connection: close, HTTP/1.0 without
 	 * keep-alive) and RFC 9110 section 7.8 (Upgrade): nothing after this
 	 * request is ours to decide. */
-	f->nx_last = !hf_req_keepalive(&w->req) || hf_req_upgrade(&w->req);
+	f->nx_last = hf_req_last(&w->req);
 	hf_body_init(&f->rq_body, k, len);
 	f->rq = RQ_BODY;
 	f->rq_frame = f->h_seq + f->hdr_end;

@@ -218,39 +218,38 @@ static void maybe_closed(struct worker *w, struct flow *f)
 		flow_linger(w, f, CNT_closed_fin);
 }
 
-/* Spliced segments are passed on unchecked, but one that changes our own
- * state (FIN, RST, or an ACK while we still own the buffered request) is
- * believed only with a good checksum. */
-static inline bool state_csum_bad_(const struct flow *f, const struct seg *s)
+/* Both FINs are through and acknowledged on the backend leg: the backend's
+ * by the ACK we passed on (b_ack), ours by the backend's (b_acked; our FIN
+ * is byte s_nxt). Whoever closed first, nothing more is due on the leg, so
+ * its source port goes back now, not when linger_ms ends (issue 11: one
+ * worker's ~63 000 ports over a 2 s linger capped it at ~32 000 new
+ * backend connections a second). A backend still in LAST-ACK that resends
+ * its FIN gets a RST, which ends that state as well as an ACK would. The
+ * flow lingers on for the client's side (splice_linger_client()). After a
+ * RST the leg keeps its port through linger, to absorb what was in flight. */
+static void maybe_leg_over(struct worker *w, struct flow *f)
 {
-	return ((s->flags & (TCP_FIN | TCP_RST)) || f->hbuf != NULL) &&
-	       !seg_csum_ok(s);
+	if (f->state == FS_LINGER && f->b.local_port != 0 && f->c_fin && f->b_fin &&
+	    SEQ_LEQ(f->b_snd, f->b_ack) && SEQ_LT(f->s_nxt, f->b_acked)) {
+		flow_put_sport(w, f);
+		w->st.cnt[CNT_sports_released_at_close]++;
+	}
 }
 
-/* Per request, the bytes framing reads (headers, chunk-size lines) must be
- * the ones the endpoint will take: only a segment that is opaque body
- * data from end to end goes unchecked. */
-static inline bool framed_csum_bad(const struct flow *f, const struct seg *s,
-				   bool to_backend)
+void splice_linger_client(struct worker *w, struct flow *f, struct seg *s)
 {
-	if (!f->per_req || s->len == 0 || f->hbuf != NULL)
-		return false;     /* checked by state_csum_bad, or not read */
-	const struct hf_body *b = to_backend ? &f->rq_body : &f->rs_body;
-	uint32_t at = to_backend ? f->rq_frame : f->rs_frame;
-	bool body = to_backend ? f->rq == RQ_BODY : f->rs == RS_BODY;
-	if (to_backend ? f->rq == RQ_TUNNEL : f->rs == RS_TUNNEL)
-		return false;
-	if (body && SEQ_LEQ(s->seq, at) &&
-	    (uint64_t)(s->seq + s->len - at) <= hf_body_opaque(b))
-		return false;
-	if (SEQ_LEQ(s->seq + s->len, at))
-		return false;     /* framed already: passed on as it is */
-	return !seg_csum_ok(s);
-}
-
-bool splice_csum_bad(const struct flow *f, const struct seg *s, bool to_backend)
-{
-	return state_csum_bad_(f, s) || framed_csum_bad(f, s, to_backend);
+	/* The leg is gone; as a TCP in TIME-WAIT (RFC 9293 section
+	 * 3.10.7.4), a retransmitted FIN (or any data) is acknowledged
+	 * again, at what the backend last sent, and nothing else is said. */
+	if ((s->flags & (TCP_FIN | TCP_RST)) != TCP_FIN && s->len == 0) {
+		rte_pktmbuf_free(s->m);
+		return;
+	}
+	struct rte_mbuf *m = tcp_build(w, &f->c, f->b_snd + f->b2c, f->c_snd,
+				       TCP_ACK, 0, NULL, 0, NULL, 0);
+	if (m)
+		tx_send(w, f->c.port, m);
+	count_drop(w, DROP_tcp_dup, s->m);
 }
 
 /* The client-space ACK for backend ACK ACK_B of a per-request flow: the
@@ -392,6 +391,7 @@ void splice_to_backend(struct worker *w, struct flow *f, struct seg *s)
 			flow_linger(w, f, CNT_closed_rst_client);
 	} else {
 		maybe_closed(w, f);
+		maybe_leg_over(w, f);
 	}
 }
 
@@ -475,6 +475,7 @@ bool splice_to_client(struct worker *w, struct flow *f, struct seg *s)
 			flow_linger(w, f, CNT_closed_rst_backend);
 	} else {
 		maybe_closed(w, f);
+		maybe_leg_over(w, f);
 	}
 	return delivered && f->state == FS_SPLICE;
 }

@@ -5,6 +5,7 @@
 #include <rte_udp.h>
 #include <rte_vxlan.h>
 
+#include "csum.h"
 #include "vxlan.h"
 
 void vxlan_overlay_mac(uint32_t vni, struct rte_ether_addr *mac)
@@ -47,7 +48,7 @@ bool vxlan_wrap(struct rte_mbuf *m, const struct port_info *pi,
 	ip->src_addr = pi->ip;
 	ip->dst_addr = vtep_ip;
 	ip->hdr_checksum = 0;
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	ip->hdr_checksum = ipv4_hdr20_csum(ip);
 	/* The source port carries entropy so a VTEP's ECMP keeps one flow
 	 * on one path; a zero UDP checksum is allowed for IPv4 (RFC 7348
 	 * section 5). */

@@ -15,6 +15,7 @@
 #include <rte_udp.h>
 #include <rte_vxlan.h>
 
+#include "csum.h"
 #include "flow.h"
 #include "hc_table.h"
 #include "neigh.h"
@@ -37,7 +38,7 @@ static void icmp_input(struct worker *w, struct rte_mbuf *m, unsigned port,
 {
 	struct rte_icmp_hdr *ic = (struct rte_icmp_hdr *)((char *)ip + sizeof(*ip));
 
-	if (l4len < sizeof(*ic) || rte_raw_cksum(ic, l4len) != 0xffff) {
+	if (l4len < sizeof(*ic) || csum_raw(ic, l4len) != 0xffff) {
 		count_drop(w, DROP_icmp_bad, m);
 		return;
 	}
@@ -54,13 +55,13 @@ static void icmp_input(struct worker *w, struct rte_mbuf *m, unsigned port,
 	ip->dst_addr = a;
 	ip->time_to_live = 64;
 	ip->hdr_checksum = 0;
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	ip->hdr_checksum = ipv4_hdr20_csum(ip);
 	/* The sum from scratch, not RFC 1624's update: a reply of all zeros
 	 * (identifier, sequence and data 0) sums to +0, whose checksum is
 	 * 0xffff, where the update writes 0x0000 and the sender drops it. */
 	ic->icmp_type = RTE_IP_ICMP_ECHO_REPLY;
 	ic->icmp_cksum = 0;
-	ic->icmp_cksum = (uint16_t)~rte_raw_cksum(ic, l4len);
+	ic->icmp_cksum = (uint16_t)~csum_raw(ic, l4len);
 	w->st.cnt[CNT_icmp_echo_replies]++;
 	tx_send(w, port, m);
 }
@@ -245,7 +246,12 @@ static void ipv4_input(struct worker *w, struct rte_mbuf *m, unsigned port,
 		count_drop(w, DROP_ip_options, m);
 		return;
 	}
-	if (rte_ipv4_cksum(ip) != 0) {
+	/* The NIC's verdict where it gave one (underlay frames only: for a
+	 * decapsulated frame the flags are the outer header's). */
+	uint64_t nic = zone == 0 ? m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK :
+				   RTE_MBUF_F_RX_IP_CKSUM_UNKNOWN;
+	if (nic == RTE_MBUF_F_RX_IP_CKSUM_BAD ||
+	    (nic != RTE_MBUF_F_RX_IP_CKSUM_GOOD && !ipv4_hdr20_csum_ok(ip))) {
 		count_drop(w, DROP_ip_csum, m);
 		return;
 	}

@@ -53,6 +53,11 @@ enum hf_kind {
 		       * the head is not HTTP */
 };
 
+/* The two chunked sub-states the inline helpers in http_frame.h know:
+ * in chunk data, and on the CR after it (http_frame_body.c checks). */
+#define HF_BODY_ST_DATA 12
+#define HF_BODY_ST_DATA_CR 13
+
 /* Body framing state of one request or response body. Small (16 bytes):
  * it lives in every flow entry. */
 struct hf_body {
@@ -62,7 +67,8 @@ struct hf_body {
 	uint16_t line;       /* bytes seen of the current chunk-size line */
 	uint16_t trailer;    /* bytes seen of the trailer section */
 	uint8_t kind;        /* enum hf_kind */
-	uint8_t st;          /* chunked sub-state (private) */
+	uint8_t st;          /* chunked sub-state (private; http_frame.h's
+			      * inline opaque/skip read HF_BODY_ST_DATA*) */
 	uint8_t error;       /* enum hf_error once hf_body_feed() failed */
 	bool done;           /* the message ended */
 };

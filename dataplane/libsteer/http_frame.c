@@ -84,36 +84,81 @@ enum hf_kind hf_req_body_kind(const struct http_req *q, uint64_t *length)
 	return k;
 }
 
-/* The connection options every Connection field of Q lists. */
+/* The connection options every Connection field of a request lists, and
+ * whether it has an Upgrade field: one pass over the fields. */
 struct conn_options {
 	bool seen[HF_W__COUNT];
 	bool bad;                 /* a value is not a list of tokens */
+	bool upgrade_field;
 };
+
+/* Whether value V[0..N) is exactly the one option word W, in any case: the
+ * common values ("keep-alive", "close", "Upgrade") need no tokenizer. */
+static bool value_is_word(const char *v, size_t n, const struct hf_word *w)
+{
+	if (n != w->len)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (hf_lower((unsigned char)v[i]) != (unsigned char)w->s[i])
+			return false;
+	return true;
+}
+
+static void list_options(const struct http_field *f, struct conn_options *o)
+{
+	for (unsigned w = 0; w < HF_W__COUNT; w++)
+		if (value_is_word(f->value, f->value_len, &hf_conn_words[w])) {
+			o->seen[w] = true;
+			return;
+		}
+	/* The streaming tokenizer the response parser uses, so both
+	 * directions read a Connection list alike. */
+	struct hf_list l;
+	int m;
+
+	hf_list_init(&l);
+	for (size_t i = 0; i <= f->value_len; i++) {
+		if (i < f->value_len)
+			m = hf_list_step(&l, hf_conn_words, HF_W__COUNT,
+					 (unsigned char)f->value[i]);
+		else
+			m = hf_list_end(&l, hf_conn_words, HF_W__COUNT);
+		if (m == HF_LIST_BAD)
+			o->bad = true;
+		else if (m >= 0 && m < HF_W__COUNT)
+			o->seen[m] = true;
+	}
+}
 
 static void conn_options(const struct http_req *q, struct conn_options *o)
 {
 	memset(o, 0, sizeof(*o));
-	for (int k = http_find_field(q, "connection", 10, 0); k >= 0;
-	     k = http_find_field(q, "connection", 10, k + 1)) {
+	for (int k = 0; k < q->n_fields; k++) {
 		const struct http_field *f = &q->fields[k];
-		struct hf_list l;
-		int m;
-
-		/* The streaming tokenizer the response parser uses, so both
-		 * directions read a Connection list alike. */
-		hf_list_init(&l);
-		for (size_t i = 0; i <= f->value_len; i++) {
-			if (i < f->value_len)
-				m = hf_list_step(&l, hf_conn_words, HF_W__COUNT,
-						 (unsigned char)f->value[i]);
-			else
-				m = hf_list_end(&l, hf_conn_words, HF_W__COUNT);
-			if (m == HF_LIST_BAD)
-				o->bad = true;
-			else if (m >= 0 && m < HF_W__COUNT)
-				o->seen[m] = true;
-		}
+		/* the length first: most names are ruled out by it */
+		if (f->name_len == 10 && http_name_eq(f, "connection", 10))
+			list_options(f, o);
+		else if (f->name_len == 7 && http_name_eq(f, "upgrade", 7))
+			o->upgrade_field = true;
 	}
+}
+
+/* RFC 9112 section 9.3, in its order: close ends the connection, then 1.1
+ * persists, then 1.0 persists only with keep-alive. A list we cannot read
+ * is taken as close: closing is always safe. */
+static bool keepalive(const struct http_req *q, const struct conn_options *o)
+{
+	if (o->bad || o->seen[HF_W_CLOSE])
+		return false;
+	return q->minor >= 1 || o->seen[HF_W_KEEPALIVE];
+}
+
+/* A server must ignore Upgrade in an HTTP/1.0 request, and a sender of
+ * Upgrade must list it in Connection (RFC 9110 section 7.8). */
+static bool upgrade(const struct http_req *q, const struct conn_options *o)
+{
+	return q->minor >= 1 && o->upgrade_field && !o->bad &&
+	       o->seen[HF_W_UPGRADE];
 }
 
 bool hf_req_keepalive(const struct http_req *q)
@@ -121,24 +166,23 @@ bool hf_req_keepalive(const struct http_req *q)
 	struct conn_options o;
 
 	conn_options(q, &o);
-	/* RFC 9112 section 9.3, in its order: close ends the connection,
-	 * then 1.1 persists, then 1.0 persists only with keep-alive. A list
-	 * we cannot read is taken as close: closing is always safe. */
-	if (o.bad || o.seen[HF_W_CLOSE])
-		return false;
-	return q->minor >= 1 || o.seen[HF_W_KEEPALIVE];
+	return keepalive(q, &o);
 }
 
 bool hf_req_upgrade(const struct http_req *q)
 {
 	struct conn_options o;
 
-	/* A server must ignore Upgrade in an HTTP/1.0 request, and a sender
-	 * of Upgrade must list it in Connection (RFC 9110 section 7.8). */
-	if (q->minor == 0 || http_find_field(q, "upgrade", 7, 0) < 0)
-		return false;
 	conn_options(q, &o);
-	return !o.bad && o.seen[HF_W_UPGRADE];
+	return upgrade(q, &o);
+}
+
+bool hf_req_last(const struct http_req *q)
+{
+	struct conn_options o;
+
+	conn_options(q, &o);
+	return !keepalive(q, &o) || upgrade(q, &o);
 }
 
 bool hf_req_is_head(const struct http_req *q)

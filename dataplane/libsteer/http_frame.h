@@ -7,7 +7,9 @@
 #ifndef STEER_HTTP_FRAME_H
 #define STEER_HTTP_FRAME_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include "http-t.h"
 #include "http_frame-t.h"
 
@@ -30,13 +32,45 @@ long hf_body_feed(struct hf_body *b, const char *p, size_t len);
 /* How many bytes from the current position are opaque, to be passed on
  * without being looked at: HF_LENGTH, what is left; HF_CHUNKED, what is
  * left of the current chunk's data (0 on size lines, CRLFs and trailers);
- * HF_CLOSE and HF_TUNNEL, UINT64_MAX; done, failed or HF_NONE, 0. */
-uint64_t hf_body_opaque(const struct hf_body *b);
+ * HF_CLOSE and HF_TUNNEL, UINT64_MAX; done, failed or HF_NONE, 0. Inline:
+ * every spliced body segment asks, in both directions. */
+static inline uint64_t hf_body_opaque(const struct hf_body *b)
+{
+	if (b->done || b->error != HF_ERR_NONE)
+		return 0;
+	switch (b->kind) {
+	case HF_LENGTH:
+		return b->left;
+	case HF_CHUNKED:
+		return b->st == HF_BODY_ST_DATA ? b->left : 0;
+	case HF_CLOSE:
+	case HF_TUNNEL:
+		return UINT64_MAX;
+	default:
+		return 0;
+	}
+}
 
 /* Advance B over N opaque bytes without seeing them; N is cut to
  * hf_body_opaque(B). The last byte of an HF_LENGTH body sets done; the last
  * data byte of a chunk moves on to the CRLF that must follow it. */
-void hf_body_skip(struct hf_body *b, uint64_t n);
+static inline void hf_body_skip(struct hf_body *b, uint64_t n)
+{
+	uint64_t max = hf_body_opaque(b);
+
+	if (n > max)
+		n = max;
+	if (n == 0 || b->kind == HF_CLOSE || b->kind == HF_TUNNEL)
+		return;
+	/* HF_LENGTH, or HF_CHUNKED in chunk data. */
+	b->left -= n;
+	if (b->left != 0)
+		return;
+	if (b->kind == HF_LENGTH)
+		b->done = true;
+	else
+		b->st = HF_BODY_ST_DATA_CR;
+}
 
 /* ---- response heads ---- */
 
@@ -87,6 +121,11 @@ bool hf_req_keepalive(const struct http_req *q);
 /* Whether Q asks to switch protocols: an Upgrade field is present and
  * Connection lists upgrade (RFC 9110 section 7.8). */
 bool hf_req_upgrade(const struct http_req *q);
+
+/* Whether Q is the connection's last request: not kept alive, or an
+ * upgrade (!hf_req_keepalive(Q) || hf_req_upgrade(Q), in one pass over
+ * its fields). */
+bool hf_req_last(const struct http_req *q);
 
 /* Whether Q's method is exactly HEAD (methods are case-sensitive, RFC 9110
  * section 9.1). */

@@ -30,6 +30,9 @@ enum {
 	B_TRAILER,    /* + HF_F_*: the trailer section */
 };
 
+_Static_assert(B_DATA == HF_BODY_ST_DATA, "http_frame.h's inline skip reads B_DATA");
+_Static_assert(B_DATA_CR == HF_BODY_ST_DATA_CR, "http_frame.h's inline skip sets B_DATA_CR");
+
 static long fail(struct hf_body *b, enum hf_error e)
 {
 	b->error = (uint8_t)e;
@@ -256,37 +259,3 @@ long hf_body_feed(struct hf_body *b, const char *p, size_t len)
 	}
 }
 
-uint64_t hf_body_opaque(const struct hf_body *b)
-{
-	if (b->done || b->error != HF_ERR_NONE)
-		return 0;
-	switch (b->kind) {
-	case HF_LENGTH:
-		return b->left;
-	case HF_CHUNKED:
-		return b->st == B_DATA ? b->left : 0;
-	case HF_CLOSE:
-	case HF_TUNNEL:
-		return UINT64_MAX;
-	default:
-		return 0;
-	}
-}
-
-void hf_body_skip(struct hf_body *b, uint64_t n)
-{
-	uint64_t max = hf_body_opaque(b);
-
-	if (n > max)
-		n = max;
-	if (n == 0 || b->kind == HF_CLOSE || b->kind == HF_TUNNEL)
-		return;
-	/* HF_LENGTH, or HF_CHUNKED in chunk data. */
-	b->left -= n;
-	if (b->left != 0)
-		return;
-	if (b->kind == HF_LENGTH)
-		b->done = true;
-	else
-		b->st = B_DATA_CR;
-}

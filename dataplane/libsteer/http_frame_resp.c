@@ -4,6 +4,8 @@
  * the three fields that decide framing and persistence (Content-Length,
  * Transfer-Encoding, Connection) are recognised and read with a few bytes
  * of state, whatever byte a segment ends on. */
+#include <string.h>
+
 #include "http_frame.h"
 #include "http_frame-int.h"
 
@@ -162,10 +164,10 @@ static void conn_member(struct hf_resp *r, int m)
 		r->conn_keepalive = true;
 }
 
-/* The colon after a field name: which field begins. */
-static enum hf_error value_start(struct hf_resp *r)
+/* The colon after a field name: field F (N_* of names) begins. */
+static enum hf_error value_start(struct hf_resp *r, unsigned f)
 {
-	r->field = (uint8_t)hf_words_which(r->names, r->pos, names, N_OTHER);
+	r->field = (uint8_t)f;
 	switch (r->field) {
 	case N_CONTENT_LENGTH:
 		/* A list of equal values may be accepted by the RFC, but
@@ -270,7 +272,7 @@ static int field_step(struct hf_resp *r, unsigned char c, enum hf_error *e)
 		hf_words_next(&r->names, &r->pos, names, N_OTHER, c);
 		break;
 	case HF_EV_COLON:
-		*e = value_start(r);
+		*e = value_start(r, hf_words_which(r->names, r->pos, names, N_OTHER));
 		break;
 	case HF_EV_VALUE:
 		*e = value_byte(r, c);
@@ -289,6 +291,80 @@ static int field_step(struct hf_resp *r, unsigned char c, enum hf_error *e)
 	return 0;
 }
 
+/* ---- whole-token fast paths ----
+ * When a status line's fixed part, or a field name with its colon, lies
+ * whole in the bytes at hand, it is taken in one step, leaving exactly the
+ * state the byte-at-a-time path would (tests/fuzz/frame_fuzz.c feeds every
+ * head whole and byte by byte and compares the final states). Anything
+ * unusual — a piece that ends inside it, a byte out of place, the size
+ * limit near — goes the byte path, which names the error. */
+
+/* "HTTP/1.x NNN" then SP or CR, at B[0..N): taken up to R_SP2. Returns the
+ * bytes taken (12) or 0. */
+static size_t status_fast(struct hf_resp *r, const unsigned char *b, size_t n)
+{
+	if (n < 13 || memcmp(b, "HTTP/1.", 7) != 0 || (b[7] != '0' && b[7] != '1') ||
+	    b[8] != ' ' || b[9] < '1' || b[9] > '9' || b[10] < '0' || b[10] > '9' ||
+	    b[11] < '0' || b[11] > '9' || (b[12] != ' ' && b[12] != '\r'))
+		return 0;
+	r->minor = (uint8_t)(b[7] - '0');
+	r->status = (uint16_t)((b[9] - '0') * 100 + (b[10] - '0') * 10 + (b[11] - '0'));
+	r->pos = 3;
+	r->st = R_SP2;
+	return 12;
+}
+
+/* Which of names[] a field name B[0..L) begins, and how far the byte
+ * path's comparison ran (hf_words_next(): it stops counting at the byte
+ * that ruled out the last candidate). */
+static uint8_t names_mask(const unsigned char *b, size_t l, uint8_t *pos)
+{
+	_Static_assert(N_OTHER == 3, "names_mask's first-byte test knows three names");
+	uint8_t m = 0;
+	size_t last = 0;
+
+	/* Most names start with a letter none of ours does: ruled out by
+	 * their first byte. */
+	unsigned char c0 = hf_lower(b[0]);
+	if (c0 != 'c' && c0 != 't') {
+		*pos = 1;
+		return 0;
+	}
+	for (unsigned w = 0; w < N_OTHER; w++) {
+		size_t k = 0;
+		while (k < l && k < names[w].len &&
+		       hf_lower(b[k]) == (unsigned char)names[w].s[k])
+			k++;
+		if (k == l)
+			m |= (uint8_t)(1u << w);
+		else if (k + 1 > last)
+			last = k + 1;     /* ruled out by byte K */
+	}
+	*pos = (uint8_t)(m ? l : last);
+	return m;
+}
+
+/* A field name and its colon at B[0..N), at the start of a field line:
+ * taken into the value's OWS. Returns the bytes taken, or 0 (with *E set
+ * when the field itself is refused). */
+static size_t name_fast(struct hf_resp *r, const unsigned char *b, size_t n,
+			enum hf_error *e)
+{
+	size_t l = 0;
+
+	while (l < n && (hf_ctype[b[l]] & HF_C_TCHAR))
+		l++;
+	if (l == 0 || l == n || b[l] != ':' || l + 1 > HF_MAX_HEAD - r->head_len ||
+	    r->n_fields >= HF_MAX_FIELDS)
+		return 0;
+	r->n_fields++;
+	r->names = names_mask(b, l, &r->pos);
+	r->head_len += (uint32_t)(l + 1);
+	r->st = R_FIELDS + HF_F_OWS;
+	*e = value_start(r, hf_words_which(r->names, r->pos, names, N_OTHER));
+	return l + 1;
+}
+
 long hf_resp_feed(struct hf_resp *r, const char *p, size_t len)
 {
 	const unsigned char *b = (const unsigned char *)p;
@@ -304,6 +380,29 @@ long hf_resp_feed(struct hf_resp *r, const char *p, size_t len)
 		/* Most of a head is values of fields we do not act on:
 		 * run over them, up to the head's size limit. */
 		if (r->st == R_FIELDS + HF_F_VALUE && r->field == N_OTHER) {
+			size_t room = HF_MAX_HEAD - r->head_len;
+			size_t end = len - i < room ? len : i + room, j = i;
+			while (j < end && (hf_ctype[b[j]] & HF_C_VALUE))
+				j++;
+			r->head_len += (uint32_t)(j - i);
+			i = j;
+			if (i == len)
+				break;
+		}
+		if (r->st == R_FIELDS + HF_F_START) {
+			size_t k = name_fast(r, b + i, len - i, &e);
+			if (e != HF_ERR_NONE)
+				return fail(r, e);
+			if (k) {
+				i += k;
+				continue;
+			}
+		} else if (r->st == R_VERSION && r->pos == 0 && r->head_len == 0) {
+			size_t k = status_fast(r, b + i, len - i);
+			r->head_len += (uint32_t)k;
+			i += k;
+		} else if (r->st == R_REASON) {
+			/* reason-phrase bytes, up to the CR (or a bad one) */
 			size_t room = HF_MAX_HEAD - r->head_len;
 			size_t end = len - i < room ? len : i + room, j = i;
 			while (j < end && (hf_ctype[b[j]] & HF_C_VALUE))

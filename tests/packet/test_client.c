@@ -1,9 +1,12 @@
 /* The client side before any header byte: SYN -> SYN-ACK, the handshake's
  * ACK, retransmitted SYNs, segments of no flow, half-open expiry, a full
  * flow table. */
+#include <errno.h>
+
 #include <rte_cycles.h>
 
 #include "harness.h"
+#include "csum.h"
 #include "tcp.h"
 
 static const struct h_sopts linux_opts = { .mss = 1460, .ws = WS(7), .sackok = true };
@@ -300,6 +303,76 @@ static void flow_hash_depends_on_the_client_port(void **state)
 	assert_true(differ);
 }
 
+/* csum.h's 64-bit sum against DPDK's 16-bit one, for every length up to
+ * 300 at every start offset 0..7 (odd lengths and unaligned starts). */
+static void checksum_matches_rte_raw_cksum_at_every_length_and_offset(void **state)
+{
+	(void)state;
+	static uint8_t buf[320];
+	uint64_t x = 0x9e3779b97f4a7c15ULL;
+
+	for (unsigned i = 0; i < sizeof(buf); i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		buf[i] = (uint8_t)x;
+	}
+	for (unsigned off = 0; off < 8; off++)
+		for (unsigned len = 0; len <= 300; len++)
+			assert_int_equal(csum_raw(buf + off, len),
+					 rte_raw_cksum(buf + off, len));
+	memset(buf, 0xff, sizeof(buf));   /* every carry */
+	assert_int_equal(csum_raw(buf, 301), rte_raw_cksum(buf, 301));
+}
+
+/* The client-tuple table (ftab.c) against a plain array, through random
+ * adds and deletes on keys crowded into few home slots (one client address,
+ * ports close together): backward-shift deletion must never lose a key that
+ * follows a hole, nor find one that is gone. */
+static void flow_table_survives_churn_against_a_reference(void **state)
+{
+	(void)state;
+	enum { MAX = 200, KEYS = 600, OPS = 40000 };
+	struct ftab t;
+	static struct flow_key keys[KEYS];
+	static uint32_t ref[KEYS];   /* index held, or FTAB_NONE */
+	uint64_t x = 88172645463325252ULL;
+	unsigned held = 0;
+
+	assert_int_equal(ftab_init(&t, MAX, SOCKET_ID_ANY, 42), 0);
+	for (unsigned i = 0; i < KEYS; i++) {
+		keys[i] = (struct flow_key){ .c_ip = rte_cpu_to_be_32(H_CLIENT_IP),
+					     .l_ip = rte_cpu_to_be_32(H_EDGE_IP),
+					     .c_port = rte_cpu_to_be_16((uint16_t)(40000 + i)),
+					     .l_port = rte_cpu_to_be_16(80) };
+		ref[i] = FTAB_NONE;
+	}
+	for (unsigned op = 0; op < OPS; op++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		unsigned i = (unsigned)(x % KEYS);
+		if (ref[i] == FTAB_NONE) {
+			int rc = ftab_add(&t, &keys[i], op);
+			if (held == MAX) {
+				assert_int_equal(rc, -ENOSPC);
+			} else {
+				assert_int_equal(rc, 0);
+				ref[i] = op;
+				held++;
+			}
+		} else if (x & 0x100) {
+			assert_int_equal(ftab_add(&t, &keys[i], 1), -EEXIST);
+			assert_int_equal(ftab_del(&t, &keys[i]), ref[i]);
+			ref[i] = FTAB_NONE;
+			held--;
+		}
+		assert_int_equal(t.n, held);
+		if (op % 97 == 0)
+			for (unsigned k = 0; k < KEYS; k++)
+				assert_int_equal(ftab_find(&t, &keys[k]), ref[k]);
+	}
+	for (unsigned k = 0; k < KEYS; k++)
+		assert_int_equal(ftab_find(&t, &keys[k]), ref[k]);
+	ftab_fini(&t);
+}
+
 static const struct CMUnitTest tests[] = {
 	TN(flow_table_holds_exactly_max_flows),
 	T(handshake_synack_mirrors_client_options),
@@ -312,6 +385,8 @@ static const struct CMUnitTest tests[] = {
 	TN(full_flow_table_refuses_syn_with_rst),
 	T(isn_clock_moves_forward_across_the_64_bit_wrap),
 	T(flow_hash_depends_on_the_client_port),
+	TN(flow_table_survives_churn_against_a_reference),
+	TN(checksum_matches_rte_raw_cksum_at_every_length_and_offset),
 };
 
 H_MAIN("packet_client", tests)

@@ -185,6 +185,48 @@ static void syn_with_a_bad_tcp_checksum_is_dropped(void **state)
 	h_expect_cnts(*state, { CNT_flows_created, 0 });
 }
 
+/* A NIC that verified the checksums (port_setup() enables it where the
+ * device can) is believed on the underlay: its GOOD lets a segment through
+ * unsummed, its BAD drops one whose sum is right. */
+static unsigned nic_syn(struct h_env *e, void (*mutate)(uint8_t *, unsigned *),
+			uint64_t flags)
+{
+	uint8_t f[128];
+	unsigned len = base_syn(f), out = 0;
+	struct rte_mbuf *m;
+
+	csum_ip(f);
+	csum_tcp(f, 20);
+	if (mutate)
+		mutate(f, &len);
+	m = h_raw_frame(e, f, len);
+	m->ol_flags |= flags;
+	h_rx(e, 0, H_PORT_EDGE, m);
+	h_tick(e);
+	while ((m = h_take(e)) != NULL) {
+		out++;
+		rte_pktmbuf_free(m);
+	}
+	return out;
+}
+
+static void nic_checksum_verdicts_are_believed_on_the_underlay(void **state)
+{
+	struct h_env *e = *state;
+
+	/* wrong sums, checked good by the NIC: answered, nothing dropped */
+	assert_int_equal(nic_syn(e, bad_tcp_csum, RTE_MBUF_F_RX_L4_CKSUM_GOOD), 1);
+	assert_int_equal(nic_syn(e, bad_ip_csum, RTE_MBUF_F_RX_IP_CKSUM_GOOD), 1);
+	NO_DROPS(e);
+	/* right sums the NIC found bad: dropped by the NIC's word */
+	assert_int_equal(nic_syn(e, NULL, RTE_MBUF_F_RX_L4_CKSUM_BAD), 0);
+	assert_int_equal(nic_syn(e, NULL, RTE_MBUF_F_RX_IP_CKSUM_BAD), 0);
+	h_expect_drops(e, { DROP_tcp_csum, 1 }, { DROP_ip_csum, 1 });
+	/* no verdict (UNKNOWN, NONE): summed as ever */
+	assert_int_equal(nic_syn(e, bad_tcp_csum, RTE_MBUF_F_RX_L4_CKSUM_NONE), 0);
+	h_expect_drops(e, { DROP_tcp_csum, 2 }, { DROP_ip_csum, 1 });
+}
+
 static void corrupted_header_segment_is_not_collected(void **state)
 {
 	struct h_env *e = *state;
@@ -538,6 +580,7 @@ static const struct CMUnitTest tests[] = {
 	T(invalid_frames_are_dropped_each_under_its_reason),
 	T(tcp_to_an_address_not_ours_is_dropped_without_rst),
 	T(syn_with_a_bad_tcp_checksum_is_dropped),
+	T(nic_checksum_verdicts_are_believed_on_the_underlay),
 	T(corrupted_header_segment_is_not_collected),
 	T(ethernet_padding_is_not_payload),
 	T(icmp_echo_request_gets_a_reply),

@@ -996,6 +996,7 @@ static void request_helpers_read_the_parsed_header(void **state)
 			      (int)strlen(c->in));
 		check(c->why, hf_req_keepalive(&q) == c->keep);
 		check(c->why, hf_req_upgrade(&q) == c->upgrade);
+		check(c->why, hf_req_last(&q) == (!c->keep || c->upgrade));
 		check(c->why, hf_req_is_head(&q) == c->head);
 		check(c->why, hf_req_body_kind(&q, &length) == c->kind);
 		check(c->why, length == c->length);
