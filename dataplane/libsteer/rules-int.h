@@ -1,5 +1,11 @@
-/* Internal layout of a compiled ruleset, shared by rules.c (compile) and
- * rules_decide.c (the per-request decision). Not for other users. */
+/* Internal layout of a compiled ruleset, shared by rules.c (compile),
+ * rules_conflict.c (intercept conflicts), rules_edit.c (a ruleset derived
+ * from another by one intercept) and rules_decide.c (the per-request
+ * decision). Not for other users.
+ *
+ * A derived ruleset shares its Maglev tables and unchanged subjects'
+ * databases with the one it came from (counted references, control thread
+ * only); everything else here is its own. */
 #ifndef STEER_RULES_INT_H
 #define STEER_RULES_INT_H
 
