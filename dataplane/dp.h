@@ -265,6 +265,7 @@ struct dp_shared {
 	const char *config_path;
 	uint64_t start_ms;
 	uint64_t cookie_key[2];      /* SYN cookies (set by the first worker) */
+	uint64_t isn_key[2];         /* RFC 6528's F (set by the first worker) */
 	struct steer_stats ctrl_st;  /* the main lcore's own counters */
 	volatile bool quit;
 };

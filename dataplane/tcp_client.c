@@ -26,8 +26,15 @@ uint32_t isn_make(struct worker *w, uint32_t a, uint32_t b, uint32_t ports)
 	uint64_t hz = rte_get_tsc_hz();
 	uint64_t dt = rte_get_tsc_cycles() - w->isn_base_tsc;
 	uint64_t us = dt / hz * 1000000 + dt % hz * 1000000 / hz;
-	uint32_t h = rte_hash_crc_4byte(ports, rte_hash_crc_4byte(b,
-			rte_hash_crc_4byte(a, (uint32_t)w->isn_base_tsc)));
+	/* F(tuple, secret): SipHash-2-4 under a key from getrandom(2), so
+	 * an ISN seen on one connection says nothing about another's (a CRC
+	 * is linear: one ISN would give every other tuple's, and a blind
+	 * handshake from a spoofed address, X-Forwarded-For and all). */
+	uint8_t m[16] = { 0 };
+	memcpy(m, &a, 4);
+	memcpy(m + 4, &b, 4);
+	memcpy(m + 8, &ports, 4);
+	uint32_t h = (uint32_t)siphash24_16(w->sh->isn_key, m);
 	return (uint32_t)(us / 4) + h;
 }
 

@@ -346,7 +346,11 @@ void tcp_expire(struct worker *w, struct flow *f)
 	case FS_SPLICE:
 		if (f->hbuf && SEQ_LT(f->b_una, f->b_base + owned(f))) {
 			/* The buffered request is ours to deliver. */
-			if (++f->retries > 8) {
+			/* 15, Linux's tcp_retries2 (RFC 1122's R2 >= 100 s
+			 * in intent; here ~70 s at our 6.4 s cap): a backend
+			 * whose accept queue overflowed drops our request
+			 * until it has room, as it would a kernel client's. */
+			if (++f->retries > 15) {
 				/* Not silently: the client would wait for an
 				 * answer that never comes. The backend took
 				 * none of it: its RST goes at b_una, the one

@@ -460,7 +460,16 @@ void req_client_data(struct worker *w, struct flow *f, struct seg *s)
 		return;
 	}
 	ack_to_backend(w, f, news, before);
-	if (f->state == FS_SPLICE || f->state == FS_QUEUED || f->state == FS_CONNECT)
+	/* A request that went on to the leg at once needs no ACK of ours:
+	 * the backend's (with its response, or on its own) reaches the client
+	 * translated, and covers these bytes (ack_to_client()). That saves a
+	 * frame per keep-alive request. One that waits — held behind a
+	 * response, for a new leg, or incomplete — is acknowledged now, or
+	 * the client would resend it. */
+	bool forwarded = f->state == FS_SPLICE && !f->held && f->rq != RQ_HEADER &&
+			 r < 0 && SEQ_LT(before, f->s_nxt);
+	if (!forwarded &&
+	    (f->state == FS_SPLICE || f->state == FS_QUEUED || f->state == FS_CONNECT))
 		client_ack(w, f);
 	if (r >= 0)
 		count_drop(w, (enum steer_drop)r, s->m);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include <stdio.h>
+#include <sys/random.h>
 
 #include <rte_cycles.h>
 #include <rte_random.h>
@@ -117,6 +118,20 @@ static void vxlan_input(struct worker *w, struct rte_mbuf *m, unsigned port,
 }
 
 /* Give M to worker OWNER over its hand-off ring (counted either way). */
+/* A 128-bit secret from the kernel's CSPRNG (getrandom(2), at boot only):
+ * rte_rand() is a fast generator whose outputs other code may reveal.
+ * Never all zero. */
+static void secret_key(uint64_t key[2])
+{
+	if (getrandom(key, 16, 0) != 16) {
+		/* Not on any kernel steerd runs on (3.17+); still a secret,
+		 * if a weaker one. */
+		key[0] = rte_rand();
+		key[1] = rte_rand();
+	}
+	key[1] |= 1;
+}
+
 static void handoff(struct worker *w, struct rte_mbuf *m, unsigned port,
 		    uint32_t zone, unsigned owner)
 {
@@ -441,10 +456,10 @@ int worker_create(struct dp_shared *sh, unsigned i, unsigned lcore,
 	w->sh = sh;
 	w->isn_base_tsc = rte_rdtsc();
 	if (sh->cookie_key[0] == 0 && sh->cookie_key[1] == 0) {
-		/* One secret for every worker (any may see a flow's ACK
-		 * before the hand-off); never zero, so it is set once. */
-		sh->cookie_key[0] = rte_rand();
-		sh->cookie_key[1] = rte_rand() | 1;
+		/* One secret each for every worker (any may see a flow's ACK
+		 * before the hand-off); never zero, so they are set once. */
+		secret_key(sh->cookie_key);
+		secret_key(sh->isn_key);
 	}
 	w->ns_per_cycle_q20 = (1000000000ull << 20) / rte_get_tsc_hz();
 	snprintf(name, sizeof(name), "pool%u", i);

@@ -276,6 +276,32 @@ static void isn_clock_moves_forward_across_the_64_bit_wrap(void **state)
 	assert_in_range(b - a, 700, 250000);
 }
 
+/* RFC 6528's F is keyed: the same tuples under another key give other
+ * offsets between their ISNs (with a CRC, as before, the offset between two
+ * tuples was the same whatever the seed: one ISN gave every other). */
+static void isn_offsets_between_tuples_depend_on_the_secret(void **state)
+{
+	struct h_env *e = *state;
+	struct worker *w = e->sh->workers[0];
+	uint64_t saved[2] = { e->sh->isn_key[0], e->sh->isn_key[1] };
+	unsigned same = 0;
+
+	assert_true(saved[0] != 0 || saved[1] != 0);
+	assert_false(saved[0] == e->sh->cookie_key[0] && saved[1] == e->sh->cookie_key[1]);
+	for (uint32_t k = 1; k <= 8; k++) {
+		/* the clock part cancels out: base fixed, calls back to back */
+		w->isn_base_tsc = rte_get_tsc_cycles();
+		e->sh->isn_key[0] = saved[0] ^ k;
+		uint32_t d1 = isn_make(w, 1, 2, 3) - isn_make(w, 1, 2, 4);
+		e->sh->isn_key[0] = saved[0] ^ (k << 8);
+		uint32_t d2 = isn_make(w, 1, 2, 3) - isn_make(w, 1, 2, 4);
+		/* equal only by a 2^-32 chance (or a tick between calls) */
+		same += d1 - d2 < 2 || d2 - d1 < 2;
+	}
+	e->sh->isn_key[0] = saved[0];
+	assert_true(same <= 1);
+}
+
 /* The flow's hash (Maglev's input, the VXLAN source port) must depend on
  * every field of the tuple: one client opening many connections (a load
  * balancer in front) is spread over the backends by its ports alone. */
@@ -384,6 +410,7 @@ static const struct CMUnitTest tests[] = {
 	T(handshake_ack_with_wrong_number_is_dropped),
 	TN(full_flow_table_refuses_syn_with_rst),
 	T(isn_clock_moves_forward_across_the_64_bit_wrap),
+	T(isn_offsets_between_tuples_depend_on_the_secret),
 	T(flow_hash_depends_on_the_client_port),
 	TN(flow_table_survives_churn_against_a_reference),
 	TN(checksum_matches_rte_raw_cksum_at_every_length_and_offset),

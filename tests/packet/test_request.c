@@ -45,8 +45,10 @@ static void second_request_for_the_same_target_goes_on_the_same_leg(void **state
 		  11, F_CLIENT,
 		  { .flags = ACK | PSH, .seq = C_(1 + n1), .ack = R_(1 + rl), .data = req2 },
 		  { { X_BACKEND, .s = { .flags = ACK | PSH, .seq = S_(1 + f1), .ack = B_(1 + rl),
-					.data = fwd2 } },
-		    { X_CLIENT, .s = { .flags = ACK, .seq = R_(1 + rl), .ack = C_(1 + n1 + n2) } } } },
+					.data = fwd2 } } } },
+		{ "the backend's ACK of it is the client's (no ACK of ours went)", 12, F_BACKEND,
+		  { .flags = ACK, .seq = B_(1 + rl), .ack = S_(1 + f1 + f2) },
+		  { { X_CLIENT, .s = { .flags = ACK, .seq = R_(1 + rl), .ack = C_(1 + n1 + n2) } } } },
 		{ "response 2 follows in the client's space", 12, F_BACKEND,
 		  { .flags = ACK | PSH, .seq = B_(1 + rl), .ack = S_(1 + f1 + f2), .data = resp },
 		  { { X_CLIENT, .s = { .flags = ACK | PSH, .seq = R_(1 + rl),
@@ -173,8 +175,11 @@ static void post_body_holding_an_intercept_header_is_not_decided_on(void **state
 		{ "the next request is a request: same target, same leg", 12, F_CLIENT,
 		  { .flags = ACK | PSH, .seq = C_(1 + np + nbd), .ack = R_(1 + rl), .data = req2 },
 		  { { X_BACKEND, .s = { .flags = ACK | PSH, .seq = S_(1 + fp + nbd),
-					.ack = B_(1 + rl), .data = fwd2 } },
-		    { X_CLIENT, .s = { .flags = ACK, .ack = C_(1 + np + nbd + n2) } } } },
+					.ack = B_(1 + rl), .data = fwd2 } } } },
+		{ "the backend's ACK of it reaches the client translated", 13, F_BACKEND,
+		  { .flags = ACK, .seq = B_(1 + rl), .ack = S_(1 + fp + nbd + (int)strlen(fwd2)) },
+		  { { X_CLIENT, .s = { .flags = ACK, .seq = R_(1 + rl),
+				       .ack = C_(1 + np + nbd + n2) } } } },
 	};
 	h_play(e, &c, st);
 	NO_DROPS(e);
@@ -545,8 +550,10 @@ static void absolute_form_target_wins_and_the_forwarded_host_agrees(void **state
 				       .data = resp } } } },
 		{ "the next one on the same leg, offsets counting the longer Host", 3, F_CLIENT,
 		  { .flags = ACK | PSH, .seq = C_(1 + n1), .ack = R_(1 + rl), .data = abs2 },
-		  { { X_BACKEND, .s = { .flags = ACK | PSH, .seq = S_(1 + w1), .data = want2 } },
-		    { X_CLIENT, .s = { .flags = ACK, .ack = C_(1 + n1 + n2) } } } },
+		  { { X_BACKEND, .s = { .flags = ACK | PSH, .seq = S_(1 + w1), .data = want2 } } } },
+		{ "the backend's ACK of it reaches the client translated", 4, F_BACKEND,
+		  { .flags = ACK, .seq = B_(1 + rl), .ack = S_(1 + w1 + (int)strlen(want2)) },
+		  { { X_CLIENT, .s = { .flags = ACK, .seq = R_(1 + rl), .ack = C_(1 + n1 + n2) } } } },
 	};
 	h_play(e, &c, st);
 	NO_DROPS(e);

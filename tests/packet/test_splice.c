@@ -407,8 +407,8 @@ static void backend_never_acking_the_header_is_given_up_with_rst_to_both(void **
 		  { { X_BACKEND, .s = { .flags = ACK | PSH, .seq = S_(1), .ack = B_(1), .data = fwd } } } },
 	};
 	h_play(e, &c, st);
-	/* RTO 200 ms, doubling to a 6.4 s cap, 8 retransmissions */
-	for (int i = 1; i <= 8; i++) {
+	/* RTO 200 ms, doubling to a 6.4 s cap, 15 retransmissions */
+	for (int i = 1; i <= 15; i++) {
 		rto = 200 << (i - 1 < 5 ? i - 1 : 5);
 		t += rto;
 		struct h_step r = { "header retransmitted", t, F_NONE, { 0 },
@@ -426,7 +426,7 @@ static void backend_never_acking_the_header_is_given_up_with_rst_to_both(void **
 		  { X_BACKEND, .s = { .flags = RST, .seq = S_(1) } } } };
 	h_play1(e, &c, &gone);
 	NO_DROPS(e);
-	h_expect_cnts(e, { CNT_retransmits, 8 }, { CNT_closed_error, 1 }, { CNT_flows_active, 0 });
+	h_expect_cnts(e, { CNT_retransmits, 15 }, { CNT_closed_error, 1 }, { CNT_flows_active, 0 });
 }
 
 /* Payload byte at stream offset OFF of direction DIR. */
