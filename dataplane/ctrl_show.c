@@ -11,7 +11,10 @@
 #include "stats.h"
 #include "worker.h"
 
-#define STEER_VERSION "0.1.0"
+/* meson's project version (dataplane/meson.build passes it). */
+#ifndef STEER_VERSION
+#define STEER_VERSION "unknown"
+#endif
 
 void ctrl_cmd_status(struct dp_shared *sh, struct jw *w)
 {
