@@ -30,7 +30,7 @@ enum {
 extern const uint8_t http_ctype[256];
 
 /* The checks of http.c the line loops call (see there). */
-int http_host_check(const unsigned char *s, size_t n);
+int http_host_check(const unsigned char *s, size_t n, size_t from);
 enum http_error http_target_parse(struct http_req *r);
 enum http_error http_content_length_parse(struct http_req *r,
 					  const unsigned char *v, size_t n);

@@ -118,11 +118,13 @@ static int pct_ok(const unsigned char *s, size_t i, size_t n)
 }
 
 /* Check host [ ":" port ] at S[0..N) (RFC 3986 section 3.2.2 and 3.2.3, as
- * RFC 9110 section 7.2 and RFC 9112 section 3.2 use it). Returns the length
- * of the host part (brackets of an IP-literal kept) or -1. */
-int http_host_check(const unsigned char *s, size_t n)
+ * RFC 9110 section 7.2 and RFC 9112 section 3.2 use it), knowing that
+ * S[0..FROM) are host bytes other than '%' (a scan path's vector run).
+ * Returns the length of the host part (brackets of an IP-literal kept) or
+ * -1. */
+int http_host_check(const unsigned char *s, size_t n, size_t from)
 {
-	size_t i = 0, h;
+	size_t i = from, h;
 
 	if (n > 0 && s[0] == '[') {
 		/* IP-literal: IPv6address / IPvFuture; ':' is only allowed
@@ -160,10 +162,9 @@ int http_host_check(const unsigned char *s, size_t n)
  * section 3.2.1 asks a client to send "/" for it; we normalise alike). */
 static void split_path(struct http_req *r, const unsigned char *s, size_t n)
 {
-	size_t i = 0;
+	const unsigned char *q = memchr(s, '?', n);
+	size_t i = q != NULL ? (size_t)(q - s) : n;
 
-	while (i < n && s[i] != '?')
-		i++;
 	if (i == 0) {
 		r->path = "/";
 		r->path_len = 1;
@@ -228,7 +229,7 @@ enum http_error http_target_parse(struct http_req *r)
 			return HTTP_ERR_TARGET;
 		a++;
 	}
-	int h = http_host_check(t + s, a - s);
+	int h = http_host_check(t + s, a - s, 0);
 	/* An empty host is invalid in http(s) URIs (RFC 9110 section
 	 * 4.2.1). */
 	if (h <= 0)

@@ -18,8 +18,11 @@
  *   hs_target(p, end, lo)  first byte of [p, end) that is not C_TARGET
  *   hs_value(p, end, lo)   first byte of [p, end) that is not C_VALUE
  *   hs_name(p, end, lo)    first byte of [p, end) that is not C_TCHAR
- * The last three know such a byte exists before END and read only
- * [lo, end). Every path must give the same result and the same resume
+ *   hs_host_run(s, n, lo)  how many bytes of S[0..N) from its start are host
+ *                          bytes other than '%' (0 is always right)
+ * The three before it know such a byte exists before END and read only
+ * [lo, end). With HS_FAST defined, a fresh state first tries the one-pass
+ * parse of http_fast.h, included after this file. Every path must give the same result and the same resume
  * state for any input (tests/fuzz/http_diff_fuzz.c checks it). */
 #include <stdbool.h>
 #include <string.h>
@@ -160,7 +163,8 @@ HS_ATTR static enum http_error HS(header_parse)(struct http_req *r,
 			/* Exactly one Host (RFC 9112 section 3.2). */
 			if (host != NULL)
 				return HTTP_ERR_MULTIPLE_HOST;
-			int h = http_host_check(v, vn);
+			int h = http_host_check(v, vn,
+						 hs_host_run(v, vn, buf));
 			if (h < 0)
 				return HTTP_ERR_HOST;
 			host = (const char *)v;
@@ -192,6 +196,12 @@ HS_ATTR static enum http_error HS(header_parse)(struct http_req *r,
 	return HTTP_ERR_NONE;
 }
 
+#ifdef HS_FAST
+HS_ATTR static int HS(fast_parse)(struct http_req *r,
+				  const unsigned char *b,
+				  const unsigned char *lim);
+#endif
+
 HS_ATTR static int HS(fail)(struct http_req *r, enum http_error e)
 {
 	r->error = e;
@@ -208,6 +218,15 @@ HS_ATTR int HS(http_parse)(struct http_req *r, const char *buf, size_t len)
 
 	if (unlikely(eol == 2))
 		goto parse;
+#ifdef HS_FAST
+	/* A fresh state: try the whole header in one pass (http_fast.h). */
+	if (i == 0 && eol == 0) {
+		int n = HS(fast_parse)(r, b, b + lim);
+		if (n > 0)
+			return n;
+		http_req_init(r);
+	}
+#endif
 
 	/* Arrival scan (RFC 9112 section 2.2): lines end in CRLF; a bare CR
 	 * or LF and NUL are refused the moment they arrive. */

@@ -16,131 +16,169 @@
 
 #define AVX2 __attribute__((target("avx2")))
 
-/* Byte classes over 32 bytes: a bit per byte that stops the loop. */
+/* Byte classes, over 32 bytes and over 16: a bit per byte that stops a
+ * loop. X pastes an intrinsic's width prefix, SI its type suffix, B widens
+ * a 16-byte table. */
+#define X32(op) _mm256_##op
+#define X16(op) _mm_##op
+#define B32(t) _mm256_broadcastsi128_si256(t)
+#define B16(t) (t)
+#define BYTE(x) ((char)(x))
 
 /* NUL, LF, CR: VPSHUFB looks the low nibble up in a table holding the
  * byte itself at 0, 10 and 13 and 0xff elsewhere; only a byte equal to its
  * entry stops (a byte >= 0x80 looks up 0, and is not 0). */
 #define STOP_LUT 0, -1, -1, -1, -1, -1, -1, -1, -1, -1, 10, -1, -1, 13, -1, -1
 
-AVX2 static inline unsigned stop32(__m256i v)
-{
-	const __m256i lut = _mm256_setr_epi8(STOP_LUT, STOP_LUT);
-	return (unsigned)_mm256_movemask_epi8(
-		_mm256_cmpeq_epi8(_mm256_shuffle_epi8(lut, v), v));
+/* A set of bytes below 0x80 by nibbles: the low nibble looks up which
+ * high nibbles (bit k for 0xk_) hold members, the high nibble looks up
+ * its bit (none for 0x8_-0xf_); a byte is a member iff the two share a
+ * bit. HIGH_BITS is the second table. */
+#define HIGH_BITS 1, 2, 4, 8, 16, 32, 64, BYTE(0x80), 0, 0, 0, 0, 0, 0, 0, 0
+/* tchar, RFC 9110 section 5.6.2 */
+#define TCHAR_LUT BYTE(0xe8), BYTE(0xfc), BYTE(0xf8), BYTE(0xfc),             \
+		  BYTE(0xfc), BYTE(0xfc), BYTE(0xfc), BYTE(0xfc),             \
+		  BYTE(0xf8), BYTE(0xf8), BYTE(0xf4), BYTE(0x54),             \
+		  BYTE(0xd0), BYTE(0x54), BYTE(0xf4), BYTE(0x70)
+/* C_HOST but '%': unreserved and sub-delims, RFC 3986 section 3.2.2 */
+#define HOST_LUT BYTE(0xa8), BYTE(0xfc), BYTE(0xf8), BYTE(0xf8),              \
+		 BYTE(0xfc), BYTE(0xf8), BYTE(0xfc), BYTE(0xfc),              \
+		 BYTE(0xfc), BYTE(0xfc), BYTE(0xf4), BYTE(0x5c),              \
+		 BYTE(0x54), BYTE(0x5c), BYTE(0xd4), BYTE(0x70)
+
+#define CLASSES(V, X, SI, B, W)                                               \
+AVX2 static inline V load##W(const unsigned char *p)                           \
+{                                                                             \
+	return X(loadu_##SI)((const V *)(const void *)p);                     \
+}                                                                             \
+AVX2 static inline unsigned stop##W(V v)                                       \
+{                                                                             \
+	const V lut = B(_mm_setr_epi8(STOP_LUT));                             \
+	return (unsigned)X(movemask_epi8)(                                    \
+		X(cmpeq_epi8)(X(shuffle_epi8)(lut, v), v));                   \
+}                                                                             \
+/* Not VCHAR: below 0x21 as a signed byte (so 0x80-0xff too), or DEL. */      \
+AVX2 static inline unsigned target##W(V v)                                     \
+{                                                                             \
+	return (unsigned)X(movemask_epi8)(X(or_##SI)(                         \
+		X(cmpgt_epi8)(X(set1_epi8)(0x21), v),                         \
+		X(cmpeq_epi8)(v, X(set1_epi8)(0x7f))));                       \
+}                                                                             \
+/* A CTL other than HTAB: at most 0x1f unsigned and not 0x09, or DEL. */      \
+AVX2 static inline unsigned value##W(V v)                                      \
+{                                                                             \
+	V ctl = X(cmpeq_epi8)(X(min_epu8)(v, X(set1_epi8)(0x1f)), v);         \
+	ctl = X(andnot_##SI)(X(cmpeq_epi8)(v, X(set1_epi8)(9)), ctl);         \
+	return (unsigned)X(movemask_epi8)(                                    \
+		X(or_##SI)(ctl, X(cmpeq_epi8)(v, X(set1_epi8)(0x7f))));       \
+}                                                                             \
+/* Not a member of the nibble set LUT. */                                     \
+AVX2 static inline unsigned outside##W(V v, V lut)                             \
+{                                                                             \
+	const V hi = B(_mm_setr_epi8(HIGH_BITS));                             \
+	const V nib = X(set1_epi8)(0x0f);                                     \
+	V l = X(shuffle_epi8)(lut, X(and_##SI)(v, nib));                      \
+	V h = X(shuffle_epi8)(hi, X(and_##SI)(X(srli_epi16)(v, 4), nib));     \
+	return (unsigned)X(movemask_epi8)(                                    \
+		X(cmpeq_epi8)(X(and_##SI)(l, h), X(set1_epi8)(0)));           \
+}                                                                             \
+AVX2 static inline unsigned name##W(V v)                                       \
+{                                                                             \
+	return outside##W(v, B(_mm_setr_epi8(TCHAR_LUT)));                    \
+}                                                                             \
+AVX2 static inline unsigned host##W(V v)                                       \
+{                                                                             \
+	return outside##W(v, B(_mm_setr_epi8(HOST_LUT)));                     \
 }
 
-AVX2 static inline unsigned stop16(__m128i v)
-{
-	const __m128i lut = _mm_setr_epi8(STOP_LUT);
-	return (unsigned)_mm_movemask_epi8(
-		_mm_cmpeq_epi8(_mm_shuffle_epi8(lut, v), v));
-}
-
-/* Not VCHAR: below 0x21 as a signed byte (so 0x80-0xff too), or DEL. */
-AVX2 static inline unsigned target32(__m256i v)
-{
-	return (unsigned)_mm256_movemask_epi8(_mm256_or_si256(
-		_mm256_cmpgt_epi8(_mm256_set1_epi8(0x21), v),
-		_mm256_cmpeq_epi8(v, _mm256_set1_epi8(0x7f))));
-}
-
-/* A CTL other than HTAB: at most 0x1f unsigned and not 0x09, or DEL. */
-AVX2 static inline unsigned value32(__m256i v)
-{
-	__m256i ctl = _mm256_cmpeq_epi8(
-		_mm256_min_epu8(v, _mm256_set1_epi8(0x1f)), v);
-	ctl = _mm256_andnot_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8(9)),
-				  ctl);
-	return (unsigned)_mm256_movemask_epi8(_mm256_or_si256(
-		ctl, _mm256_cmpeq_epi8(v, _mm256_set1_epi8(0x7f))));
-}
-
-/* Not a tchar, exactly: the low nibble looks up which high nibbles (bit
- * k for 0xk_, k < 8) hold tchars, the high nibble looks up its bit (none
- * for 0x8_-0xf_); a byte is a tchar iff the two share a bit. Rows from
- * RFC 9110 section 5.6.2: 2_ "!#$%&'*+-.", 3_ digits, 4_-5_ letters and
- * "^_", 6_-7_ "`", letters, "|~". */
-AVX2 static inline unsigned name32(__m256i v)
-{
-#define B(x) ((char)(x))
-#define NAME_LO B(0xe8), B(0xfc), B(0xf8), B(0xfc), B(0xfc), B(0xfc),        \
-		B(0xfc), B(0xfc), B(0xf8), B(0xf8), B(0xf4), B(0x54),        \
-		B(0xd0), B(0x54), B(0xf4), B(0x70)
-#define NAME_HI 1, 2, 4, 8, 16, 32, 64, B(0x80), 0, 0, 0, 0, 0, 0, 0, 0
-	const __m256i lo = _mm256_setr_epi8(NAME_LO, NAME_LO);
-	const __m256i hi = _mm256_setr_epi8(NAME_HI, NAME_HI);
-	const __m256i nib = _mm256_set1_epi8(0x0f);
-	__m256i l = _mm256_shuffle_epi8(lo, _mm256_and_si256(v, nib));
-	__m256i h = _mm256_shuffle_epi8(
-		hi, _mm256_and_si256(_mm256_srli_epi16(v, 4), nib));
-	return (unsigned)_mm256_movemask_epi8(_mm256_cmpeq_epi8(
-		_mm256_and_si256(l, h), _mm256_setzero_si256()));
-#undef NAME_LO
-#undef B
-#undef NAME_HI
-}
-
-AVX2 static inline __m256i load32(const unsigned char *p)
-{
-	return _mm256_loadu_si256((const __m256i *)(const void *)p);
-}
+CLASSES(__m256i, X32, si256, B32, 32)
+CLASSES(__m128i, X16, si128, B16, 16)
 
 #define ALIGN_DOWN(p, n)                                                      \
 	((const unsigned char *)((uintptr_t)(p) & ~(uintptr_t)((n) - 1)))
+
+/* The page-safe loop, over the class tests MASK##32/16 and the byte test
+ * STOPS(c): the first stop byte of [p, lim), or lim. Reads only blocks
+ * aligned to their size (32, then 16) inside [b, lim), then single bytes:
+ * an aligned block never crosses a page, so however far the header ends
+ * before LIM, nothing past the page of its last byte is touched. */
+#define BFIND(mask, STOPS)                                                    \
+	for (;;) {                                                            \
+		const unsigned char *blk = ALIGN_DOWN(p, 32);                 \
+		unsigned m;                                                   \
+		if (blk >= b && lim - blk >= 32) {                            \
+			m = mask##32(load32(blk)) >> (p - blk);               \
+			if (m != 0)                                           \
+				return p + __builtin_ctz(m);                  \
+			for (p = blk + 32; lim - p >= 32; p += 32) {          \
+				m = mask##32(load32(p));                      \
+				if (m != 0)                                   \
+					return p + __builtin_ctz(m);          \
+			}                                                     \
+		}                                                             \
+		blk = ALIGN_DOWN(p, 16);                                      \
+		if (blk >= b && lim - blk >= 16) {                            \
+			m = mask##16(load16(blk)) >> (p - blk);               \
+			if (m != 0)                                           \
+				return p + __builtin_ctz(m);                  \
+			p = blk + 16;                                         \
+			continue;                                             \
+		}                                                             \
+		const unsigned char *e = lim - blk < 16 ? lim : blk + 16;     \
+		for (; p < e; p++)                                            \
+			if (STOPS(*p))                                        \
+				return p;                                     \
+		if (p == lim)                                                 \
+			return lim;                                           \
+	}
+
+#define IS_SCAN(c) (http_ctype[c] & C_SCAN)
+#define NOT_TCHAR(c) (!(http_ctype[c] & C_TCHAR))
+#define NOT_VALUE(c) (!(http_ctype[c] & C_VALUE))
+#define NOT_TARGET(c) (!(http_ctype[c] & C_TARGET))
 
 AVX2 static inline const unsigned char *hs_stop(const unsigned char *b,
 						const unsigned char *p,
 						const unsigned char *lim)
 {
-	for (;;) {
-		const unsigned char *blk = ALIGN_DOWN(p, 32);
-		unsigned m;
-
-		if (blk >= b && lim - blk >= 32) {
-			m = stop32(load32(blk)) >> (p - blk);
-			if (m != 0)
-				return p + __builtin_ctz(m);
-			for (p = blk + 32; lim - p >= 32; p += 32) {
-				m = stop32(load32(p));
-				if (m != 0)
-					return p + __builtin_ctz(m);
-			}
-		}
-		/* The buffer's first block, or the last one: a 16-byte
-		 * aligned block if it fits, else byte by byte to the next
-		 * 16-byte boundary. */
-		blk = ALIGN_DOWN(p, 16);
-		if (blk >= b && lim - blk >= 16) {
-			m = stop16(_mm_loadu_si128((const __m128i *)(const void *)blk)) >>
-			    (p - blk);
-			if (m != 0)
-				return p + __builtin_ctz(m);
-			p = blk + 16;
-			continue;
-		}
-		const unsigned char *e = lim - blk < 16 ? lim : blk + 16;
-		for (; p < e; p++)
-			if (http_ctype[*p] & C_SCAN)
-				return p;
-		if (p == lim)
-			return lim;
-	}
+	BFIND(stop, IS_SCAN)
 }
 
-/* The loop of the structural passes, over the class test MASK: the first
+/* The same page-safe loops for the one-pass parse (http_fast.h). */
+AVX2 static inline const unsigned char *hs_bname(const unsigned char *b,
+						 const unsigned char *p,
+						 const unsigned char *lim)
+{
+	BFIND(name, NOT_TCHAR)
+}
+
+AVX2 static inline const unsigned char *hs_bvalue(const unsigned char *b,
+						  const unsigned char *p,
+						  const unsigned char *lim)
+{
+	BFIND(value, NOT_VALUE)
+}
+
+AVX2 static inline const unsigned char *hs_btarget(const unsigned char *b,
+						   const unsigned char *p,
+						   const unsigned char *lim)
+{
+	BFIND(target, NOT_TARGET)
+}
+
+/* The loop of the structural passes over the class test MASK: the first
  * stop byte of [p, end), which exists; reads only [lo, end). */
 #define FIND(mask, table, cls)                                                \
 	do {                                                                  \
 		while (end - p >= 32) {                                       \
-			unsigned m = mask(load32(p));                         \
+			unsigned m = mask##32(load32(p));                     \
 			if (m != 0)                                           \
 				return p + __builtin_ctz(m);                  \
 			p += 32;                                              \
 		}                                                             \
 		if (end - lo >= 32) {                                         \
 			const unsigned char *q = end - 32;                    \
-			unsigned m = mask(load32(q)) >> (p - q);              \
+			unsigned m = mask##32(load32(q)) >> (p - q);          \
 			return m != 0 ? p + __builtin_ctz(m) : end;           \
 		}                                                             \
 		while (table[*p] & (cls))                                     \
@@ -152,25 +190,51 @@ AVX2 static inline const unsigned char *hs_target(const unsigned char *p,
 						  const unsigned char *end,
 						  const unsigned char *lo)
 {
-	FIND(target32, http_ctype, C_TARGET);
+	FIND(target, http_ctype, C_TARGET);
 }
 
 AVX2 static inline const unsigned char *hs_value(const unsigned char *p,
 						 const unsigned char *end,
 						 const unsigned char *lo)
 {
-	FIND(value32, http_ctype, C_VALUE);
+	FIND(value, http_ctype, C_VALUE);
 }
 
 AVX2 static inline const unsigned char *hs_name(const unsigned char *p,
 						const unsigned char *end,
 						const unsigned char *lo)
 {
-	FIND(name32, http_ctype, C_TCHAR);
+	FIND(name, http_ctype, C_TCHAR);
 }
 
+/* How many bytes of S[0..N) from the start are host bytes other than
+ * '%' (those http_host_check() may skip); reads only [lo, s + n). */
+AVX2 static inline size_t hs_host_run(const unsigned char *s, size_t n,
+				      const unsigned char *lo)
+{
+	const unsigned char *p = s, *end = s + n;
+	unsigned m;
+
+	while (end - p >= 32) {
+		m = host32(load32(p));
+		if (m != 0)
+			return (size_t)(p - s) + __builtin_ctz(m);
+		p += 32;
+	}
+	if (p == end)
+		return n;
+	if (end - lo >= 32) {
+		const unsigned char *q = end - 32;
+		m = host32(load32(q)) >> (p - q);
+		return m != 0 ? (size_t)(p - s) + __builtin_ctz(m) : n;
+	}
+	return 0;
+}
+
+#define HS_FAST 1
 #define HS(n) n##_avx2
 #define HS_ATTR AVX2
 #include "http_lines.h"
+#include "http_fast.h"
 
 #endif

@@ -130,6 +130,15 @@ static inline const unsigned char *hs_name(const unsigned char *p,
 	return p;
 }
 
+static inline size_t hs_host_run(const unsigned char *s, size_t n,
+				  const unsigned char *lo)
+{
+	(void)s;
+	(void)n;
+	(void)lo;
+	return 0;
+}
+
 #define HS(n) n##_scalar
 #define HS_ATTR
 #include "http_lines.h"

@@ -142,6 +142,33 @@ SSE42 static inline const unsigned char *hs_name(const unsigned char *p,
 	return p;
 }
 
+/* Host bytes a vector may skip: the common ones ('-', '.', digits,
+ * letters), for http_host_check(). */
+static const char r_host[16] = "-.09AZaz";
+#define N_HOST 8
+
+SSE42 static inline size_t hs_host_run(const unsigned char *s, size_t n,
+				       const unsigned char *lo)
+{
+	const __m128i r = ranges(r_host);
+	const unsigned char *p = s, *end = s + n;
+
+	while (end - p >= 16) {
+		unsigned m = in_mask(r, N_HOST, p, 1);
+		if (m != 0)
+			return (size_t)(p - s) + __builtin_ctz(m);
+		p += 16;
+	}
+	if (p == end)
+		return n;
+	if (end - lo >= 16) {
+		const unsigned char *q = end - 16;
+		unsigned m = in_mask(r, N_HOST, q, 1) >> (p - q);
+		return m != 0 ? (size_t)(p - s) + __builtin_ctz(m) : n;
+	}
+	return 0;
+}
+
 #define HS(n) n##_sse42
 #define HS_ATTR SSE42
 #include "http_lines.h"

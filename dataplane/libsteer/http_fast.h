@@ -1,0 +1,124 @@
+/* One pass instead of two, for a header that is whole at its first call
+ * (the common case: a request in one segment). Included after
+ * http_lines.h by a scan path that defines HS_FAST and, static, inline and
+ * with HS_ATTR, the page-safe loops
+ *   hs_bname(b, p, lim), hs_bvalue(b, p, lim), hs_btarget(b, p, lim)
+ * returning the first byte of [p, lim) outside C_TCHAR, C_VALUE, C_TARGET
+ * (or lim), reading only blocks aligned to their size inside [b, lim).
+ *
+ * It walks the lines as header_parse() does, checking on the way what the
+ * arrival scan would have (no NUL, every CR followed by LF, no bare LF, no
+ * CRLF at the start), and gives up (returns 0) at the first thing that is
+ * not an ordinary part of a valid header: an error of any kind, or the end
+ * of the bytes before the blank line. Then the state is as
+ * http_req_init() left it and the two passes run from the start, so every
+ * error, and every result on a header that arrives in parts, is theirs.
+ * When it does finish, the header was valid for the two passes too, ending
+ * at the same blank line (no line before it is empty), and the parts are
+ * the same ones, found by the same rules. */
+
+HS_ATTR static int HS(fast_parse)(struct http_req *r,
+				  const unsigned char *b,
+				  const unsigned char *lim)
+{
+	const unsigned char *p = b, *q;
+	const char *host = NULL;
+	uint16_t host_len = 0;
+	bool absolute, te = false;
+
+	r->n_fields = 0;
+	r->chunked = false;
+	r->content_length = -1;
+	r->host = NULL;
+	r->host_len = 0;
+
+	/* method SP request-target SP HTTP-version CRLF */
+	q = hs_bname(b, p, lim);
+	if (q == lim || q == p || *q != ' ')
+		return 0;
+	r->method = (const char *)p;
+	r->method_len = (uint16_t)(q - p);
+	p = q + 1;
+	q = hs_btarget(b, p, lim);
+	if (q == lim || q == p || *q != ' ')
+		return 0;
+	r->target = (const char *)p;
+	r->target_len = (uint16_t)(q - p);
+	if (http_target_parse(r) != HTTP_ERR_NONE)
+		return 0;
+	p = q + 1;
+	if (lim - p < 10 || memcmp(p, "HTTP/1.", 7) != 0 ||
+	    (p[7] != '0' && p[7] != '1') || p[8] != '\r' || p[9] != '\n')
+		return 0;
+	r->minor = (uint8_t)(p[7] - '0');
+	p += 10;
+	absolute = r->host != NULL;
+
+	for (;;) {
+		if (p == lim)
+			return 0;
+		if (*p == '\r')
+			break;
+		const unsigned char *name = p;
+		q = hs_bname(b, p, lim);
+		if (q == lim || q == name || *q != ':')
+			return 0;
+		size_t name_len = (size_t)(q - name);
+		p = q + 1;
+		while (p < lim && is_ows(*p))
+			p++;
+		const unsigned char *v = p;
+		q = hs_bvalue(b, p, lim);
+		if (lim - q < 2 || q[0] != '\r' || q[1] != '\n')
+			return 0;
+		const unsigned char *ve = q;
+		while (ve > v && is_ows(ve[-1]))
+			ve--;
+		p = q + 2;
+
+		if (r->n_fields == HTTP_MAX_FIELDS)
+			return 0;
+		struct http_field *f = &r->fields[r->n_fields++];
+		size_t vn = (size_t)(ve - v);
+		f->name = (const char *)name;
+		f->name_len = (uint16_t)name_len;
+		f->value = (const char *)v;
+		f->value_len = (uint16_t)vn;
+
+		enum http_error e = HTTP_ERR_NONE;
+		if (name_len == 4 && HS(eq_lower)(name, "host", 4)) {
+			if (host != NULL)
+				return 0;
+			int h = http_host_check(v, vn,
+						hs_host_run(v, vn, b));
+			if (h < 0)
+				return 0;
+			host = (const char *)v;
+			host_len = (uint16_t)h;
+		} else if (name_len == 14 &&
+			   HS(eq_lower)(name, "content-length", 14)) {
+			e = http_content_length_parse(r, v, vn);
+		} else if (name_len == 17 &&
+			   HS(eq_lower)(name, "transfer-encoding", 17)) {
+			te = true;
+			e = http_transfer_encoding_parse(r, v, vn);
+		}
+		if (e != HTTP_ERR_NONE)
+			return 0;
+	}
+	/* the blank line */
+	if (lim - p < 2 || p[1] != '\n')
+		return 0;
+	p += 2;
+
+	if ((te && r->content_length >= 0) || (te && !r->chunked) ||
+	    (host == NULL && r->minor == 1))
+		return 0;
+	if (!absolute) {
+		r->host = host;
+		r->host_len = host_len;
+	}
+	r->scanned = (uint32_t)(p - b);
+	r->eol = 2;
+	return (int)(p - b);
+}
