@@ -1,10 +1,14 @@
 /* One pass instead of two, for a header that is whole at its first call
  * (the common case: a request in one segment). Included after
  * http_lines.h by a scan path that defines HS_FAST and, static, inline and
- * with HS_ATTR, the page-safe loops
- *   hs_bname(b, p, lim), hs_bvalue(b, p, lim), hs_btarget(b, p, lim)
- * returning the first byte of [p, lim) outside C_TCHAR, C_VALUE, C_TARGET
- * (or lim), reading only blocks aligned to their size inside [b, lim).
+ * with HS_ATTR, the page-safe loops (none reads a byte past the page of
+ * the header's end, wherever it ends before LIM)
+ *   hs_bname(b, p, lim), hs_btarget(b, p, lim), hs_bctl(b, p, lim)
+ * returning the first byte of [p, lim) outside C_TCHAR or C_TARGET, or
+ * the first CTL (HTAB included), or lim; and
+ *   hs_bline(b, p, lim, &colon)
+ * which sets colon to hs_bname()'s answer and returns hs_bctl() from just
+ * after it, or lim when that is not a ':' ending a non-empty name.
  *
  * It walks the lines as header_parse() does, checking on the way what the
  * arrival scan would have (no NUL, every CR followed by LF, no bare LF, no
@@ -54,31 +58,32 @@ HS_ATTR static int HS(fast_parse)(struct http_req *r,
 	p += 10;
 	absolute = r->host != NULL;
 
-	for (;;) {
-		if (p == lim)
+	/* The header cannot end sooner than CRLFCRLF after a field-line's
+	 * first byte: with 4 bytes left after every CR the loop reads the
+	 * next line's first bytes without checking LIM. */
+	if (lim - p < 2)
+		return 0;
+	unsigned n = 0;
+	while (*p != '\r') {
+		const unsigned char *name = p, *colon = p;
+		q = hs_bline(b, p, lim, &colon);
+		while (lim - q >= 4 && *q == '\t')
+			q = hs_bctl(b, q + 1, lim);
+		if (lim - q < 4 || q[0] != '\r' || q[1] != '\n')
 			return 0;
-		if (*p == '\r')
-			break;
-		const unsigned char *name = p;
-		q = hs_bname(b, p, lim);
-		if (q == lim || q == name || *q != ':')
-			return 0;
-		size_t name_len = (size_t)(q - name);
-		p = q + 1;
-		while (p < lim && is_ows(*p))
-			p++;
-		const unsigned char *v = p;
-		q = hs_bvalue(b, p, lim);
-		if (lim - q < 2 || q[0] != '\r' || q[1] != '\n')
-			return 0;
-		const unsigned char *ve = q;
-		while (ve > v && is_ows(ve[-1]))
+		size_t name_len = (size_t)(colon - name);
+		/* OWS around the value; the CR at Q ends both loops. */
+		const unsigned char *v = colon + 1, *ve = q;
+		v += *v == ' ';
+		while (unlikely(is_ows(*v)))
+			v++;
+		while (is_ows(ve[-1]) && ve > v)
 			ve--;
 		p = q + 2;
 
-		if (r->n_fields == HTTP_MAX_FIELDS)
+		if (n == HTTP_MAX_FIELDS)
 			return 0;
-		struct http_field *f = &r->fields[r->n_fields++];
+		struct http_field *f = &r->fields[n++];
 		size_t vn = (size_t)(ve - v);
 		f->name = (const char *)name;
 		f->name_len = (uint16_t)name_len;
@@ -107,9 +112,10 @@ HS_ATTR static int HS(fast_parse)(struct http_req *r,
 			return 0;
 	}
 	/* the blank line */
-	if (lim - p < 2 || p[1] != '\n')
+	if (p[1] != '\n')
 		return 0;
 	p += 2;
+	r->n_fields = (uint16_t)n;
 
 	if ((te && r->content_length >= 0) || (te && !r->chunked) ||
 	    (host == NULL && r->minor == 1))
