@@ -49,6 +49,34 @@ static const char lut_high[32] __attribute__((aligned(32))) = { HIGH_BITS, HIGH_
 static const char lut_tchar[32] __attribute__((aligned(32))) = { TCHAR_LUT, TCHAR_LUT };
 static const char lut_host[32] __attribute__((aligned(32))) = { HOST_LUT, HOST_LUT };
 
+/* The constants the tests compare with, loaded from memory by an asm
+ * GCC cannot see into: otherwise it folds the load back into a constant
+ * and builds it again (mov, vmovd, vpbroadcastb) at every use of an
+ * inlined loop, three instructions instead of one. */
+#define REP8(x) x, x, x, x, x, x, x, x
+#define REP32(x) { REP8(x), REP8(x), REP8(x), REP8(x) }
+static const char k_09[32] __attribute__((aligned(32))) = REP32(0x09);
+static const char k_0f[32] __attribute__((aligned(32))) = REP32(0x0f);
+static const char k_1f[32] __attribute__((aligned(32))) = REP32(0x1f);
+static const char k_21[32] __attribute__((aligned(32))) = REP32(0x21);
+static const char k_7f[32] __attribute__((aligned(32))) = REP32(0x7f);
+
+AVX2 static inline __m256i kload32(const char *p)
+{
+	__m256i v;
+	__asm__("vmovdqa %1, %0" : "=x"(v) : "m"(*(const __m256i *)(const void *)p));
+	return v;
+}
+
+AVX2 static inline __m128i kload16(const char *p)
+{
+	__m128i v;
+	__asm__("vmovdqa %1, %0" : "=x"(v) : "m"(*(const __m128i *)(const void *)p));
+	return v;
+}
+
+#define K(W, k) kload##W(k_##k)
+
 #define CLASSES(V, X, SI, W)                                               \
 AVX2 static inline V load##W(const unsigned char *p)                           \
 {                                                                             \
@@ -56,7 +84,7 @@ AVX2 static inline V load##W(const unsigned char *p)                           \
 }                                                                             \
 AVX2 static inline unsigned stop##W(V v)                                       \
 {                                                                             \
-	const V lut = load##W((const unsigned char *)lut_stop);                             \
+	const V lut = kload##W(lut_stop);                             \
 	return (unsigned)X(movemask_epi8)(                                    \
 		X(cmpeq_epi8)(X(shuffle_epi8)(lut, v), v));                   \
 }                                                                             \
@@ -64,42 +92,42 @@ AVX2 static inline unsigned stop##W(V v)                                       \
 AVX2 static inline unsigned target##W(V v)                                     \
 {                                                                             \
 	return (unsigned)X(movemask_epi8)(X(or_##SI)(                         \
-		X(cmpgt_epi8)(X(set1_epi8)(0x21), v),                         \
-		X(cmpeq_epi8)(v, X(set1_epi8)(0x7f))));                       \
+		X(cmpgt_epi8)(K(W, 21), v),                         \
+		X(cmpeq_epi8)(v, K(W, 7f))));                       \
 }                                                                             \
 /* A CTL other than HTAB: at most 0x1f unsigned and not 0x09, or DEL. */      \
 AVX2 static inline unsigned value##W(V v)                                      \
 {                                                                             \
-	V ctl = X(cmpeq_epi8)(X(min_epu8)(v, X(set1_epi8)(0x1f)), v);         \
-	ctl = X(andnot_##SI)(X(cmpeq_epi8)(v, X(set1_epi8)(9)), ctl);         \
+	V ctl = X(cmpeq_epi8)(X(min_epu8)(v, K(W, 1f)), v);         \
+	ctl = X(andnot_##SI)(X(cmpeq_epi8)(v, K(W, 09)), ctl);         \
 	return (unsigned)X(movemask_epi8)(                                    \
-		X(or_##SI)(ctl, X(cmpeq_epi8)(v, X(set1_epi8)(0x7f))));       \
+		X(or_##SI)(ctl, X(cmpeq_epi8)(v, K(W, 7f))));       \
 }                                                                             \
 /* A CTL, HTAB included, or DEL: the one-pass loop's value stop, which
  * steps over a HTAB itself (rare in values, and 2 operations fewer). */ \
 AVX2 static inline unsigned ctl##W(V v)                                        \
 {                                                                             \
-	V c = X(cmpeq_epi8)(X(min_epu8)(v, X(set1_epi8)(0x1f)), v);           \
+	V c = X(cmpeq_epi8)(X(min_epu8)(v, K(W, 1f)), v);           \
 	return (unsigned)X(movemask_epi8)(                                    \
-		X(or_##SI)(c, X(cmpeq_epi8)(v, X(set1_epi8)(0x7f))));         \
+		X(or_##SI)(c, X(cmpeq_epi8)(v, K(W, 7f))));         \
 }                                                                             \
 /* Not a member of the nibble set LUT. */                                     \
 AVX2 static inline unsigned outside##W(V v, V lut)                             \
 {                                                                             \
-	const V hi = load##W((const unsigned char *)lut_high);                             \
-	const V nib = X(set1_epi8)(0x0f);                                     \
+	const V hi = kload##W(lut_high);                             \
+	const V nib = K(W, 0f);                                     \
 	V l = X(shuffle_epi8)(lut, X(and_##SI)(v, nib));                      \
 	V h = X(shuffle_epi8)(hi, X(and_##SI)(X(srli_epi16)(v, 4), nib));     \
 	return (unsigned)X(movemask_epi8)(                                    \
-		X(cmpeq_epi8)(X(and_##SI)(l, h), X(set1_epi8)(0)));           \
+		X(cmpeq_epi8)(X(and_##SI)(l, h), X(setzero_##SI)()));           \
 }                                                                             \
 AVX2 static inline unsigned name##W(V v)                                       \
 {                                                                             \
-	return outside##W(v, load##W((const unsigned char *)lut_tchar));                    \
+	return outside##W(v, kload##W(lut_tchar));                    \
 }                                                                             \
 AVX2 static inline unsigned host##W(V v)                                       \
 {                                                                             \
-	return outside##W(v, load##W((const unsigned char *)lut_host));                     \
+	return outside##W(v, kload##W(lut_host));                     \
 }
 
 CLASSES(__m256i, X32, si256, 32)
