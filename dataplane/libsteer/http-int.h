@@ -13,6 +13,9 @@
 #ifndef unlikely
 #define unlikely(x) __builtin_expect(!!(x), 0)
 #endif
+#ifndef likely
+#define likely(x) __builtin_expect(!!(x), 1)
+#endif
 
 /* The header's lengths are uint16_t: a header that has not ended within
  * this many bytes never will. */

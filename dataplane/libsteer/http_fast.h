@@ -8,7 +8,9 @@
  * the first CTL (HTAB included), or lim; and
  *   hs_bline(b, p, lim, &colon)
  * which sets colon to hs_bname()'s answer and returns hs_bctl() from just
- * after it, or lim when that is not a ':' ending a non-empty name.
+ * after it, or lim when that is not a ':' ending a non-empty name; and
+ *   hs_qmark(s, n, lo)
+ * the index of the first '?' in S[0..N), or N, reading only [lo, s + n).
  *
  * It walks the lines as header_parse() does, checking on the way what the
  * arrival scan would have (no NUL, every CR followed by LF, no bare LF, no
@@ -48,8 +50,17 @@ HS_ATTR static int HS(fast_parse)(struct http_req *r,
 		return 0;
 	r->target = (const char *)p;
 	r->target_len = (uint16_t)(q - p);
-	if (http_target_parse(r) != HTTP_ERR_NONE)
+	if (*p == '/' && (r->method_len != 7 ||
+			  memcmp(r->method, "CONNECT", 7) != 0)) {
+		/* origin-form, split as http_target_parse() does */
+		size_t n = (size_t)(q - p), i = hs_qmark(p, n, b);
+		r->path = (const char *)p;
+		r->path_len = (uint16_t)i;
+		r->query = i < n ? (const char *)p + i + 1 : NULL;
+		r->query_len = i < n ? (uint16_t)(n - i - 1) : 0;
+	} else if (http_target_parse(r) != HTTP_ERR_NONE) {
 		return 0;
+	}
 	p = q + 1;
 	if (lim - p < 10 || memcmp(p, "HTTP/1.", 7) != 0 ||
 	    (p[7] != '0' && p[7] != '1') || p[8] != '\r' || p[9] != '\n')
@@ -67,9 +78,14 @@ HS_ATTR static int HS(fast_parse)(struct http_req *r,
 	while (*p != '\r') {
 		const unsigned char *name = p, *colon = p;
 		q = hs_bline(b, p, lim, &colon);
-		while (lim - q >= 4 && *q == '\t')
+		for (;;) {
+			if (lim - q < 4)
+				return 0;
+			if (likely(*q != '\t'))
+				break;
 			q = hs_bctl(b, q + 1, lim);
-		if (lim - q < 4 || q[0] != '\r' || q[1] != '\n')
+		}
+		if (q[0] != '\r' || q[1] != '\n')
 			return 0;
 		size_t name_len = (size_t)(colon - name);
 		/* OWS around the value; the CR at Q ends both loops. */

@@ -9,6 +9,8 @@
  * so past the header it only touches bytes on the page of the header's
  * end. The structural loops read unaligned blocks inside [lo, end), the
  * last one moved back to end at END, its bytes before P masked off. */
+#include <string.h>
+
 #include "http-int.h"
 
 #ifdef HTTP_HAVE_X86
@@ -318,6 +320,33 @@ AVX2 static inline size_t hs_host_run(const unsigned char *s, size_t n,
 		return m != 0 ? (size_t)(p - s) + __builtin_ctz(m) : n;
 	}
 	return 0;
+}
+
+/* Index of the first '?' in S[0..N), or N; reads only [lo, s + n). */
+AVX2 static inline size_t hs_qmark(const unsigned char *s, size_t n,
+				   const unsigned char *lo)
+{
+	const unsigned char *p = s, *end = s + n;
+	const __m256i qm = _mm256_set1_epi8('?');
+	unsigned m;
+
+	while (end - p >= 32) {
+		m = (unsigned)_mm256_movemask_epi8(
+			_mm256_cmpeq_epi8(load32(p), qm));
+		if (m != 0)
+			return (size_t)(p - s) + __builtin_ctz(m);
+		p += 32;
+	}
+	if (p == end)
+		return n;
+	if (end - lo >= 32) {
+		const unsigned char *q = end - 32;
+		m = (unsigned)_mm256_movemask_epi8(
+			    _mm256_cmpeq_epi8(load32(q), qm)) >> (p - q);
+		return m != 0 ? (size_t)(p - s) + __builtin_ctz(m) : n;
+	}
+	const unsigned char *q = memchr(p, '?', (size_t)(end - p));
+	return q != NULL ? (size_t)(q - s) : n;
 }
 
 #define HS_FAST 1
