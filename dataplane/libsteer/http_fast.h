@@ -31,6 +31,9 @@ HS_ATTR static int HS(fast_parse)(struct http_req *r,
 	const char *host = NULL;
 	uint16_t host_len = 0;
 	bool absolute, te = false;
+#ifdef HS_FAST_INIT
+	HS_FAST_INIT;
+#endif
 
 	r->n_fields = 0;
 	r->chunked = false;

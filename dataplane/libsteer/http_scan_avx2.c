@@ -77,59 +77,79 @@ AVX2 static inline __m128i kload16(const char *p)
 	return v;
 }
 
-#define K(W, k) kload##W(k_##k)
+/* The constants of one parse, loaded once at its start: a loop inlined
+ * many times over then reads them from registers or the stack. */
+struct hk {
+	__m256i c09, c0f, c1f, c21, c7f, stop, high, tchar, host;
+};
+
+AVX2 static inline void hk_load(struct hk *k)
+{
+	k->c09 = kload32(k_09);
+	k->c0f = kload32(k_0f);
+	k->c1f = kload32(k_1f);
+	k->c21 = kload32(k_21);
+	k->c7f = kload32(k_7f);
+	k->stop = kload32(lut_stop);
+	k->high = kload32(lut_high);
+	k->tchar = kload32(lut_tchar);
+	k->host = kload32(lut_host);
+}
+
+#define KV32(f) (k->f)
+#define KV16(f) _mm256_castsi256_si128(k->f)
 
 #define CLASSES(V, X, SI, W)                                               \
 AVX2 static inline V load##W(const unsigned char *p)                           \
 {                                                                             \
 	return X(loadu_##SI)((const V *)(const void *)p);                     \
 }                                                                             \
-AVX2 static inline unsigned stop##W(V v)                                       \
+AVX2 static inline unsigned stop##W(const struct hk *k, V v)                                       \
 {                                                                             \
-	const V lut = kload##W(lut_stop);                             \
+	const V lut = KV##W(stop);                             \
 	return (unsigned)X(movemask_epi8)(                                    \
 		X(cmpeq_epi8)(X(shuffle_epi8)(lut, v), v));                   \
 }                                                                             \
 /* Not VCHAR: below 0x21 as a signed byte (so 0x80-0xff too), or DEL. */      \
-AVX2 static inline unsigned target##W(V v)                                     \
+AVX2 static inline unsigned target##W(const struct hk *k, V v)                                     \
 {                                                                             \
 	return (unsigned)X(movemask_epi8)(X(or_##SI)(                         \
-		X(cmpgt_epi8)(K(W, 21), v),                         \
-		X(cmpeq_epi8)(v, K(W, 7f))));                       \
+		X(cmpgt_epi8)(KV##W(c21), v),                         \
+		X(cmpeq_epi8)(v, KV##W(c7f))));                       \
 }                                                                             \
 /* A CTL other than HTAB: at most 0x1f unsigned and not 0x09, or DEL. */      \
-AVX2 static inline unsigned value##W(V v)                                      \
+AVX2 static inline unsigned value##W(const struct hk *k, V v)                                      \
 {                                                                             \
-	V ctl = X(cmpeq_epi8)(X(min_epu8)(v, K(W, 1f)), v);         \
-	ctl = X(andnot_##SI)(X(cmpeq_epi8)(v, K(W, 09)), ctl);         \
+	V ctl = X(cmpeq_epi8)(X(min_epu8)(v, KV##W(c1f)), v);         \
+	ctl = X(andnot_##SI)(X(cmpeq_epi8)(v, KV##W(c09)), ctl);         \
 	return (unsigned)X(movemask_epi8)(                                    \
-		X(or_##SI)(ctl, X(cmpeq_epi8)(v, K(W, 7f))));       \
+		X(or_##SI)(ctl, X(cmpeq_epi8)(v, KV##W(c7f))));       \
 }                                                                             \
 /* A CTL, HTAB included, or DEL: the one-pass loop's value stop, which
  * steps over a HTAB itself (rare in values, and 2 operations fewer). */ \
-AVX2 static inline unsigned ctl##W(V v)                                        \
+AVX2 static inline unsigned ctl##W(const struct hk *k, V v)                                        \
 {                                                                             \
-	V c = X(cmpeq_epi8)(X(min_epu8)(v, K(W, 1f)), v);           \
+	V c = X(cmpeq_epi8)(X(min_epu8)(v, KV##W(c1f)), v);           \
 	return (unsigned)X(movemask_epi8)(                                    \
-		X(or_##SI)(c, X(cmpeq_epi8)(v, K(W, 7f))));         \
+		X(or_##SI)(c, X(cmpeq_epi8)(v, KV##W(c7f))));         \
 }                                                                             \
 /* Not a member of the nibble set LUT. */                                     \
-AVX2 static inline unsigned outside##W(V v, V lut)                             \
+AVX2 static inline unsigned outside##W(const struct hk *k, V v, V lut)                             \
 {                                                                             \
-	const V hi = kload##W(lut_high);                             \
-	const V nib = K(W, 0f);                                     \
+	const V hi = KV##W(high);                             \
+	const V nib = KV##W(c0f);                                     \
 	V l = X(shuffle_epi8)(lut, X(and_##SI)(v, nib));                      \
 	V h = X(shuffle_epi8)(hi, X(and_##SI)(X(srli_epi16)(v, 4), nib));     \
 	return (unsigned)X(movemask_epi8)(                                    \
 		X(cmpeq_epi8)(X(and_##SI)(l, h), X(setzero_##SI)()));           \
 }                                                                             \
-AVX2 static inline unsigned name##W(V v)                                       \
+AVX2 static inline unsigned name##W(const struct hk *k, V v)                                       \
 {                                                                             \
-	return outside##W(v, kload##W(lut_tchar));                    \
+	return outside##W(k, v, KV##W(tchar));                    \
 }                                                                             \
-AVX2 static inline unsigned host##W(V v)                                       \
+AVX2 static inline unsigned host##W(const struct hk *k, V v)                                       \
 {                                                                             \
-	return outside##W(v, kload##W(lut_host));                     \
+	return outside##W(k, v, KV##W(host));                     \
 }
 
 CLASSES(__m256i, X32, si256, 32)
@@ -147,7 +167,7 @@ CLASSES(__m128i, X16, si128, 16)
 #define BFIND(mask, STOPS)                                                    \
 	if (lim - p >= 32 && ((uintptr_t)p & 4095) <= 4096 - 32) {           \
 		/* 32 bytes inside P's page: a first look, unaligned */       \
-		unsigned m = mask##32(load32(p));                             \
+		unsigned m = mask##32(k, load32(p));                             \
 		if (m != 0)                                                   \
 			return p + __builtin_ctz(m);                          \
 		p += 32;                                                      \
@@ -156,18 +176,18 @@ CLASSES(__m128i, X16, si128, 16)
 		const unsigned char *blk = ALIGN_DOWN(p, 32);                 \
 		unsigned m;                                                   \
 		if (blk >= b && lim - blk >= 32) {                            \
-			m = mask##32(load32(blk)) >> (p - blk);               \
+			m = mask##32(k, load32(blk)) >> (p - blk);               \
 			if (m != 0)                                           \
 				return p + __builtin_ctz(m);                  \
 			for (p = blk + 32; lim - p >= 32; p += 32) {          \
-				m = mask##32(load32(p));                      \
+				m = mask##32(k, load32(p));                      \
 				if (m != 0)                                   \
 					return p + __builtin_ctz(m);          \
 			}                                                     \
 		}                                                             \
 		blk = ALIGN_DOWN(p, 16);                                      \
 		if (blk >= b && lim - blk >= 16) {                            \
-			m = mask##16(load16(blk)) >> (p - blk);               \
+			m = mask##16(k, load16(blk)) >> (p - blk);               \
 			if (m != 0)                                           \
 				return p + __builtin_ctz(m);                  \
 			p = blk + 16;                                         \
@@ -190,27 +210,26 @@ AVX2 static inline const unsigned char *hs_stop(const unsigned char *b,
 						const unsigned char *p,
 						const unsigned char *lim)
 {
+	struct hk kk;
+	const struct hk *k = &kk;
+
+	hk_load(&kk);
 	BFIND(stop, IS_SCAN)
 }
 
 /* The same page-safe loops for the one-pass parse (http_fast.h). */
-AVX2 static inline const unsigned char *hs_bname(const unsigned char *b,
+AVX2 static inline const unsigned char *hs_bname_k(const struct hk *k,
+						   const unsigned char *b,
 						 const unsigned char *p,
 						 const unsigned char *lim)
 {
 	BFIND(name, NOT_TCHAR)
 }
 
-AVX2 static inline const unsigned char *hs_bvalue(const unsigned char *b,
-						  const unsigned char *p,
-						  const unsigned char *lim)
-{
-	BFIND(value, NOT_VALUE)
-}
-
 #define IS_CTL(c) ((c) < 0x20 || (c) == 0x7f)
 
-AVX2 static inline const unsigned char *hs_bctl(const unsigned char *b,
+AVX2 static inline const unsigned char *hs_bctl_k(const struct hk *k,
+						   const unsigned char *b,
 						const unsigned char *p,
 						const unsigned char *lim)
 {
@@ -221,7 +240,8 @@ AVX2 static inline const unsigned char *hs_bctl(const unsigned char *b,
  * first CTL after it (or lim), as hs_bname() and hs_bctl() would, but
  * from one load when the name and a short value are in P's first 32
  * bytes. Returns lim when the name does not end in a ':' or is empty. */
-AVX2 static inline const unsigned char *hs_bline(const unsigned char *b,
+AVX2 static inline const unsigned char *hs_bline_k(const struct hk *k,
+						   const unsigned char *b,
 						 const unsigned char *p,
 						 const unsigned char *lim,
 						 const unsigned char **colon)
@@ -230,27 +250,28 @@ AVX2 static inline const unsigned char *hs_bline(const unsigned char *b,
 
 	if (lim - p >= 32 && ((uintptr_t)p & 4095) <= 4096 - 32) {
 		__m256i v = load32(p);
-		unsigned nm = name32(v);
+		unsigned nm = name32(k, v);
 		if (nm != 0) {
-			unsigned k = (unsigned)__builtin_ctz(nm);
-			c = p + k;
-			if (*c != ':' || k == 0)
+			unsigned i = (unsigned)__builtin_ctz(nm);
+			c = p + i;
+			if (*c != ':' || i == 0)
 				return lim;
 			*colon = c;
-			unsigned vm = ctl32(v) & (~1u << k);
+			unsigned vm = ctl32(k, v) & (~1u << i);
 			if (vm != 0)
 				return p + __builtin_ctz(vm);
-			return hs_bctl(b, p + 32, lim);
+			return hs_bctl_k(k, b, p + 32, lim);
 		}
 	}
-	c = hs_bname(b, p, lim);
+	c = hs_bname_k(k, b, p, lim);
 	if (c == lim || *c != ':' || c == p)
 		return lim;
 	*colon = c;
-	return hs_bctl(b, c + 1, lim);
+	return hs_bctl_k(k, b, c + 1, lim);
 }
 
-AVX2 static inline const unsigned char *hs_btarget(const unsigned char *b,
+AVX2 static inline const unsigned char *hs_btarget_k(const struct hk *k,
+						   const unsigned char *b,
 						   const unsigned char *p,
 						   const unsigned char *lim)
 {
@@ -262,14 +283,14 @@ AVX2 static inline const unsigned char *hs_btarget(const unsigned char *b,
 #define FIND(mask, table, cls)                                                \
 	do {                                                                  \
 		while (end - p >= 32) {                                       \
-			unsigned m = mask##32(load32(p));                     \
+			unsigned m = mask##32(k, load32(p));                     \
 			if (m != 0)                                           \
 				return p + __builtin_ctz(m);                  \
 			p += 32;                                              \
 		}                                                             \
 		if (end - lo >= 32) {                                         \
 			const unsigned char *q = end - 32;                    \
-			unsigned m = mask##32(load32(q)) >> (p - q);          \
+			unsigned m = mask##32(k, load32(q)) >> (p - q);          \
 			return m != 0 ? p + __builtin_ctz(m) : end;           \
 		}                                                             \
 		while (table[*p] & (cls))                                     \
@@ -281,6 +302,10 @@ AVX2 static inline const unsigned char *hs_target(const unsigned char *p,
 						  const unsigned char *end,
 						  const unsigned char *lo)
 {
+	struct hk kk;
+	const struct hk *k = &kk;
+
+	hk_load(&kk);
 	FIND(target, http_ctype, C_TARGET);
 }
 
@@ -288,6 +313,10 @@ AVX2 static inline const unsigned char *hs_value(const unsigned char *p,
 						 const unsigned char *end,
 						 const unsigned char *lo)
 {
+	struct hk kk;
+	const struct hk *k = &kk;
+
+	hk_load(&kk);
 	FIND(value, http_ctype, C_VALUE);
 }
 
@@ -295,19 +324,24 @@ AVX2 static inline const unsigned char *hs_name(const unsigned char *p,
 						const unsigned char *end,
 						const unsigned char *lo)
 {
+	struct hk kk;
+	const struct hk *k = &kk;
+
+	hk_load(&kk);
 	FIND(name, http_ctype, C_TCHAR);
 }
 
 /* How many bytes of S[0..N) from the start are host bytes other than
  * '%' (those http_host_check() may skip); reads only [lo, s + n). */
-AVX2 static inline size_t hs_host_run(const unsigned char *s, size_t n,
-				      const unsigned char *lo)
+AVX2 static inline size_t hs_host_run_k(const struct hk *k,
+					const unsigned char *s, size_t n,
+					const unsigned char *lo)
 {
 	const unsigned char *p = s, *end = s + n;
 	unsigned m;
 
 	while (end - p >= 32) {
-		m = host32(load32(p));
+		m = host32(k, load32(p));
 		if (m != 0)
 			return (size_t)(p - s) + __builtin_ctz(m);
 		p += 32;
@@ -316,7 +350,7 @@ AVX2 static inline size_t hs_host_run(const unsigned char *s, size_t n,
 		return n;
 	if (end - lo >= 32) {
 		const unsigned char *q = end - 32;
-		m = host32(load32(q)) >> (p - q);
+		m = host32(k, load32(q)) >> (p - q);
 		return m != 0 ? (size_t)(p - s) + __builtin_ctz(m) : n;
 	}
 	return 0;
@@ -349,10 +383,31 @@ AVX2 static inline size_t hs_qmark(const unsigned char *s, size_t n,
 	return q != NULL ? (size_t)(q - s) : n;
 }
 
+AVX2 static inline size_t hs_host_run(const unsigned char *s, size_t n,
+				      const unsigned char *lo)
+{
+	struct hk k;
+
+	hk_load(&k);
+	return hs_host_run_k(&k, s, n, lo);
+}
+
 #define HS_FAST 1
 #define HS(n) n##_avx2
 #define HS_ATTR AVX2
 #include "http_lines.h"
+
+/* The one pass loads the constants once (HS_FAST_INIT) and hands them to
+ * every loop. */
+#define HS_FAST_INIT                                                          \
+	struct hk hk_;                                                        \
+	hk_load(&hk_)
+#define hs_bname(b, p, lim) hs_bname_k(&hk_, b, p, lim)
+#define hs_btarget(b, p, lim) hs_btarget_k(&hk_, b, p, lim)
+#define hs_bctl(b, p, lim) hs_bctl_k(&hk_, b, p, lim)
+#define hs_bline(b, p, lim, c) hs_bline_k(&hk_, b, p, lim, c)
+#undef hs_host_run
+#define hs_host_run(s, n, lo) hs_host_run_k(&hk_, s, n, lo)
 #include "http_fast.h"
 
 #endif
