@@ -84,12 +84,12 @@ HS_ATTR static int HS(fast_parse)(struct http_req *r,
 		for (;;) {
 			if (lim - q < 4)
 				return 0;
-			if (likely(*q != '\t'))
+			if (likely(memcmp(q, "\r\n", 2) == 0))
 				break;
+			if (*q != '\t')
+				return 0;
 			q = hs_bctl(b, q + 1, lim);
 		}
-		if (q[0] != '\r' || q[1] != '\n')
-			return 0;
 		size_t name_len = (size_t)(colon - name);
 		/* OWS around the value; the CR at Q ends both loops. */
 		const unsigned char *v = colon + 1, *ve = q;
@@ -109,6 +109,11 @@ HS_ATTR static int HS(fast_parse)(struct http_req *r,
 		f->value = (const char *)v;
 		f->value_len = (uint16_t)vn;
 
+		/* Only Host, Content-Length and Transfer-Encoding have
+		 * rules of their own: one test for the other names. */
+		if (likely(name_len > 17 ||
+			   !((1u << name_len) & (1u << 4 | 1u << 14 | 1u << 17))))
+			continue;
 		enum http_error e = HTTP_ERR_NONE;
 		if (name_len == 4 && HS(eq_lower)(name, "host", 4)) {
 			if (host != NULL)

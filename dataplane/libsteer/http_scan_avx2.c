@@ -81,6 +81,7 @@ AVX2 static inline __m128i kload16(const char *p)
  * many times over then reads them from registers or the stack. */
 struct hk {
 	__m256i c09, c0f, c1f, c21, c7f, stop, high, tchar, host;
+	uintptr_t safe;           /* see can32() */
 };
 
 AVX2 static inline void hk_load(struct hk *k)
@@ -94,6 +95,25 @@ AVX2 static inline void hk_load(struct hk *k)
 	k->high = kload32(lut_high);
 	k->tchar = kload32(lut_tchar);
 	k->host = kload32(lut_host);
+	k->safe = 0;
+}
+
+/* Whether 32 bytes at P lie inside [p's page) and [.., LIM). K->safe
+ * caches the last P for which that holds in the page of an earlier P: the
+ * loops only move forward, so one compare decides, and the page is
+ * worked out again only when P leaves it. */
+AVX2 static inline int can32(struct hk *k, const unsigned char *p,
+			     const unsigned char *lim)
+{
+	uintptr_t a = (uintptr_t)p, e = (uintptr_t)lim;
+
+	if (likely(a <= k->safe))
+		return 1;
+	uintptr_t pe = (a | 4095) + 1;
+	if (pe < e)
+		e = pe;
+	k->safe = e >= 32 ? e - 32 : 0;
+	return a <= k->safe;
 }
 
 #define KV32(f) (k->f)
@@ -160,14 +180,14 @@ CLASSES(__m128i, X16, si128, 16)
 
 /* The page-safe loop, over the class tests MASK##32/16 and the byte test
  * STOPS(c): the first stop byte of [p, lim), or lim. Reads 32 bytes at P
- * if they lie in P's page, then only blocks aligned to their size (32,
+ * while they lie in P's page, then only blocks aligned to their size (32,
  * then 16) inside [b, lim), then single bytes: an aligned block never
  * crosses a page, so however far the header ends before LIM, nothing past
  * the page of its last byte is touched. */
 #define BFIND(mask, STOPS)                                                    \
-	if (lim - p >= 32 && ((uintptr_t)p & 4095) <= 4096 - 32) {           \
-		/* 32 bytes inside P's page: a first look, unaligned */       \
-		unsigned m = mask##32(k, load32(p));                             \
+	/* 32 bytes at a time while they lie inside P's page */               \
+	while (can32(k, p, lim)) {                                            \
+		unsigned m = mask##32(k, load32(p));                          \
 		if (m != 0)                                                   \
 			return p + __builtin_ctz(m);                          \
 		p += 32;                                                      \
@@ -211,14 +231,14 @@ AVX2 static inline const unsigned char *hs_stop(const unsigned char *b,
 						const unsigned char *lim)
 {
 	struct hk kk;
-	const struct hk *k = &kk;
+	struct hk *k = &kk;
 
 	hk_load(&kk);
 	BFIND(stop, IS_SCAN)
 }
 
 /* The same page-safe loops for the one-pass parse (http_fast.h). */
-AVX2 static inline const unsigned char *hs_bname_k(const struct hk *k,
+AVX2 static inline const unsigned char *hs_bname_k(struct hk *k,
 						   const unsigned char *b,
 						 const unsigned char *p,
 						 const unsigned char *lim)
@@ -228,7 +248,7 @@ AVX2 static inline const unsigned char *hs_bname_k(const struct hk *k,
 
 #define IS_CTL(c) ((c) < 0x20 || (c) == 0x7f)
 
-AVX2 static inline const unsigned char *hs_bctl_k(const struct hk *k,
+AVX2 static inline const unsigned char *hs_bctl_k(struct hk *k,
 						   const unsigned char *b,
 						const unsigned char *p,
 						const unsigned char *lim)
@@ -240,7 +260,7 @@ AVX2 static inline const unsigned char *hs_bctl_k(const struct hk *k,
  * first CTL after it (or lim), as hs_bname() and hs_bctl() would, but
  * from one load when the name and a short value are in P's first 32
  * bytes. Returns lim when the name does not end in a ':' or is empty. */
-AVX2 static inline const unsigned char *hs_bline_k(const struct hk *k,
+AVX2 static inline const unsigned char *hs_bline_k(struct hk *k,
 						   const unsigned char *b,
 						 const unsigned char *p,
 						 const unsigned char *lim,
@@ -248,7 +268,7 @@ AVX2 static inline const unsigned char *hs_bline_k(const struct hk *k,
 {
 	const unsigned char *c;
 
-	if (lim - p >= 32 && ((uintptr_t)p & 4095) <= 4096 - 32) {
+	if (can32(k, p, lim)) {
 		__m256i v = load32(p);
 		unsigned nm = name32(k, v);
 		if (nm != 0) {
@@ -270,7 +290,7 @@ AVX2 static inline const unsigned char *hs_bline_k(const struct hk *k,
 	return hs_bctl_k(k, b, c + 1, lim);
 }
 
-AVX2 static inline const unsigned char *hs_btarget_k(const struct hk *k,
+AVX2 static inline const unsigned char *hs_btarget_k(struct hk *k,
 						   const unsigned char *b,
 						   const unsigned char *p,
 						   const unsigned char *lim)
@@ -303,7 +323,7 @@ AVX2 static inline const unsigned char *hs_target(const unsigned char *p,
 						  const unsigned char *lo)
 {
 	struct hk kk;
-	const struct hk *k = &kk;
+	struct hk *k = &kk;
 
 	hk_load(&kk);
 	FIND(target, http_ctype, C_TARGET);
@@ -314,7 +334,7 @@ AVX2 static inline const unsigned char *hs_value(const unsigned char *p,
 						 const unsigned char *lo)
 {
 	struct hk kk;
-	const struct hk *k = &kk;
+	struct hk *k = &kk;
 
 	hk_load(&kk);
 	FIND(value, http_ctype, C_VALUE);
@@ -325,7 +345,7 @@ AVX2 static inline const unsigned char *hs_name(const unsigned char *p,
 						const unsigned char *lo)
 {
 	struct hk kk;
-	const struct hk *k = &kk;
+	struct hk *k = &kk;
 
 	hk_load(&kk);
 	FIND(name, http_ctype, C_TCHAR);
