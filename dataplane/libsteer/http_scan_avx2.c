@@ -17,6 +17,8 @@
 #include <immintrin.h>
 
 #define AVX2 __attribute__((target("avx2")))
+/* CLASSES() makes both widths of every test; not all are used. */
+#define AVX2_MAYBE __attribute__((target("avx2"), unused))
 
 /* Byte classes, over 32 bytes and over 16: a bit per byte that stops a
  * loop. X pastes an intrinsic's width prefix, SI its type suffix. */
@@ -70,13 +72,6 @@ AVX2 static inline __m256i kload32(const char *p)
 	return v;
 }
 
-AVX2 static inline __m128i kload16(const char *p)
-{
-	__m128i v;
-	__asm__("vmovdqa %1, %0" : "=x"(v) : "m"(*(const __m128i *)(const void *)p));
-	return v;
-}
-
 /* The constants of one parse, loaded once at its start: a loop inlined
  * many times over then reads them from registers or the stack. */
 struct hk {
@@ -120,25 +115,25 @@ AVX2 static inline int can32(struct hk *k, const unsigned char *p,
 #define KV16(f) _mm256_castsi256_si128(k->f)
 
 #define CLASSES(V, X, SI, W)                                               \
-AVX2 static inline V load##W(const unsigned char *p)                           \
+AVX2_MAYBE static inline V load##W(const unsigned char *p)                           \
 {                                                                             \
 	return X(loadu_##SI)((const V *)(const void *)p);                     \
 }                                                                             \
-AVX2 static inline unsigned stop##W(const struct hk *k, V v)                                       \
+AVX2_MAYBE static inline unsigned stop##W(const struct hk *k, V v)                                       \
 {                                                                             \
 	const V lut = KV##W(stop);                             \
 	return (unsigned)X(movemask_epi8)(                                    \
 		X(cmpeq_epi8)(X(shuffle_epi8)(lut, v), v));                   \
 }                                                                             \
 /* Not VCHAR: below 0x21 as a signed byte (so 0x80-0xff too), or DEL. */      \
-AVX2 static inline unsigned target##W(const struct hk *k, V v)                                     \
+AVX2_MAYBE static inline unsigned target##W(const struct hk *k, V v)                                     \
 {                                                                             \
 	return (unsigned)X(movemask_epi8)(X(or_##SI)(                         \
 		X(cmpgt_epi8)(KV##W(c21), v),                         \
 		X(cmpeq_epi8)(v, KV##W(c7f))));                       \
 }                                                                             \
 /* A CTL other than HTAB: at most 0x1f unsigned and not 0x09, or DEL. */      \
-AVX2 static inline unsigned value##W(const struct hk *k, V v)                                      \
+AVX2_MAYBE static inline unsigned value##W(const struct hk *k, V v)                                      \
 {                                                                             \
 	V ctl = X(cmpeq_epi8)(X(min_epu8)(v, KV##W(c1f)), v);         \
 	ctl = X(andnot_##SI)(X(cmpeq_epi8)(v, KV##W(c09)), ctl);         \
@@ -147,14 +142,14 @@ AVX2 static inline unsigned value##W(const struct hk *k, V v)                   
 }                                                                             \
 /* A CTL, HTAB included, or DEL: the one-pass loop's value stop, which
  * steps over a HTAB itself (rare in values, and 2 operations fewer). */ \
-AVX2 static inline unsigned ctl##W(const struct hk *k, V v)                                        \
+AVX2_MAYBE static inline unsigned ctl##W(const struct hk *k, V v)                                        \
 {                                                                             \
 	V c = X(cmpeq_epi8)(X(min_epu8)(v, KV##W(c1f)), v);           \
 	return (unsigned)X(movemask_epi8)(                                    \
 		X(or_##SI)(c, X(cmpeq_epi8)(v, KV##W(c7f))));         \
 }                                                                             \
 /* Not a member of the nibble set LUT. */                                     \
-AVX2 static inline unsigned outside##W(const struct hk *k, V v, V lut)                             \
+AVX2_MAYBE static inline unsigned outside##W(const struct hk *k, V v, V lut)                             \
 {                                                                             \
 	const V hi = KV##W(high);                             \
 	const V nib = KV##W(c0f);                                     \
@@ -163,11 +158,11 @@ AVX2 static inline unsigned outside##W(const struct hk *k, V v, V lut)          
 	return (unsigned)X(movemask_epi8)(                                    \
 		X(cmpeq_epi8)(X(and_##SI)(l, h), X(setzero_##SI)()));           \
 }                                                                             \
-AVX2 static inline unsigned name##W(const struct hk *k, V v)                                       \
+AVX2_MAYBE static inline unsigned name##W(const struct hk *k, V v)                                       \
 {                                                                             \
 	return outside##W(k, v, KV##W(tchar));                    \
 }                                                                             \
-AVX2 static inline unsigned host##W(const struct hk *k, V v)                                       \
+AVX2_MAYBE static inline unsigned host##W(const struct hk *k, V v)                                       \
 {                                                                             \
 	return outside##W(k, v, KV##W(host));                     \
 }
