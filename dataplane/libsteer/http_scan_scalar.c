@@ -57,22 +57,24 @@ static inline const unsigned char *hs_stop(const unsigned char *b,
 					   const unsigned char *lim)
 {
 	(void)b;
-	while (p < lim) {
-		if (lim - p >= 4) {
+	for (;;) {
+		while (lim - p >= 4) {
 			uint32_t w;
 			memcpy(&w, p, sizeof(w));
 			uint64_t m = has_below(w, 0x0e) & 0xffffffffu;
-			if (m == 0) {
-				p += 4;
-				continue;
+			if (m != 0) {
+				p += skippable(m);
+				goto byte;
 			}
-			p += skippable(m);
+			p += 4;
 		}
+		if (p >= lim)
+			return lim;
+byte:
 		if (http_ctype[*p] & C_SCAN)
 			return p;
 		p++;
 	}
-	return lim;
 }
 
 static inline const unsigned char *hs_value(const unsigned char *p,
