@@ -10,7 +10,8 @@
  * which sets colon to hs_bname()'s answer and returns hs_bctl() from just
  * after it, or lim when that is not a ':' ending a non-empty name; and
  *   hs_qmark(s, n, lo)
- * the index of the first '?' in S[0..N), or N, reading only [lo, s + n).
+ * the index of the first '?' in S[0..N), or N, reading [lo, s + n) or as
+ * the loops above do.
  *
  * It walks the lines as header_parse() does, checking on the way what the
  * arrival scan would have (no NUL, every CR followed by LF, no bare LF, no

@@ -225,8 +225,15 @@ HS_ATTR static int HS(fail)(struct http_req *r, enum http_error e)
 	return HTTP_ERROR;
 }
 
-/* http_parse_request() once r->error is known to be HTTP_ERR_NONE. */
-HS_ATTR int HS(http_parse)(struct http_req *r, const char *buf, size_t len)
+/* The two passes; out of line behind the one-pass parse, so that its
+ * frame is only set up when they run. */
+#ifdef HS_FAST
+#define HS_SCAN_INLINE __attribute__((noinline))
+#else
+#define HS_SCAN_INLINE inline
+#endif
+HS_ATTR HS_SCAN_INLINE static int
+HS(scan_parse)(struct http_req *r, const char *buf, size_t len)
 {
 	const unsigned char *b = (const unsigned char *)buf;
 	size_t lim = len < HTTP_MAX_HEADER ? len : HTTP_MAX_HEADER;
@@ -235,15 +242,6 @@ HS_ATTR int HS(http_parse)(struct http_req *r, const char *buf, size_t len)
 
 	if (unlikely(eol == 2))
 		goto parse;
-#ifdef HS_FAST
-	/* A fresh state: try the whole header in one pass (http_fast.h). */
-	if (i == 0 && eol == 0) {
-		int n = HS(fast_parse)(r, b, b + lim);
-		if (n > 0)
-			return n;
-		http_req_init(r);
-	}
-#endif
 
 	/* Arrival scan (RFC 9112 section 2.2): lines end in CRLF; a bare CR
 	 * or LF and NUL are refused the moment they arrive. */
@@ -298,4 +296,23 @@ parse:;
 	return (int)r->scanned;
 }
 
+/* http_parse_request() once r->error is known to be HTTP_ERR_NONE. */
+HS_ATTR int HS(http_parse)(struct http_req *r, const char *buf, size_t len)
+{
+#ifdef HS_FAST
+	/* A fresh state: try the whole header in one pass (http_fast.h);
+	 * the two passes' frame is only set up when that gives up. */
+	if (r->scanned == 0 && r->eol == 0) {
+		const unsigned char *b = (const unsigned char *)buf;
+		int n = HS(fast_parse)(r, b, b + (len < HTTP_MAX_HEADER ?
+						  len : HTTP_MAX_HEADER));
+		if (n > 0)
+			return n;
+		http_req_init(r);
+	}
+#endif
+	return HS(scan_parse)(r, buf, len);
+}
+
+#undef HS_SCAN_INLINE
 #undef ctype

@@ -371,13 +371,23 @@ AVX2 static inline size_t hs_host_run_k(const struct hk *k,
 	return 0;
 }
 
-/* Index of the first '?' in S[0..N), or N; reads only [lo, s + n). */
-AVX2 static inline size_t hs_qmark(const unsigned char *s, size_t n,
-				   const unsigned char *lo)
+/* Index of the first '?' in S[0..N), or N; reads only [lo, s + n), or
+ * 32 bytes at S that can32() allows. */
+AVX2 static inline size_t hs_qmark_k(struct hk *k, const unsigned char *s,
+				     size_t n, const unsigned char *lo,
+				     const unsigned char *lim)
 {
 	const unsigned char *p = s, *end = s + n;
 	const __m256i qm = _mm256_set1_epi8('?');
 	unsigned m;
+
+	/* The common short target: one page-safe load, bits past it off. */
+	if (n < 32 && can32(k, s, lim)) {
+		m = (unsigned)_mm256_movemask_epi8(
+			    _mm256_cmpeq_epi8(load32(s), qm)) &
+		    ((1u << n) - 1);
+		return m != 0 ? (size_t)__builtin_ctz(m) : n;
+	}
 
 	while (end - p >= 32) {
 		m = (unsigned)_mm256_movemask_epi8(
@@ -421,6 +431,7 @@ AVX2 static inline size_t hs_host_run(const unsigned char *s, size_t n,
 #define hs_btarget(b, p, lim) hs_btarget_k(&hk_, b, p, lim)
 #define hs_bctl(b, p, lim) hs_bctl_k(&hk_, b, p, lim)
 #define hs_bline(b, p, lim, c) hs_bline_k(&hk_, b, p, lim, c)
+#define hs_qmark(s, n, lo) hs_qmark_k(&hk_, s, n, lo, lim)
 #undef hs_host_run
 #define hs_host_run(s, n, lo) hs_host_run_k(&hk_, s, n, lo)
 #include "http_fast.h"
