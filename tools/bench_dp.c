@@ -43,6 +43,7 @@
 #include <rte_lcore.h>
 
 #include "bench_dp.h"
+#include "http-int.h"
 #include "pkt.h"
 
 #define MAX_FLOWS 65536           /* the worker's flow table */
@@ -409,7 +410,8 @@ static void usage(const char *prog)
 {
 	fprintf(stderr, "usage: %s [--quick] [--routing request|connection]\n"
 		"       [--only splice64|splice1460|conn|ka] [--flows N] [--rounds N]\n"
-		"       [--conns N] [--batch N] [--ka-conns N] [--ka-requests N]\n", prog);
+		"       [--conns N] [--batch N] [--ka-conns N] [--ka-requests N]\n"
+		"       [--http-path scalar|sse4.2|avx2]\n", prog);
 	exit(2);
 }
 
@@ -462,6 +464,17 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		} else if (strcmp(a, "--ka-requests") == 0) {
 			o->ka_requests = num(v, 1, 1000000, argv[0]);
 			ka_requests = true;
+		} else if (strcmp(a, "--http-path") == 0) {
+			/* the header parser's scan path (http-int.h), for
+			 * every parse of the run */
+			int i;
+			for (i = 0; i < http_path_count() &&
+				    strcmp(v, http_path_name(i)) != 0; i++)
+				;
+			if (http_path_use(i) != 0) {
+				fprintf(stderr, "bench_dp: no scan path %s on this CPU\n", v);
+				exit(2);
+			}
 		} else if (strcmp(a, "--routing") == 0) {
 			if (strcmp(v, "request") == 0)
 				o->routing = ROUTING_REQUEST;
@@ -655,9 +668,9 @@ static void ka_print(const struct ka *k, const struct lives *l, enum routing rou
 	else
 		printf("switching target: not run (routing \"connection\" sends every "
 		       "request of a connection where its first went)\n");
-	printf("header parse alone (http_req_init + http_parse_request, %u B, %u times): "
-	       "GET %.1f ns (cpu %.1f), with X-Dev %.1f ns (cpu %.1f)\n", HDR_LEN,
-	       k->parses, k->parse[0].cycles * tsc_ns / k->parses,
+	printf("header parse alone (http_req_init + http_parse_request, %u B, %u times, "
+	       "scan path %s): GET %.1f ns (cpu %.1f), with X-Dev %.1f ns (cpu %.1f)\n",
+	       HDR_LEN, k->parses, http_path_name(http_path_current()), k->parse[0].cycles * tsc_ns / k->parses,
 	       (double)k->parse[0].cpu_ns / k->parses,
 	       k->parse[1].cycles * tsc_ns / k->parses,
 	       (double)k->parse[1].cpu_ns / k->parses);
