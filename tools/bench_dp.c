@@ -180,7 +180,7 @@ static void splice_head(struct bench *b, struct peer_conn *c, unsigned n)
 	if (rte_pktmbuf_alloc_bulk(b->pool, m, n) != 0)
 		die("peers' pool exhausted");
 	for (unsigned i = 0; i < n; i++) {
-		struct wire_seg s = {
+		struct wire_tcp s = {
 			.src_mac = &backend_mac[c[i].backend], .dst_mac = &inner_mac,
 			.sip = backend_of(&c[i]), .dip = INNER_IP, .sport = BACKEND_PORT,
 			.dport = c[i].sport, .seq = c[i].b_isn + 1,
@@ -252,7 +252,7 @@ static void splice_prep(struct bench *b, struct splice *sp, unsigned r, unsigned
 {
 	for (unsigned j = 0; j < w; j++) {
 		const struct peer_conn *c = &sp->c[((size_t)r * w + j) % sp->n];
-		struct wire_seg s = {
+		struct wire_tcp s = {
 			.src_mac = &client_mac, .dst_mac = &edge_mac, .sip = c->c_ip,
 			.dip = EDGE_IP, .sport = c->c_port, .dport = LISTEN_PORT,
 			.seq = c->c_isn + 1 + HDR_LEN + c->c_sent,
@@ -261,7 +261,7 @@ static void splice_prep(struct bench *b, struct splice *sp, unsigned r, unsigned
 			.data_sum = payload_sum,
 		};
 		wire_write(m[j], &s);
-		s = (struct wire_seg){
+		s = (struct wire_tcp){
 			.src_mac = &backend_mac[c->backend], .dst_mac = &inner_mac,
 			.sip = backend_of(c), .dip = INNER_IP, .sport = BACKEND_PORT,
 			.dport = c->sport, .seq = c->b_isn + 1 + c->b_sent,

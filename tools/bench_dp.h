@@ -2,8 +2,8 @@
  * shared by its files:
  *   bench_dp_env.c   EAL, configuration, the worker, the ring ports, and
  *                    the timed loops (the worker's, io-forward, macswap)
- *   bench_dp_wire.c  frames the synthetic peers write and read (their own
- *                    checksum code, not DPDK's or the router's)
+ *   bench_dp_wire.c  frames the synthetic peers write and read, on mbufs
+ *                    (built by tools/wire, their own checksum code)
  *   bench_dp_conn.c  whole connection lives, phase by phase
  *   bench_dp_ka.c    keep-alive connections, request by request
  *   bench_dp.c       main: spliced forwarding, connection lives, report */
@@ -18,6 +18,7 @@
 #include <rte_ring.h>
 
 #include "dp.h"
+#include "wire.h"
 
 #define IP4(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | \
 			 (uint32_t)(c) << 8 | (uint32_t)(d))
@@ -115,28 +116,9 @@ void env_print_drops(const struct bench *b);
 
 /* ---- bench_dp_wire.c ---------------------------------------------------- */
 
-/* RFC 1071 sum of BUF (big-endian 16-bit words), not folded. */
-uint32_t wire_sum(const void *buf, unsigned len, uint32_t acc);
-
-/* A TCP segment the peers send (host order). */
-struct wire_seg {
-	const struct rte_ether_addr *src_mac, *dst_mac;
-	uint32_t sip, dip;
-	uint16_t sport, dport;
-	uint32_t seq, ack;
-	uint8_t flags;
-	uint16_t win;
-	const uint8_t *opts;            /* multiple of 4 bytes */
-	unsigned optlen;
-	const void *data;               /* NULL: the payload already in the
-					 * mbuf, whose sum is DATA_SUM */
-	unsigned len;
-	uint32_t data_sum;
-};
-
 /* Write S as Ethernet + IPv4 + TCP into M from its start, checksums
- * complete. */
-void wire_write(struct rte_mbuf *m, const struct wire_seg *s);
+ * complete (wire.h: a NULL S->data leaves the payload already in M). */
+void wire_write(struct rte_mbuf *m, const struct wire_tcp *s);
 
 /* A frame the router sent, parsed. */
 struct wire_pkt {

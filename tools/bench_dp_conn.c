@@ -158,16 +158,16 @@ void conn_init(struct peer_conn *c, uint32_t id)
 
 /* ---- frames in ------------------------------------------------------------ */
 
-static void client_seg(const struct peer_conn *c, struct wire_seg *s)
+static void client_seg(const struct peer_conn *c, struct wire_tcp *s)
 {
-	*s = (struct wire_seg){ .src_mac = &client_mac, .dst_mac = &edge_mac,
+	*s = (struct wire_tcp){ .src_mac = &client_mac, .dst_mac = &edge_mac,
 		.sip = c->c_ip, .dip = EDGE_IP, .sport = c->c_port,
 		.dport = LISTEN_PORT, .flags = TCP_ACK, .win = 502 };
 }
 
-static void backend_seg(const struct peer_conn *c, struct wire_seg *s)
+static void backend_seg(const struct peer_conn *c, struct wire_tcp *s)
 {
-	*s = (struct wire_seg){ .src_mac = &backend_mac[c->backend],
+	*s = (struct wire_tcp){ .src_mac = &backend_mac[c->backend],
 		.dst_mac = &inner_mac, .sip = backend_of(c), .dip = INNER_IP,
 		.sport = BACKEND_PORT, .dport = c->sport, .flags = TCP_ACK,
 		.win = 502 };
@@ -176,7 +176,7 @@ static void backend_seg(const struct peer_conn *c, struct wire_seg *s)
 static void phase_frame(const struct peer_conn *c, enum phase ph, struct rte_mbuf *m)
 {
 	char req[HDR_LEN];
-	struct wire_seg s;
+	struct wire_tcp s;
 	uint32_t H = HDR_LEN, R = RESP_LEN, F = c->fwd_len;
 
 	if (phase_port[ph] == PORT_EDGE)

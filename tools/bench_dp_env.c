@@ -155,13 +155,6 @@ static void control_poll(struct dp_shared *sh)
 		}
 }
 
-static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24); p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8); p[3] = (uint8_t)v;
-}
-
 /* The backends and bob announce themselves (ARP replies to the inner
  * port), as the packet tests' harness does: no ARP exchange inside the
  * measurements. */
@@ -181,18 +174,7 @@ static void resolve_backends(struct bench *b)
 		uint8_t *p = m ? (uint8_t *)rte_pktmbuf_append(m, 14 + 28) : NULL;
 		if (p == NULL)
 			die("ARP frame", "no mbuf");
-		memcpy(p, &inner_mac, 6);
-		memcpy(p + 6, mac[i], 6);
-		put16(p + 12, RTE_ETHER_TYPE_ARP);
-		put16(p + 14, 1);
-		put16(p + 16, RTE_ETHER_TYPE_IPV4);
-		p[18] = 6;
-		p[19] = 4;
-		put16(p + 20, 2);
-		memcpy(p + 22, mac[i], 6);
-		put32(p + 28, ip[i]);
-		memcpy(p + 32, &inner_mac, 6);
-		put32(p + 38, INNER_IP);
+		wire_arp_frame(p, &inner_mac, 2, mac[i], ip[i], &inner_mac, INNER_IP);
 		worker_input(b->w, &m, 1, PORT_INNER);
 	}
 	worker_tick(b->w);

@@ -21,6 +21,7 @@
 #include "health.h"
 #include "publish.h"
 #include "rules.h"
+#include "wire.h"
 
 /* ---- addresses ----------------------------------------------------------- */
 
@@ -524,47 +525,8 @@ int h_teardown(void **state)
 
 /* ---- checksums ---------------------------------------------------------- */
 
-uint32_t h_sum(const void *buf, size_t len, uint32_t acc)
-{
-	const uint8_t *p = buf;
-
-	for (size_t i = 0; i + 1 < len; i += 2)
-		acc += (uint32_t)p[i] << 8 | p[i + 1];
-	if (len & 1)
-		acc += (uint32_t)p[len - 1] << 8;
-	return acc;
-}
-
-uint16_t h_fold(uint32_t s)
-{
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)s;
-}
-
-static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24); p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8); p[3] = (uint8_t)v;
-}
-static uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static uint32_t pseudo_sum(uint32_t sip, uint32_t dip, uint8_t proto, unsigned len)
-{
-	uint8_t ph[12];
-
-	put32(ph, sip);
-	put32(ph + 4, dip);
-	ph[8] = 0;
-	ph[9] = proto;
-	put16(ph + 10, (uint16_t)len);
-	return h_sum(ph, sizeof(ph), 0);
-}
+uint32_t h_sum(const void *buf, size_t len, uint32_t acc) { return wire_sum(buf, len, acc); }
+uint16_t h_fold(uint32_t s) { return wire_fold(s); }
 
 /* ---- builders ------------------------------------------------------------ */
 
@@ -574,7 +536,7 @@ unsigned h_opts_encode(const struct h_topts *o, uint8_t *b)
 
 	if (o->mss) {
 		b[n++] = 2; b[n++] = 4;
-		put16(b + n, o->mss); n += 2;
+		wire_put16(b + n, o->mss); n += 2;
 	}
 	if (o->sackok) {
 		b[n++] = 1; b[n++] = 1; b[n++] = 4; b[n++] = 2;
@@ -588,8 +550,8 @@ unsigned h_opts_encode(const struct h_topts *o, uint8_t *b)
 			b[n++] = 1;
 		b[n++] = 5; b[n++] = (uint8_t)(2 + 8 * o->n_sack);
 		for (unsigned i = 0; i < o->n_sack; i++) {
-			put32(b + n, o->sack[i][0]); n += 4;
-			put32(b + n, o->sack[i][1]); n += 4;
+			wire_put32(b + n, o->sack[i][0]); n += 4;
+			wire_put32(b + n, o->sack[i][1]); n += 4;
 		}
 	}
 	while (n % 4)
@@ -609,56 +571,22 @@ static uint8_t *frame_alloc(struct h_env *e, unsigned len, struct rte_mbuf **mp)
 	return p;
 }
 
-static void eth_put(uint8_t *p, const struct rte_ether_addr *dst,
-		    const struct rte_ether_addr *src, uint16_t type)
-{
-	memcpy(p, dst, 6);
-	memcpy(p + 6, src, 6);
-	put16(p + 12, type);
-}
-
-static void ip_put(uint8_t *ip, unsigned tot, uint8_t proto, uint32_t sip,
-		   uint32_t dip)
-{
-	ip[0] = 0x45;
-	ip[1] = 0;
-	put16(ip + 2, (uint16_t)tot);
-	put16(ip + 4, 0x1234);
-	put16(ip + 6, 0x4000);    /* DF */
-	ip[8] = 64;
-	ip[9] = proto;
-	put16(ip + 10, 0);
-	put32(ip + 12, sip);
-	put32(ip + 16, dip);
-	put16(ip + 10, (uint16_t)~h_fold(h_sum(ip, 20, 0)));
-}
+/* The IPv4 identification of every frame the harness builds. */
+#define H_IP_ID 0x1234
 
 struct rte_mbuf *h_tcp_frame(struct h_env *e, const struct h_tcp *t)
 {
-	unsigned thl = 20 + t->optlen;
-	unsigned len = 14 + 20 + thl + t->len;
+	const struct wire_tcp w = {
+		.src_mac = &t->src_mac, .dst_mac = &t->dst_mac,
+		.sip = t->sip, .dip = t->dip, .ip_id = H_IP_ID,
+		.sport = t->sport, .dport = t->dport, .seq = t->seq, .ack = t->ack,
+		.flags = t->flags, .win = t->win, .opts = t->opts, .optlen = t->optlen,
+		.data = t->data ? t->data : "", .len = t->len,
+	};
 	struct rte_mbuf *m;
-	uint8_t *p = frame_alloc(e, len, &m);
-	uint8_t *ip = p + 14, *th = ip + 20;
 
 	assert_true(t->optlen % 4 == 0 && t->optlen <= 40);
-	eth_put(p, &t->dst_mac, &t->src_mac, 0x0800);
-	ip_put(ip, 20 + thl + t->len, 6, t->sip, t->dip);
-	put16(th, t->sport);
-	put16(th + 2, t->dport);
-	put32(th + 4, t->seq);
-	put32(th + 8, t->ack);
-	th[12] = (uint8_t)((thl / 4) << 4);
-	th[13] = t->flags;
-	put16(th + 14, t->win);
-	put16(th + 16, 0);
-	put16(th + 18, 0);
-	if (t->optlen)
-		memcpy(th + 20, t->opts, t->optlen);
-	if (t->len)
-		memcpy(th + thl, t->data, t->len);
-	uint32_t s = pseudo_sum(t->sip, t->dip, 6, thl + t->len);
-	put16(th + 16, (uint16_t)~h_fold(h_sum(th, thl + t->len, s)));
+	wire_tcp_frame(frame_alloc(e, wire_tcp_len(&w), &m), &w);
 	return m;
 }
 
@@ -675,20 +603,12 @@ struct rte_mbuf *h_vxlan_frame(struct h_env *e, struct rte_mbuf *inner,
 			       uint32_t vtep_ip, uint32_t vni)
 {
 	unsigned il = rte_pktmbuf_pkt_len(inner);
-	unsigned len = 14 + 20 + 8 + 8 + il;
 	struct rte_mbuf *m;
-	uint8_t *p = frame_alloc(e, len, &m);
-	uint8_t *ip = p + 14, *udp = ip + 20, *vx = udp + 8;
+	uint8_t *p = frame_alloc(e, WIRE_VXLAN_OUTER_LEN + il, &m);
 
-	eth_put(p, &h_inner_mac, &h_vtep_mac, 0x0800);
-	ip_put(ip, 20 + 8 + 8 + il, 17, vtep_ip, H_INNER_IP);
-	put16(udp, 51234);
-	put16(udp + 2, 4789);
-	put16(udp + 4, (uint16_t)(8 + 8 + il));
-	put16(udp + 6, 0);        /* RFC 7348: zero UDP checksum over IPv4 */
-	put32(vx, 0x08000000);
-	put32(vx + 4, vni << 8);
-	memcpy(vx + 8, rte_pktmbuf_mtod(inner, void *), il);
+	wire_vxlan_outer(p, &h_inner_mac, &h_vtep_mac, vtep_ip, H_INNER_IP,
+			 H_IP_ID, 51234, vni, il);
+	memcpy(p + WIRE_VXLAN_OUTER_LEN, rte_pktmbuf_mtod(inner, void *), il);
 	rte_pktmbuf_free(inner);
 	return m;
 }
@@ -700,39 +620,21 @@ struct rte_mbuf *h_arp_frame(struct h_env *e, uint16_t op,
 	static const struct rte_ether_addr bcast = MAC(ff, ff, ff, ff, ff, ff);
 	static const struct rte_ether_addr zero = MAC(00, 00, 00, 00, 00, 00);
 	struct rte_mbuf *m;
-	uint8_t *p = frame_alloc(e, 14 + 28, &m);
-	uint8_t *a = p + 14;
+	uint8_t *p = frame_alloc(e, WIRE_ETH_LEN + WIRE_ARP_LEN, &m);
 
-	eth_put(p, op == 1 ? &bcast : tha, sha, 0x0806);
-	put16(a, 1);
-	put16(a + 2, 0x0800);
-	a[4] = 6;
-	a[5] = 4;
-	put16(a + 6, op);
-	memcpy(a + 8, sha, 6);
-	put32(a + 14, sip);
-	memcpy(a + 18, op == 1 ? &zero : tha, 6);
-	put32(a + 24, tip);
+	wire_arp_frame(p, op == 1 ? &bcast : tha, op, sha, sip,
+		       op == 1 ? &zero : tha, tip);
 	return m;
 }
 
 struct rte_mbuf *h_icmp_echo(struct h_env *e, uint32_t dst, uint16_t id,
 			     uint16_t seq, unsigned plen)
 {
-	unsigned len = 14 + 20 + 8 + plen;
 	struct rte_mbuf *m;
-	uint8_t *p = frame_alloc(e, len, &m);
-	uint8_t *ip = p + 14, *ic = ip + 20;
+	uint8_t *p = frame_alloc(e, WIRE_ETH_LEN + WIRE_IPV4_LEN + 8 + plen, &m);
 
-	eth_put(p, &h_edge_mac, &h_client_mac, 0x0800);
-	ip_put(ip, 20 + 8 + plen, 1, H_CLIENT_IP, dst);
-	ic[0] = 8;
-	ic[1] = 0;
-	put16(ic + 4, id);
-	put16(ic + 6, seq);
-	for (unsigned i = 0; i < plen; i++)
-		ic[8 + i] = (uint8_t)('a' + i % 26);
-	put16(ic + 2, (uint16_t)~h_fold(h_sum(ic, 8 + plen, 0)));
+	wire_icmp_echo_frame(p, &h_edge_mac, &h_client_mac, H_CLIENT_IP, dst,
+			     H_IP_ID, id, seq, plen);
 	return m;
 }
 
@@ -757,7 +659,7 @@ static bool parse_tcp_opts(const uint8_t *o, unsigned n, struct h_pkt *p)
 		case 2:
 			if (o[i + 1] != 4)
 				PERR("MSS option length %u", o[i + 1]);
-			p->o.mss = get16(o + i + 2);
+			p->o.mss = wire_get16(o + i + 2);
 			break;
 		case 3:
 			if (o[i + 1] != 3)
@@ -774,8 +676,8 @@ static bool parse_tcp_opts(const uint8_t *o, unsigned n, struct h_pkt *p)
 				PERR("SACK option length %u", o[i + 1]);
 			p->o.n_sack = (uint8_t)((o[i + 1] - 2) / 8);
 			for (unsigned k = 0; k < p->o.n_sack; k++) {
-				p->o.sack[k][0] = get32(o + i + 2 + 8 * k);
-				p->o.sack[k][1] = get32(o + i + 6 + 8 * k);
+				p->o.sack[k][0] = wire_get32(o + i + 2 + 8 * k);
+				p->o.sack[k][1] = wire_get32(o + i + 6 + 8 * k);
 			}
 			break;
 		default:
@@ -795,11 +697,11 @@ static bool parse_ipv4(const uint8_t *ip, unsigned len, struct h_pkt *p, bool in
 	if ((ip[0] >> 4) != 4 || (ip[0] & 0xf) != 5)
 		PERR("IPv4 version/IHL 0x%02x", ip[0]);
 	if (h_fold(h_sum(ip, 20, 0)) != 0xffff)
-		PERR("IPv4 header checksum wrong (0x%04x)", get16(ip + 10));
-	unsigned tot = get16(ip + 2);
+		PERR("IPv4 header checksum wrong (0x%04x)", wire_get16(ip + 10));
+	unsigned tot = wire_get16(ip + 2);
 	if (tot != len)
 		PERR("IPv4 total length %u, frame carries %u", tot, len);
-	uint32_t sip = get32(ip + 12), dip = get32(ip + 16);
+	uint32_t sip = wire_get32(ip + 12), dip = wire_get32(ip + 16);
 	uint8_t proto = ip[9];
 	const uint8_t *l4 = ip + 20;
 	unsigned l4len = tot - 20;
@@ -809,9 +711,9 @@ static bool parse_ipv4(const uint8_t *ip, unsigned len, struct h_pkt *p, bool in
 		p->dip = dip;
 		p->proto = proto;
 		p->ttl = ip[8];
-		p->frag = get16(ip + 6);
+		p->frag = wire_get16(ip + 6);
 	}
-	if (get16(ip + 6) & 0x3fff)
+	if (wire_get16(ip + 6) & 0x3fff)
 		PERR("router emitted an IPv4 fragment");
 	if (proto == 6) {
 		if (l4len < 20)
@@ -819,14 +721,14 @@ static bool parse_ipv4(const uint8_t *ip, unsigned len, struct h_pkt *p, bool in
 		unsigned thl = (l4[12] >> 4) * 4u;
 		if (thl < 20 || thl > l4len)
 			PERR("TCP data offset %u", thl);
-		if (h_fold(h_sum(l4, l4len, pseudo_sum(sip, dip, 6, l4len))) != 0xffff)
-			PERR("TCP checksum wrong (0x%04x)", get16(l4 + 16));
-		p->sport = get16(l4);
-		p->dport = get16(l4 + 2);
-		p->seq = get32(l4 + 4);
-		p->ack = get32(l4 + 8);
+		if (h_fold(h_sum(l4, l4len, wire_pseudo_sum(sip, dip, 6, l4len))) != 0xffff)
+			PERR("TCP checksum wrong (0x%04x)", wire_get16(l4 + 16));
+		p->sport = wire_get16(l4);
+		p->dport = wire_get16(l4 + 2);
+		p->seq = wire_get32(l4 + 4);
+		p->ack = wire_get32(l4 + 8);
 		p->flags = l4[13];
-		p->win = get16(l4 + 14);
+		p->win = wire_get16(l4 + 14);
 		if (!parse_tcp_opts(l4 + 20, thl - 20, p))
 			return false;
 		p->data = l4 + thl;
@@ -834,25 +736,25 @@ static bool parse_ipv4(const uint8_t *ip, unsigned len, struct h_pkt *p, bool in
 		return true;
 	}
 	if (proto == 17) {
-		if (l4len < 8 || get16(l4 + 4) != l4len)
-			PERR("UDP length %u, IP says %u", l4len >= 8 ? get16(l4 + 4) : 0, l4len);
-		if (get16(l4 + 6) != 0 &&
-		    h_fold(h_sum(l4, l4len, pseudo_sum(sip, dip, 17, l4len))) != 0xffff)
+		if (l4len < 8 || wire_get16(l4 + 4) != l4len)
+			PERR("UDP length %u, IP says %u", l4len >= 8 ? wire_get16(l4 + 4) : 0, l4len);
+		if (wire_get16(l4 + 6) != 0 &&
+		    h_fold(h_sum(l4, l4len, wire_pseudo_sum(sip, dip, 17, l4len))) != 0xffff)
 			PERR("UDP checksum wrong");
-		if (inner || get16(l4 + 2) != 4789)
-			PERR("UDP to port %u", get16(l4 + 2));
+		if (inner || wire_get16(l4 + 2) != 4789)
+			PERR("UDP to port %u", wire_get16(l4 + 2));
 		if (l4len < 16 + 14)
 			PERR("VXLAN too short");
 		p->vxlan = true;
 		p->o_sip = sip;
 		p->o_dip = dip;
-		p->o_sport = get16(l4);
-		p->o_dport = get16(l4 + 2);
-		if (get32(l4 + 8) != 0x08000000)
-			PERR("VXLAN flags 0x%08x", get32(l4 + 8));
-		if (get32(l4 + 12) & 0xff)
+		p->o_sport = wire_get16(l4);
+		p->o_dport = wire_get16(l4 + 2);
+		if (wire_get32(l4 + 8) != 0x08000000)
+			PERR("VXLAN flags 0x%08x", wire_get32(l4 + 8));
+		if (wire_get32(l4 + 12) & 0xff)
 			PERR("VXLAN reserved bits set");
-		p->vni = get32(l4 + 12) >> 8;
+		p->vni = wire_get32(l4 + 12) >> 8;
 		return parse_eth(l4 + 16, l4len - 16, p, true);
 	}
 	if (proto == 1) {
@@ -877,18 +779,18 @@ static bool parse_eth(const uint8_t *f, unsigned flen, struct h_pkt *p, bool inn
 	}
 	memcpy(&p->dst_mac, f, 6);
 	memcpy(&p->src_mac, f + 6, 6);
-	p->ethertype = get16(f + 12);
+	p->ethertype = wire_get16(f + 12);
 	if (p->ethertype == 0x0806) {
 		const uint8_t *a = f + 14;
 		if (flen < 14 + 28)
 			PERR("ARP truncated");
-		if (get16(a) != 1 || get16(a + 2) != 0x0800 || a[4] != 6 || a[5] != 4)
+		if (wire_get16(a) != 1 || wire_get16(a + 2) != 0x0800 || a[4] != 6 || a[5] != 4)
 			PERR("ARP not Ethernet/IPv4");
-		p->arp_op = get16(a + 6);
+		p->arp_op = wire_get16(a + 6);
 		memcpy(&p->arp_sha, a + 8, 6);
-		p->arp_sip = get32(a + 14);
+		p->arp_sip = wire_get32(a + 14);
 		memcpy(&p->arp_tha, a + 18, 6);
-		p->arp_tip = get32(a + 24);
+		p->arp_tip = wire_get32(a + 24);
 		return true;
 	}
 	if (p->ethertype != 0x0800)
