@@ -6,7 +6,10 @@
  *                    (built by tools/wire, their own checksum code)
  *   bench_dp_conn.c  whole connection lives, phase by phase
  *   bench_dp_ka.c    keep-alive connections, request by request
- *   bench_dp.c       main: spliced forwarding, connection lives, report */
+ *   bench_dp_series.c  series of timed runs, medians, the splice table
+ *   bench_dp_splice.c  spliced forwarding: flows set up, rounds, checks
+ *   bench_dp_lives.c   connection lives, batch by batch, and their report
+ *   bench_dp.c       main: options, the keep-alive report, the summary */
 #ifndef STEER_BENCH_DP_H
 #define STEER_BENCH_DP_H
 
@@ -257,5 +260,72 @@ unsigned ka_run(struct bench *b, bool sw, unsigned conns, unsigned requests,
  * http_parse_request() over the REQ_GET header (REQ_BOB with BOB) N times
  * (bench_loop_parse_get, bench_loop_parse_bob), timed into S. */
 void ka_parse(bool bob, unsigned n, struct sample *s);
+
+/* ---- bench_dp_series.c -------------------------------------------------- */
+
+/* A series of timed runs of one loop: their sum, and each run's ns per
+ * frame (or per connection) by the TSC (wall) and by the thread's CPU
+ * time, which leaves out the time it was preempted. */
+struct series {
+	struct sample sum;
+	double *tsc, *cpu;
+	unsigned n;
+};
+
+extern double tsc_ns;             /* ns per TSC cycle */
+extern _Atomic unsigned problems; /* frames wrong or missing, all parts */
+
+/* Print MSG and exit 2. */
+void die(const char *msg);
+/* calloc that dies on failure (N 0: one byte). */
+void *xcalloc(size_t n, size_t size);
+void series_init(struct series *s, unsigned runs);
+/* Add one run of UNITS frames (or connections). */
+void series_add(struct series *s, const struct sample *x, unsigned units);
+double median(const double *per, unsigned n);
+double minimum(const double *per, unsigned n);
+uint64_t wall_ns(void);
+/* /proc/loadavg's line into BUF. */
+void loadavg(char *buf, size_t len);
+/* The spliced forwarding table: its head, and a row per loop and size. */
+void print_head(void);
+void print_row(const char *name, unsigned size, const struct series *s);
+
+/* ---- bench_dp_splice.c -------------------------------------------------- */
+
+#define WINDOW_MAX 4096           /* flows per round (frames: twice that) */
+#define PAYLOAD_MAX 1460
+
+struct splice {
+	struct peer_conn *c;
+	unsigned n;
+	uint32_t *by_cport;       /* client port -> flow + 1 */
+	uint32_t *by_sport;       /* our source port -> flow + 1 */
+	uint32_t *seen_c, *seen_b;/* round + 1 a flow's frame was last seen */
+	uint64_t checked, summed; /* frames checked, with checksums */
+};
+
+/* Set up FLOWS established flows by real handshakes through the worker,
+ * BATCH at a time, each with its response head. */
+void splice_setup(struct bench *b, struct splice *sp, unsigned flows,
+		  unsigned batch);
+/* ROUNDS rounds (and one to warm up) of SIZE-byte payloads through
+ * io-forward, macswap and the worker (OUT[0..2]), checked. */
+void splice_run(struct bench *b, struct splice *sp, unsigned size,
+		unsigned rounds, struct series out[3]);
+
+/* ---- bench_dp_lives.c --------------------------------------------------- */
+
+struct lives {
+	struct series steer[PH__COUNT], fwd[PH__COUNT];
+	struct series life, life_fwd;   /* per batch, ns per connection */
+	unsigned conns;
+};
+
+/* CONNS connection lives in batches of BATCH (after one untimed batch to
+ * warm up), numbered from ID. */
+void lives_run(struct bench *b, struct lives *l, unsigned conns,
+	       unsigned batch, uint32_t id);
+void lives_print(const struct lives *l, unsigned batch, unsigned linger_ms);
 
 #endif

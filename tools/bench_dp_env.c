@@ -45,7 +45,7 @@ const struct rte_ether_addr bob_mac = MAC(02, b0, b0, 00, 00, 15);
 #define RING_SIZE 16384           /* holds a whole round (bench_dp.c) */
 #define POOL_SIZE 32767           /* the peers' frames */
 
-static void die(const char *what, const char *why)
+static void env_die(const char *what, const char *why)
 {
 	fprintf(stderr, "bench_dp: %s: %s\n", what, why);
 	exit(2);
@@ -63,7 +63,7 @@ void env_eal_init(const char *prog, unsigned mem_mb)
 	int argc = (int)(sizeof(argv) / sizeof(argv[0])) - 1;
 
 	if (rte_eal_init(argc, argv) < 0)
-		die("EAL init failed", rte_strerror(rte_errno));
+		env_die("EAL init failed", rte_strerror(rte_errno));
 	/* Without huge pages EAL's memory is faulted in on first touch, one
 	 * 4 KiB page at a time: fault it all in now (and what is mapped
 	 * later), or the first pass over each pool pays page faults inside
@@ -125,16 +125,16 @@ static uint16_t ring_port(struct bench *b, unsigned p, const char *name)
 	snprintf(rname, sizeof(rname), "%s_tx", name);
 	b->tx[p] = rte_ring_create(rname, RING_SIZE, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
 	if (b->rx[p] == NULL || b->tx[p] == NULL)
-		die("ring", rte_strerror(rte_errno));
+		env_die("ring", rte_strerror(rte_errno));
 	int id = rte_eth_from_rings(name, &b->rx[p], 1, &b->tx[p], 1, (unsigned)socket);
 	if (id < 0)
-		die("rte_eth_from_rings", rte_strerror(rte_errno));
+		env_die("rte_eth_from_rings", rte_strerror(rte_errno));
 	/* Fast-path functions are installed by dev_start (DPDK >= 21.11). */
 	if (rte_eth_dev_configure((uint16_t)id, 1, 1, &ec) != 0 ||
 	    rte_eth_rx_queue_setup((uint16_t)id, 0, 1024, (unsigned)socket, NULL, b->pool) != 0 ||
 	    rte_eth_tx_queue_setup((uint16_t)id, 0, 1024, (unsigned)socket, NULL) != 0 ||
 	    rte_eth_dev_start((uint16_t)id) != 0)
-		die("ring port", name);
+		env_die("ring port", name);
 	return (uint16_t)id;
 }
 
@@ -173,7 +173,7 @@ static void resolve_backends(struct bench *b)
 		struct rte_mbuf *m = rte_pktmbuf_alloc(b->pool);
 		uint8_t *p = m ? (uint8_t *)rte_pktmbuf_append(m, 14 + 28) : NULL;
 		if (p == NULL)
-			die("ARP frame", "no mbuf");
+			env_die("ARP frame", "no mbuf");
 		wire_arp_frame(p, &inner_mac, 2, mac[i], ip[i], &inner_mac, INNER_IP);
 		worker_input(b->w, &m, 1, PORT_INNER);
 	}
@@ -183,7 +183,7 @@ static void resolve_backends(struct bench *b)
 		struct rte_ether_addr got;
 		if (!neigh_lookup(b->sh->neigh, 0, rte_cpu_to_be_32(ip[i]), &got) ||
 		    !rte_is_same_ether_addr(&got, mac[i]))
-			die("neighbours", "a backend's MAC was not learnt");
+			env_die("neighbours", "a backend's MAC was not learnt");
 	}
 }
 
@@ -213,14 +213,14 @@ void env_create(struct bench *b, uint32_t max_flows)
 	struct steer_conf *boot = conf_load_string(text, "bench_dp.conf", err, sizeof(err));
 	struct steer_conf *c = conf_load_string(text, "bench_dp.conf", err, sizeof(err));
 	if (boot == NULL || c == NULL)
-		die("configuration", err);
+		env_die("configuration", err);
 	struct ruleset *rs = rs_compile(c, err, sizeof(err));
 	if (rs == NULL)
-		die("rules", err);
+		env_die("rules", err);
 
 	sh = calloc(1, sizeof(*sh));
 	if (sh == NULL)
-		die("dp_shared", "out of memory");
+		env_die("dp_shared", "out of memory");
 	b->sh = sh;
 	sh->conf = boot;
 	sh->n_workers = 1;
@@ -236,7 +236,7 @@ void env_create(struct bench *b, uint32_t max_flows)
 	if (sh->qsbr == NULL || rte_rcu_qsbr_init(sh->qsbr, 1) != 0 ||
 	    sh->slot_name == NULL || sh->slot_base == NULL || sh->neigh == NULL ||
 	    sh->ctrl_ring == NULL || b->pool == NULL)
-		die("shared state", "out of memory");
+		env_die("shared state", "out of memory");
 
 	static const char *const names[N_PORTS] = { "bdp_edge", "bdp_inner" };
 	static const uint32_t ips[N_PORTS] = { EDGE_IP, INNER_IP };
@@ -250,13 +250,13 @@ void env_create(struct bench *b, uint32_t max_flows)
 	}
 	int rc = worker_create(sh, 0, rte_lcore_id(), rs);
 	if (rc != 0)
-		die("worker_create", strerror(-rc));
+		env_die("worker_create", strerror(-rc));
 	b->w = sh->workers[0];
 	b->now = 100000;          /* past one turn of the timer wheel */
 	b->w->now = b->now;
 	b->w->wheel_now = b->now;
 	if (dp_publish(sh, rs, err, sizeof(err)) != 0)
-		die("dp_publish", err);
+		env_die("dp_publish", err);
 	/* As worker_loop() does before its first iteration. */
 	rte_rcu_qsbr_thread_register(sh->qsbr, b->w->id);
 	rte_rcu_qsbr_thread_online(sh->qsbr, b->w->id);
@@ -449,7 +449,7 @@ unsigned env_collect(struct bench *b, unsigned p, struct rte_mbuf **out, unsigne
 void env_feed(struct bench *b, unsigned p, struct rte_mbuf **m, unsigned n)
 {
 	if (n && rte_ring_enqueue_bulk(b->rx[p], (void **)m, n, NULL) != n)
-		die("input ring", "full");
+		env_die("input ring", "full");
 }
 
 uint64_t env_drops(const struct bench *b)
