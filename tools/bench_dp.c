@@ -31,6 +31,8 @@
  *                 [--only splice64|splice1460|conn|ka] [--flows N]
  *                 [--rounds N] [--conns N] [--batch N] [--ka-conns N]
  *                 [--ka-requests N]
+ *        bench_dp --workers 2 [--only splice64|conn|handoff] [...]:
+ *                 bench_dp_workers.c
  */
 #include <sched.h>
 #include <stdio.h>
@@ -47,12 +49,14 @@
 
 #define MAX_FLOWS 65536           /* the worker's flow table */
 
-enum mode { M_SPLICE64, M_SPLICE1460, M_CONN, M_KA, M__COUNT };
-static const char *const mode_name[M__COUNT] = { "splice64", "splice1460", "conn", "ka" };
+enum mode { M_SPLICE64, M_SPLICE1460, M_CONN, M_KA, M_HANDOFF, M__COUNT };
+static const char *const mode_name[M__COUNT] = { "splice64", "splice1460", "conn", "ka",
+						 "handoff" };
 
 struct opts {
 	bool quick;
 	bool run[M__COUNT];
+	unsigned workers;
 	enum routing routing;
 	unsigned flows, rounds, conns, batch, ka_conns, ka_requests;
 };
@@ -61,7 +65,8 @@ static void usage(const char *prog)
 {
 	fprintf(stderr, "usage: %s [--quick] [--routing request|connection]\n"
 		"       [--only splice64|splice1460|conn|ka] [--flows N] [--rounds N]\n"
-		"       [--conns N] [--batch N] [--ka-conns N] [--ka-requests N]\n", prog);
+		"       [--conns N] [--batch N] [--ka-conns N] [--ka-requests N]\n"
+		"       [--workers 2 [--only splice64|conn|handoff]]\n", prog);
 	exit(2);
 }
 
@@ -80,7 +85,8 @@ static void parse_args(int argc, char **argv, struct opts *o)
 	bool only = false, rounds = false, conns = false, ka_requests = false;
 
 	*o = (struct opts){ .flows = 1000, .rounds = 1000, .conns = 204800, .batch = 1024,
-			    .routing = ROUTING_REQUEST, .ka_conns = 1024, .ka_requests = 100 };
+			    .routing = ROUTING_REQUEST, .ka_conns = 1024, .ka_requests = 100,
+			    .workers = 1 };
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (strcmp(a, "--quick") == 0) {
@@ -97,6 +103,8 @@ static void parse_args(int argc, char **argv, struct opts *o)
 			if (m == M__COUNT)
 				usage(argv[0]);
 			o->run[m] = only = true;
+		} else if (strcmp(a, "--workers") == 0) {
+			o->workers = num(v, 1, 2, argv[0]);
 		} else if (strcmp(a, "--flows") == 0) {
 			o->flows = num(v, 1, CLIENT_PORTS, argv[0]);
 		} else if (strcmp(a, "--rounds") == 0) {
@@ -128,6 +136,10 @@ static void parse_args(int argc, char **argv, struct opts *o)
 	if (!only)
 		for (unsigned m = 0; m < M__COUNT; m++)
 			o->run[m] = true;
+	/* one worker: no hand-off; two: no 1460 B or keep-alive runs */
+	if (o->workers == 1 ? only && o->run[M_HANDOFF] :
+	    only && (o->run[M_SPLICE1460] || o->run[M_KA]))
+		usage(argv[0]);
 	if (o->quick && !rounds)
 		o->rounds = 20;
 	if (o->quick && !conns)
@@ -235,9 +247,18 @@ int main(int argc, char **argv)
 	struct ka ka = { 0 };
 
 	parse_args(argc, argv, &o);
+	if (o.workers > 1) {
+		struct workers_opts w = {
+			.routing = o.routing, .max_flows = MAX_FLOWS, .flows = o.flows,
+			.rounds = o.rounds, .conns = o.conns, .batch = o.batch,
+			.splice = o.run[M_SPLICE64], .conn = o.run[M_CONN],
+			.handoff = o.run[M_HANDOFF],
+		};
+		return workers_main(argv[0], &w);
+	}
 	b.routing = o.routing;
 	loadavg(load0, sizeof(load0));
-	env_eal_init(argv[0], 512);
+	env_eal_init(argv[0], 512, 1);
 	env_create(&b, MAX_FLOWS);
 	tsc_ns = 1e9 / (double)rte_get_tsc_hz();
 	uint64_t wall0 = wall_ns(), tsc0 = rte_rdtsc();

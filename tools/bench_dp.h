@@ -9,6 +9,7 @@
  *   bench_dp_series.c  series of timed runs, medians, the splice table
  *   bench_dp_splice.c  spliced forwarding: flows set up, rounds, checks
  *   bench_dp_lives.c   connection lives, batch by batch, and their report
+ *   bench_dp_workers.c  --workers 2: scaling, and the hand-off's cost
  *   bench_dp.c       main: options, the keep-alive report, the summary */
 #ifndef STEER_BENCH_DP_H
 #define STEER_BENCH_DP_H
@@ -55,7 +56,8 @@ enum routing { ROUTING_REQUEST, ROUTING_CONNECTION };
 /* Which timed loop runs the frames in the input rings. LOOP_CONN and
  * LOOP_KA are the worker's loop too, named after the phase or step in
  * bench.phase. */
-enum loop_kind { LOOP_STEER, LOOP_CONN, LOOP_KA, LOOP_IOFWD, LOOP_MACSWAP, LOOP_SETUP };
+enum loop_kind { LOOP_STEER, LOOP_CONN, LOOP_KA, LOOP_IOFWD, LOOP_MACSWAP,
+		 LOOP_HANDOFF_IN, LOOP_HANDOFF_OUT, LOOP_HANDOFF_DIRECT, LOOP_SETUP };
 
 struct bench {
 	struct dp_shared *sh;
@@ -71,6 +73,9 @@ struct bench {
 	uint64_t ran[LOOP_SETUP];       /* frames through each timed loop */
 	uint64_t refused;               /* io-forward: frames TX refused */
 	int perf_fd;                    /* instructions counter, -1 none */
+	uint32_t *slot_of_port, *slot_of_sport; /* bench_dp_conn.c's */
+	unsigned n_benches;             /* --workers: benches (one per worker)
+					 * in the array this one is in */
 	char perf_err[96];
 };
 
@@ -88,14 +93,20 @@ struct sample {
 
 /* ---- bench_dp_env.c ----------------------------------------------------- */
 
-/* EAL without huge pages, PCI or ports, its memory locked and faulted in;
- * exits on failure. */
-void env_eal_init(const char *prog, unsigned mem_mb);
+/* EAL without huge pages, PCI or ports, on LCORES lcores (0..LCORES-1),
+ * its memory locked and faulted in; exits on failure. */
+void env_eal_init(const char *prog, unsigned mem_mb, unsigned lcores);
 
 /* Configuration, ruleset, shared state, one worker on this lcore, two ring
  * ports in place of the NICs, the backends' MACs learnt from ARP replies.
  * MAX_FLOWS sizes the flow table. Exits on failure. */
 void env_create(struct bench *b, uint32_t max_flows);
+
+/* The same with N workers (--workers), worker I on the I-th lcore: B is an
+ * array of N benches, one per worker, each with its own queue pair on both
+ * ring ports, its own input pool and clock; B[0]'s linger_ms and routing
+ * configure them all. */
+void env_create_workers(struct bench *b, unsigned n, uint32_t max_flows);
 
 /* Feed every input ring through loop K until TOTAL frames were taken in;
  * returns the frames taken (less than TOTAL only if the rings ran dry).
@@ -192,6 +203,10 @@ struct peer_conn {
 
 /* Client tuple and ISNs of connection number ID; its request is a GET. */
 void conn_init(struct peer_conn *c, uint32_t id);
+/* conn_init() for the first connection number from ID whose client flow
+ * B's worker owns (client_owner(): every one with one worker); returns the
+ * number after it. */
+uint32_t conn_next(const struct bench *b, struct peer_conn *c, uint32_t id);
 
 /* The request of kind KIND for connection number ID, HDR_LEN bytes, into
  * BUF (the path carries the number). */
@@ -314,6 +329,18 @@ void splice_setup(struct bench *b, struct splice *sp, unsigned flows,
 void splice_run(struct bench *b, struct splice *sp, unsigned size,
 		unsigned rounds, struct series out[3]);
 
+/* Flows per hand-off round: its 2 x 1024 frames fit the owner's hand-off
+ * ring (4096) whole. */
+#define HANDOFF_WINDOW 1024
+/* The hand-off's cost: rounds of SIZE-byte payloads on SP's flows (owned
+ * by TO's worker), each fed once to TO's own queues (OUT[2], loop
+ * bench_loop_handoff_direct) and once to FROM's, whose worker hands every
+ * frame to TO's (OUT[0], bench_loop_handoff_in), which then takes them off
+ * its hand-off ring (OUT[1], bench_loop_handoff_out); every frame checked.
+ * On the calling thread, one worker after the other. */
+void splice_handoff_run(struct bench *from, struct bench *to, struct splice *sp,
+			unsigned size, unsigned rounds, struct series out[3]);
+
 /* ---- bench_dp_lives.c --------------------------------------------------- */
 
 struct lives {
@@ -327,5 +354,18 @@ struct lives {
 void lives_run(struct bench *b, struct lives *l, unsigned conns,
 	       unsigned batch, uint32_t id);
 void lives_print(const struct lives *l, unsigned batch, unsigned linger_ms);
+
+/* ---- bench_dp_workers.c ------------------------------------------------- */
+
+struct workers_opts {
+	enum routing routing;
+	uint32_t max_flows;             /* per worker */
+	unsigned flows, rounds, conns, batch;
+	bool splice, conn, handoff;     /* which parts run */
+};
+
+/* bench_dp --workers 2: its EAL, environment, runs and report; returns
+ * the exit status. */
+int workers_main(const char *prog, const struct workers_opts *o);
 
 #endif

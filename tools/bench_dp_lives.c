@@ -21,7 +21,7 @@ void lives_run(struct bench *b, struct lives *l, unsigned conns,
 	series_init(&l->life, batches);
 	series_init(&l->life_fwd, batches);
 	for (unsigned i = 0; i < batch; i++)
-		conn_init(&cc[i], id++);
+		id = conn_next(b, &cc[i], id);
 	problems += conn_play(b, cc, batch, PH_SYN, PH_EXPIRE, NULL, NULL);
 	closed0 = b->w->st.cnt[CNT_closed_fin];
 	l->conns = 0;
@@ -31,7 +31,7 @@ void lives_run(struct bench *b, struct lives *l, unsigned conns,
 		struct sample s = { 0 }, f = { 0 };
 
 		for (unsigned i = 0; i < n; i++)
-			conn_init(&cc[i], id++);
+			id = conn_next(b, &cc[i], id);
 		problems += conn_play(b, cc, n, PH_SYN, PH_EXPIRE, st, fw);
 		for (unsigned p = 0; p < PH__COUNT; p++) {
 			series_add(&l->steer[p], &st[p], n);

@@ -68,8 +68,8 @@ void splice_setup(struct bench *b, struct splice *sp, unsigned flows,
 	sp->by_sport = xcalloc(65536, sizeof(uint32_t));
 	sp->seen_c = xcalloc(flows, sizeof(uint32_t));
 	sp->seen_b = xcalloc(flows, sizeof(uint32_t));
-	for (unsigned i = 0; i < flows; i++) {
-		conn_init(&sp->c[i], i);
+	for (unsigned i = 0, id = 0; i < flows; i++) {
+		id = conn_next(b, &sp->c[i], id);
 		sp->c[i].kind = REQ_POST;
 	}
 	for (unsigned i = 0; i < flows; i += batch) {
@@ -167,6 +167,23 @@ static unsigned splice_check(struct splice *sp, const struct rte_mbuf *m, unsign
 	return 0;
 }
 
+/* N frames from B's pool into M, the payload pattern of SIZE bytes written
+ * once after the headers: the router never touches it. Not thread-safe the
+ * first time (the pattern is written): --workers runs it alone first. */
+static void frames_alloc(struct bench *b, struct rte_mbuf **m, unsigned n,
+			 unsigned size)
+{
+	if (rte_pktmbuf_alloc_bulk(b->pool, m, n) != 0)
+		die("peers' pool exhausted");
+	if (pattern[0] == 0 || payload_sum != wire_sum(pattern, size, 0)) {
+		for (unsigned i = 0; i < PAYLOAD_MAX; i++)
+			pattern[i] = (uint8_t)('A' + i % 58);
+		payload_sum = wire_sum(pattern, size, 0);
+	}
+	for (unsigned i = 0; i < n; i++)
+		memcpy(rte_pktmbuf_mtod_offset(m[i], uint8_t *, 54), pattern, PAYLOAD_MAX);
+}
+
 /* One size: ROUNDS rounds (and one to warm up), each the window's frames
  * through io-forward, macswap, then the worker, prepared afresh before each
  * so that every loop starts from the same cache state. The worker's output
@@ -178,14 +195,7 @@ void splice_run(struct bench *b, struct splice *sp, unsigned size,
 	unsigned w = sp->n < WINDOW_MAX ? sp->n : WINDOW_MAX;
 	struct rte_mbuf **m = xcalloc(2 * w, sizeof(*m));
 
-	if (rte_pktmbuf_alloc_bulk(b->pool, m, 2 * w) != 0)
-		die("peers' pool exhausted");
-	for (unsigned i = 0; i < PAYLOAD_MAX; i++)
-		pattern[i] = (uint8_t)('A' + i % 58);
-	payload_sum = wire_sum(pattern, size, 0);
-	/* The payload is written once: the router never touches it. */
-	for (unsigned i = 0; i < 2 * w; i++)
-		memcpy(rte_pktmbuf_mtod_offset(m[i], uint8_t *, 54), pattern, PAYLOAD_MAX);
+	frames_alloc(b, m, 2 * w, size);
 	for (unsigned k = 0; k < 3; k++)
 		series_init(&out[k], rounds);
 	/* Round 0 warms up (caches, the mempool's per-lcore cache) and is
@@ -224,6 +234,80 @@ void splice_run(struct bench *b, struct splice *sp, unsigned size,
 				c->b_sent += size;
 			}
 		}
+	}
+	rte_pktmbuf_free_bulk(m, 2 * w);
+	free(m);
+}
+
+/* Take the 2W frames of a round out of TO's TX rings into M and check them
+ * (every SAMPLE_EVERY-th with checksums); the flows' byte counts advance. */
+static void round_check(struct bench *to, struct splice *sp, unsigned r, unsigned w,
+			unsigned size, struct rte_mbuf **m, uint64_t drops)
+{
+	unsigned n0 = env_collect(to, PORT_EDGE, m, w);
+	unsigned n1 = env_collect(to, PORT_INNER, m + n0, 2 * w - n0);
+
+	if (n0 + n1 != 2 * w || n0 != w || env_drops(to) != drops) {
+		env_print_drops(to);
+		fprintf(stderr, "bench_dp: FAILED: frames lost in a hand-off round "
+			"(drop counters above if the router dropped them)\n");
+		exit(1);
+	}
+	for (unsigned i = 0; i < 2 * w; i++) {
+		bool csum = i % SAMPLE_EVERY == 0;
+		problems += splice_check(sp, m[i], i < n0 ? PORT_EDGE : PORT_INNER,
+					 r, size, csum);
+		sp->checked++;
+		sp->summed += csum;
+	}
+	for (unsigned j = 0; j < w; j++) {
+		struct peer_conn *c = &sp->c[((size_t)r * w + j) % sp->n];
+		c->c_sent += size;
+		c->b_sent += size;
+	}
+}
+
+void splice_handoff_run(struct bench *from, struct bench *to, struct splice *sp,
+			unsigned size, unsigned rounds, struct series out[3])
+{
+	unsigned w = sp->n < HANDOFF_WINDOW ? sp->n : HANDOFF_WINDOW;
+	struct rte_mbuf **m = xcalloc(2 * w, sizeof(*m));
+
+	frames_alloc(to, m, 2 * w, size);
+	/* round numbers start again: what earlier runs saw is forgotten */
+	memset(sp->seen_c, 0, sp->n * sizeof(uint32_t));
+	memset(sp->seen_b, 0, sp->n * sizeof(uint32_t));
+	for (unsigned k = 0; k < 3; k++)
+		series_init(&out[k], rounds);
+	/* Rounds 0 and 1 warm up; each round is two, direct then handed
+	 * off, so that both see the same flows. */
+	for (unsigned r = 0; r < 2 * (rounds + 1); r += 2) {
+		struct sample s[3] = { { 0 } };
+		uint64_t d_to = env_drops(to), d_from = env_drops(from);
+
+		splice_prep(to, sp, r, w, size, m);
+		to->now++;
+		if (env_run(to, LOOP_HANDOFF_DIRECT, 2 * w, &s[2]) != 2 * w)
+			problems += splice_problem("the direct loop did not take every frame in", 0);
+		round_check(to, sp, r, w, size, m, d_to);
+
+		uint64_t handed = from->w->st.cnt[CNT_handoffs];
+		splice_prep(from, sp, r + 1, w, size, m);
+		from->now++;
+		to->now++;
+		if (env_run(from, LOOP_HANDOFF_IN, 2 * w, &s[0]) != 2 * w)
+			problems += splice_problem("the wrong worker did not take every frame in", 0);
+		if (from->w->st.cnt[CNT_handoffs] - handed != 2 * w ||
+		    rte_ring_count(from->tx[PORT_EDGE]) || rte_ring_count(from->tx[PORT_INNER]))
+			problems += splice_problem("a frame for the other worker was not handed off", 0);
+		if (env_run(to, LOOP_HANDOFF_OUT, 2 * w, &s[1]) != 2 * w)
+			problems += splice_problem("the owner did not take every hand-off in", 0);
+		round_check(to, sp, r + 1, w, size, m, d_to);
+		if (env_drops(from) != d_from)
+			problems += splice_problem("the wrong worker dropped frames", 0);
+		if (r > 0)
+			for (unsigned k = 0; k < 3; k++)
+				series_add(&out[k], &s[k], 2 * w);
 	}
 	rte_pktmbuf_free_bulk(m, 2 * w);
 	free(m);
