@@ -184,6 +184,38 @@ static void frames_alloc(struct bench *b, struct rte_mbuf **m, unsigned n,
 		memcpy(rte_pktmbuf_mtod_offset(m[i], uint8_t *, 54), pattern, PAYLOAD_MAX);
 }
 
+/* Take the 2W frames of round R out of TO's TX rings into M; exit if any
+ * is missing or a drop counter moved past DROPS. With CHECK, check each
+ * (every SAMPLE_EVERY-th with checksums) and advance the flows' byte
+ * counts (the worker's rounds; io-forward's frames are not rewritten). */
+static void round_check(struct bench *to, struct splice *sp, unsigned r, unsigned w,
+			unsigned size, struct rte_mbuf **m, uint64_t drops, bool check)
+{
+	unsigned n0 = env_collect(to, PORT_EDGE, m, w);
+	unsigned n1 = env_collect(to, PORT_INNER, m + n0, 2 * w - n0);
+
+	if (n0 + n1 != 2 * w || n0 != w || env_drops(to) != drops || to->refused) {
+		env_print_drops(to);
+		fprintf(stderr, "bench_dp: FAILED: frames lost in a round "
+			"(drop counters above if the router dropped them)\n");
+		exit(1);
+	}
+	if (!check)
+		return;
+	for (unsigned i = 0; i < 2 * w; i++) {
+		bool csum = i % SAMPLE_EVERY == 0;
+		problems += splice_check(sp, m[i], i < n0 ? PORT_EDGE : PORT_INNER,
+					 r, size, csum);
+		sp->checked++;
+		sp->summed += csum;
+	}
+	for (unsigned j = 0; j < w; j++) {
+		struct peer_conn *c = &sp->c[((size_t)r * w + j) % sp->n];
+		c->c_sent += size;
+		c->b_sent += size;
+	}
+}
+
 /* One size: ROUNDS rounds (and one to warm up), each the window's frames
  * through io-forward, macswap, then the worker, prepared afresh before each
  * so that every loop starts from the same cache state. The worker's output
@@ -209,62 +241,13 @@ void splice_run(struct bench *b, struct splice *sp, unsigned size,
 			b->now += kinds[k] == LOOP_STEER;   /* 1 ms per round */
 			if (env_run(b, kinds[k], 2 * w, &s) != 2 * w)
 				problems += splice_problem("the loop did not take every frame in", 0);
-			unsigned n0 = env_collect(b, PORT_EDGE, m, w);
-			unsigned n1 = env_collect(b, PORT_INNER, m + n0, 2 * w - n0);
-			if (n0 + n1 != 2 * w || n0 != w || env_drops(b) != drops || b->refused) {
-				env_print_drops(b);
-				fprintf(stderr, "bench_dp: FAILED: frames lost in a round "
-					"(drop counters above if the router dropped them)\n");
-				exit(1);
-			}
+			round_check(b, sp, r, w, size, m, drops, kinds[k] == LOOP_STEER);
 			if (r > 0)
 				series_add(&out[k], &s, 2 * w);
-			if (kinds[k] != LOOP_STEER)
-				continue;
-			for (unsigned i = 0; i < 2 * w; i++) {
-				bool csum = i % SAMPLE_EVERY == 0;
-				problems += splice_check(sp, m[i], i < n0 ? PORT_EDGE : PORT_INNER,
-							 r, size, csum);
-				sp->checked++;
-				sp->summed += csum;
-			}
-			for (unsigned j = 0; j < w; j++) {
-				struct peer_conn *c = &sp->c[((size_t)r * w + j) % sp->n];
-				c->c_sent += size;
-				c->b_sent += size;
-			}
 		}
 	}
 	rte_pktmbuf_free_bulk(m, 2 * w);
 	free(m);
-}
-
-/* Take the 2W frames of a round out of TO's TX rings into M and check them
- * (every SAMPLE_EVERY-th with checksums); the flows' byte counts advance. */
-static void round_check(struct bench *to, struct splice *sp, unsigned r, unsigned w,
-			unsigned size, struct rte_mbuf **m, uint64_t drops)
-{
-	unsigned n0 = env_collect(to, PORT_EDGE, m, w);
-	unsigned n1 = env_collect(to, PORT_INNER, m + n0, 2 * w - n0);
-
-	if (n0 + n1 != 2 * w || n0 != w || env_drops(to) != drops) {
-		env_print_drops(to);
-		fprintf(stderr, "bench_dp: FAILED: frames lost in a hand-off round "
-			"(drop counters above if the router dropped them)\n");
-		exit(1);
-	}
-	for (unsigned i = 0; i < 2 * w; i++) {
-		bool csum = i % SAMPLE_EVERY == 0;
-		problems += splice_check(sp, m[i], i < n0 ? PORT_EDGE : PORT_INNER,
-					 r, size, csum);
-		sp->checked++;
-		sp->summed += csum;
-	}
-	for (unsigned j = 0; j < w; j++) {
-		struct peer_conn *c = &sp->c[((size_t)r * w + j) % sp->n];
-		c->c_sent += size;
-		c->b_sent += size;
-	}
 }
 
 void splice_handoff_run(struct bench *from, struct bench *to, struct splice *sp,
@@ -289,7 +272,7 @@ void splice_handoff_run(struct bench *from, struct bench *to, struct splice *sp,
 		to->now++;
 		if (env_run(to, LOOP_HANDOFF_DIRECT, 2 * w, &s[2]) != 2 * w)
 			problems += splice_problem("the direct loop did not take every frame in", 0);
-		round_check(to, sp, r, w, size, m, d_to);
+		round_check(to, sp, r, w, size, m, d_to, true);
 
 		uint64_t handed = from->w->st.cnt[CNT_handoffs];
 		splice_prep(from, sp, r + 1, w, size, m);
@@ -302,7 +285,7 @@ void splice_handoff_run(struct bench *from, struct bench *to, struct splice *sp,
 			problems += splice_problem("a frame for the other worker was not handed off", 0);
 		if (env_run(to, LOOP_HANDOFF_OUT, 2 * w, &s[1]) != 2 * w)
 			problems += splice_problem("the owner did not take every hand-off in", 0);
-		round_check(to, sp, r + 1, w, size, m, d_to);
+		round_check(to, sp, r + 1, w, size, m, d_to, true);
 		if (env_drops(from) != d_from)
 			problems += splice_problem("the wrong worker dropped frames", 0);
 		if (r > 0)
