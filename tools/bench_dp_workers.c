@@ -1,11 +1,11 @@
 /* bench_dp --workers 2: two workers on two lcores (one thread each), each
  * with its own queue pair on both ring ports, its own peers and clock.
  *
- *   scaling    spliced forwarding (64 B) and connection lives, first on
- *              worker 0 alone (worker 1 idle), then on both at once, each
+ *   scaling    spliced forwarding (64 B) and connection lives, on each
+ *              worker alone (the other idle), then on both at once, each
  *              on its own flows (client_owner() picks which): the aggregate
  *              rate, the sum of the two workers' rates measured at the same
- *              time, against the one worker's
+ *              time, against one worker's (the mean of the two alone)
  *   hand-off   spliced frames of worker 1's flows fed to worker 0 on
  *              purpose, so that every one goes over worker 1's hand-off
  *              ring, against the same frames fed to worker 1 itself: the
@@ -57,6 +57,18 @@ static void run_together(struct job *j, unsigned n)
 	rte_eal_mp_wait_lcore();
 }
 
+/* Job J alone on its worker's lcore, the other worker idle. */
+static void run_alone(struct job *j)
+{
+	if (j->b->w->lcore == rte_lcore_id()) {
+		job_run(j);
+		return;
+	}
+	if (rte_eal_remote_launch(job_run, j, j->b->w->lcore) != 0)
+		die("could not launch a worker's thread");
+	rte_eal_wait_lcore(j->b->w->lcore);
+}
+
 /* Per second, from a series' median ns per unit. */
 static double rate(const struct series *s)
 {
@@ -72,27 +84,29 @@ static double rate_cpu(const struct series *s)
 	return m > 0 ? 1e9 / m : 0;
 }
 
-static void print_scaling(const char *what, const char *unit, const struct series *one,
-			  const struct series *both[N_W])
+/* Each worker's rate alone (ALONE[i]) and at once (BOTH[i]); one worker's
+ * rate is the mean of the two alone, so that neither core's speed skews
+ * the ratio. */
+static void print_scaling(const char *what, const char *unit,
+			  const struct series *alone[N_W], const struct series *both[N_W])
 {
-	double agg = 0, agg_cpu = 0;
+	double (*const by[2])(const struct series *) = { rate, rate_cpu };
+	static const char *const by_name[2] = { "by the TSC", "by thread CPU time" };
 
-	printf("%-22s %14s", what, "1 worker");
-	for (unsigned i = 0; i < N_W; i++)
-		printf(" %11s %u", "worker", i);
-	printf(" %14s %7s\n", "2 workers", "ratio");
-	for (unsigned i = 0; i < N_W; i++) {
-		agg += rate(both[i]);
-		agg_cpu += rate_cpu(both[i]);
+	printf("%-22s %-18s %12s %12s %12s %12s %12s %7s\n", what, unit, "w0 alone",
+	       "w1 alone", "1 worker", "w0 at once", "w1 at once", "ratio");
+	for (unsigned k = 0; k < 2; k++) {
+		double one = 0, agg = 0;
+		for (unsigned i = 0; i < N_W; i++) {
+			one += by[k](alone[i]) / N_W;
+			agg += by[k](both[i]);
+		}
+		printf("%-22s %-18s %12.0f %12.0f %12.0f %12.0f %12.0f %7.2f\n", "",
+		       by_name[k], by[k](alone[0]), by[k](alone[1]), one,
+		       by[k](both[0]), by[k](both[1]), one > 0 ? agg / one : 0);
 	}
-	printf("%-22s %14.0f", unit, rate(one));
-	for (unsigned i = 0; i < N_W; i++)
-		printf(" %13.0f", rate(both[i]));
-	printf(" %14.0f %7.2f\n", agg, rate(one) > 0 ? agg / rate(one) : 0);
-	printf("%-22s %14.0f", "  by thread CPU time", rate_cpu(one));
-	for (unsigned i = 0; i < N_W; i++)
-		printf(" %13.0f", rate_cpu(both[i]));
-	printf(" %14.0f %7.2f\n", agg_cpu, rate_cpu(one) > 0 ? agg_cpu / rate_cpu(one) : 0);
+	printf("%-22s 2 workers at once: %.0f %s by the TSC, %.0f by thread CPU time\n", "",
+	       by[0](both[0]) + by[0](both[1]), unit, by[1](both[0]) + by[1](both[1]));
 }
 
 static void print_handoff(const struct series out[3])
@@ -129,9 +143,9 @@ int workers_main(const char *prog, const struct workers_opts *o)
 {
 	static struct bench b[N_W];
 	static struct splice sp[N_W];
-	static struct lives l1, l2[N_W];
+	static struct lives l1[N_W], l2[N_W];
 	struct job j[N_W];
-	struct series one_splice[3], ho[3];
+	struct series ho[3];
 	const struct series *both[N_W];
 	char load0[128], load1[128];
 
@@ -156,11 +170,13 @@ int workers_main(const char *prog, const struct workers_opts *o)
 		for (unsigned i = 0; i < N_W; i++)
 			splice_setup(&b[i], &sp[i], o->flows, o->batch);
 	if (o->splice) {
-		/* one worker alone: worker 0, worker 1 idle */
-		j[0] = (struct job){ .b = &b[0], .sp = &sp[0], .o = o };
-		job_run(&j[0]);
-		for (unsigned k = 0; k < 3; k++)
-			one_splice[k] = j[0].splice[k];
+		struct job alone[N_W];
+		const struct series *a[N_W];
+		for (unsigned i = 0; i < N_W; i++) {
+			alone[i] = (struct job){ .b = &b[i], .sp = &sp[i], .o = o };
+			run_alone(&alone[i]);
+			a[i] = &alone[i].splice[2];
+		}
 		for (unsigned i = 0; i < N_W; i++)
 			j[i] = (struct job){ .b = &b[i], .sp = &sp[i], .o = o };
 		run_together(j, N_W);
@@ -169,15 +185,19 @@ int workers_main(const char *prog, const struct workers_opts *o)
 		       2 * (o->flows < WINDOW_MAX ? o->flows : WINDOW_MAX));
 		for (unsigned i = 0; i < N_W; i++)
 			both[i] = &j[i].splice[2];
-		print_scaling("spliced frames", "frames/s", &one_splice[2], both);
+		print_scaling("spliced frames", "frames/s", a, both);
 	}
 	if (o->conn) {
-		/* numbers apart from the spliced flows' (conn_next() skips
-		 * those another worker owns) */
-		uint32_t id = 2 * N_W * o->flows + 16;
-		j[0] = (struct job){ .b = &b[0], .l = &l1, .o = o, .id = id };
-		job_run(&j[0]);
-		id += 2 * N_W * (o->conns + o->batch);
+		/* numbers apart from the spliced flows' and each run's own
+		 * (conn_next() skips those another worker owns) */
+		uint32_t id = 2 * N_W * o->flows + 16, step = 2 * N_W * (o->conns + o->batch);
+		const struct series *a[N_W];
+		for (unsigned i = 0; i < N_W; i++) {
+			struct job alone = { .b = &b[i], .l = &l1[i], .o = o, .id = id };
+			run_alone(&alone);
+			a[i] = &l1[i].life;
+			id += step;
+		}
 		for (unsigned i = 0; i < N_W; i++)
 			j[i] = (struct job){ .b = &b[i], .l = &l2[i], .o = o, .id = id };
 		run_together(j, N_W);
@@ -185,7 +205,7 @@ int workers_main(const char *prog, const struct workers_opts *o)
 		       o->conns, o->batch, b[0].linger_ms);
 		for (unsigned i = 0; i < N_W; i++)
 			both[i] = &l2[i].life;
-		print_scaling("connection lives", "lives/s", &l1.life, both);
+		print_scaling("connection lives", "lives/s", a, both);
 	}
 	if (o->handoff) {
 		splice_handoff_run(&b[0], &b[1], &sp[1], 64, o->rounds, ho);
@@ -206,7 +226,7 @@ int workers_main(const char *prog, const struct workers_opts *o)
 	       (unsigned long long)b[1].ran[LOOP_HANDOFF_DIRECT]);
 	printf("checks: %llu spliced frames checked, %u connections checked frame by "
 	       "frame, %llu drops, %u problems\n", checked,
-	       l1.conns + l2[0].conns + l2[1].conns, (unsigned long long)drops,
+	       l1[0].conns + l1[1].conns + l2[0].conns + l2[1].conns, (unsigned long long)drops,
 	       (unsigned)problems);
 	printf("load average: %s (start), %s (end)\n", load0, load1);
 	if (drops != 0 || problems != 0) {
