@@ -9,7 +9,11 @@
  * checksums (IPv4 header, TCP with pseudo-header, inner ones for VXLAN) are
  * recomputed from scratch; any frame not in the table fails the step.
  *
- * Worker time is driven by the test (w->now), never by the clock. */
+ * Worker time is driven by the test (w->now), never by the clock.
+ *
+ * harness.c        addresses, the EAL, environments, clock, counters
+ * harness_frame.c  frames built (on tools/wire/wire.h) and parsed
+ * harness_play.c   golden sequences played and matched; common sequences */
 #ifndef STEER_PACKET_HARNESS_H
 #define STEER_PACKET_HARNESS_H
 
@@ -270,6 +274,8 @@ struct h_pkt {
  * set on any inconsistency. VXLAN (UDP/4789) is decapsulated into the
  * TCP/ARP fields, outer fields in o_*. */
 bool h_parse(const struct rte_mbuf *m, struct h_pkt *p);
+/* IP (host order) as a dotted quad in B (16 bytes); returns B. */
+const char *h_ipstr(uint32_t ip, char *b);
 /* One line describing P (for failure messages). */
 const char *h_describe(const struct h_pkt *p, char *buf, size_t len);
 
