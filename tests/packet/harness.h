@@ -100,6 +100,9 @@ struct h_params {
 	const char *web_service;  /* more keys of service web (" retries = 0;") */
 	const char *services_before; /* services listed before web (each a
 				   * group and a comma): moves web's index */
+	unsigned maglev_size;     /* web's and api's (0: not written, the
+				   * loader's 65537); the packet fuzzer's
+				   * reloads build small tables */
 };
 
 #define H_CAP 4096                /* captured frames per worker */
@@ -119,6 +122,9 @@ struct h_env {
 
 /* EAL once per process (no huge pages, no PCI, no ports). */
 void h_eal_init(void);
+/* The memory (MB) h_eal_init() gives EAL: 256 unless set before it runs
+ * (the packet fuzzer keeps several environments). */
+extern unsigned h_eal_mb;
 
 /* Build an environment: the demo-like config with P's knobs (NULL:
  * defaults), workers with capture on, and (unless P->no_resolve) every
