@@ -69,17 +69,15 @@ const char *h_target_name(enum h_target t)
 
 static bool eal_done;
 static unsigned env_serial;
-unsigned h_eal_mb = 256;
 
 void h_eal_init(void)
 {
-	char prefix[64], mb[16];
+	char prefix[64];
 
 	if (eal_done)
 		return;
 	snprintf(prefix, sizeof(prefix), "steer-pkt-%d", (int)getpid());
-	snprintf(mb, sizeof(mb), "%u", h_eal_mb);
-	char *argv[] = { "packet_test", "--no-huge", "--no-pci", "-m", mb,
+	char *argv[] = { "packet_test", "--no-huge", "--no-pci", "-m", "256",
 			 "--file-prefix", prefix, "--log-level=lib.eal:error",
 			 NULL };
 	int argc = (int)(sizeof(argv) / sizeof(argv[0])) - 1;

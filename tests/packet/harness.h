@@ -122,9 +122,6 @@ struct h_env {
 
 /* EAL once per process (no huge pages, no PCI, no ports). */
 void h_eal_init(void);
-/* The memory (MB) h_eal_init() gives EAL: 256 unless set before it runs
- * (the packet fuzzer keeps several environments). */
-extern unsigned h_eal_mb;
 
 /* Build an environment: the demo-like config with P's knobs (NULL:
  * defaults), workers with capture on, and (unless P->no_resolve) every
