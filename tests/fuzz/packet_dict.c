@@ -51,7 +51,7 @@ static const char *const req_words[] = {
 	" folded: line\r\n",
 	"Host:\r\n",
 	"GET  /  HTTP/1.1\r\n",
-	"G\x00T / HTTP/1.1\r\n",
+	"G\tT / HTTP/1.1\r\n",
 	"\n",
 	"\r\n\r\n",
 	"Name : value\r\n",
@@ -94,7 +94,7 @@ static unsigned words(struct rd *r, uint8_t *out, const char *const *w,
 	unsigned count = u8(r), n = 0;
 
 	/* most segments carry nothing or a few words */
-	count = count < 128 ? 0 : count % 12;
+	count = count < 128 ? 0 : (count - 128) % 12;
 	for (unsigned i = 0; i < count; i++) {
 		uint8_t t = u8(r);
 		if (t < 0xe0) {

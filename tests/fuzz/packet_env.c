@@ -77,6 +77,7 @@ void pe_begin(struct pe *pe, const struct h_params *pp)
 	running = p;
 	running_known = true;
 	pe->e = env;
+	pe->trace = getenv("PACKET_FUZZ_TRACE") != NULL;
 	for (unsigned i = 0; i < PE_FLOWS; i++)
 		pe->flow[i].cport = (uint16_t)(40000 + i);
 }
@@ -158,11 +159,27 @@ static void learn_backend(struct pe *pe, const struct h_pkt *p)
 		l->s_nxt = seg_end(p);
 }
 
+void pe_trace(const struct pe *pe, const struct rte_mbuf *m, bool in)
+{
+	struct h_pkt p;
+	char d[256];
+
+	if (!pe->trace)
+		return;
+	if (h_parse(m, &p))
+		h_describe(&p, d, sizeof(d));
+	else
+		snprintf(d, sizeof(d), "port %u unparsable: %s", m->port, p.err);
+	fprintf(stderr, "%8llu %s %s\n", (unsigned long long)pe->e->now,
+		in ? "in " : "out", d);
+}
+
 static void learn_one(struct pe *pe, const struct rte_mbuf *m)
 {
 	struct h_pkt p;
 
 	pe->frames_out++;
+	pe_trace(pe, m, false);
 	if (!h_parse(m, &p)) {
 		if (!pe->tainted)
 			pe_die("the router emitted a bad frame: %s", p.err);

@@ -49,6 +49,7 @@ struct pe {
 	 * router emits in answer may carry it (forwarded as received) */
 	bool tainted;
 	uint64_t frames_out;      /* frames the router emitted */
+	bool trace;               /* PACKET_FUZZ_TRACE set: print every frame */
 };
 
 /* The dataplane section every input runs with: two workers (so the
@@ -84,6 +85,9 @@ void pe_learn(struct pe *pe);
 
 /* Advance the clock by MS and run one loop iteration. */
 void pe_advance(struct pe *pe, uint64_t ms);
+
+/* Print M (sent to the router when IN) if tracing. */
+void pe_trace(const struct pe *pe, const struct rte_mbuf *m, bool in);
 
 /* The worker owning source port SPORT. */
 unsigned pe_sport_worker(const struct pe *pe, uint16_t sport);

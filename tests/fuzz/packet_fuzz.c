@@ -157,8 +157,12 @@ static const uint8_t backend_flags[16] = {
 static void send_frame(struct pe *pe, unsigned wi, unsigned port,
 		       const struct fr_frame *f, enum fr_mut mut)
 {
+	struct rte_mbuf *m = fr_mbuf(pe->e, f);
+
 	pe->tainted = fr_mut_taints(mut);
-	h_rx(pe->e, wi % pe->e->sh->n_workers, port, fr_mbuf(pe->e, f));
+	m->port = (uint16_t)port;
+	pe_trace(pe, m, true);
+	h_rx(pe->e, wi % pe->e->sh->n_workers, port, m);
 }
 
 static void op_client(struct pe *pe, struct rd *r)
