@@ -48,6 +48,10 @@ struct pe {
 	/* the last op broke a checksum or a length on purpose: what the
 	 * router emits in answer may carry it (forwarded as received) */
 	bool tainted;
+	/* ... or carried TCP options that are malformed or cut at 40 bytes:
+	 * a spliced segment keeps its options, so what the router forwards
+	 * may carry them too (its checksums must still be right) */
+	bool odd_opts;
 	uint64_t frames_out;      /* frames the router emitted */
 	bool trace;               /* PACKET_FUZZ_TRACE set: print every frame */
 };

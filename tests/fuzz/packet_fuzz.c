@@ -59,9 +59,13 @@ static uint16_t win_pick(struct rd *r, unsigned mode)
 /* TCP options: N items of MSS, WS, SACK-permitted, SACK blocks around
  * BASE (the sequence space they acknowledge), timestamps, NOP, EOL and
  * unknown or malformed kinds. Returns the length (<= 40). */
+static bool opts_odd;             /* the last opts_pick() made odd ones */
+
 static unsigned opts_pick(struct rd *r, uint8_t *o, uint32_t base)
 {
 	unsigned n = 0, items = u8(r) % 8;
+
+	opts_odd = false;
 
 	for (unsigned i = 0; i < items && n < 40; i++) {
 		uint8_t k = u8(r);
@@ -114,14 +118,17 @@ static unsigned opts_pick(struct rd *r, uint8_t *o, uint32_t base)
 			 * past the end is truncated) */
 			b[l++] = u8(r);
 			uint8_t len = u8(r) % 12;
+			opts_odd = true;
 			b[l++] = len;
 			for (unsigned x = 2; x < len && l < sizeof(b); x++)
 				b[l++] = u8(r);
 			break;
 		}
 		}
-		if (n + l > 40)
+		if (n + l > 40) {
 			l = 40 - n;
+			opts_odd = true;
+		}
 		memcpy(o + n, b, l);
 		n += l;
 	}
@@ -160,6 +167,8 @@ static void send_frame(struct pe *pe, unsigned wi, unsigned port,
 	struct rte_mbuf *m = fr_mbuf(pe->e, f);
 
 	pe->tainted = fr_mut_taints(mut);
+	pe->odd_opts = opts_odd;
+	opts_odd = false;
 	m->port = (uint16_t)port;
 	pe_trace(pe, m, true);
 	h_rx(pe->e, wi % pe->e->sh->n_workers, port, m);
@@ -498,7 +507,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		h_tick(pe.e);
 		pe_learn(&pe);
-		pe.tainted = false;
+		pe.tainted = pe.odd_opts = false;
 	}
 	pe_end(&pe);
 	return 0;
