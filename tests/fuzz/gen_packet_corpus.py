@@ -190,9 +190,14 @@ SEEDS = {
                                     for i in range(6)) +
     b"".join(client(i, C_ACK) for i in range(6)) + client(5, C_PSH, *GET) +
     backend(0, B_SYNACK, opts=LINUX_OPTS) + backend(0, B_ACK) + clock(3500),
-    "header-buffers-run-out": start([0]) + b"".join(handshake(i) for i in range(6)) +
-    b"".join(client(i, C_PSH, "GET / HTTP/1.1\r\n") for i in range(6)) + clock(1000) +
-    client(5, C_PSH, "Host: web.example.test\r\n", "\r\n"),
+    "header-buffers-run-out": start([0]) + b"".join(handshake(i) for i in range(8)) +
+    b"".join(client(i, C_PSH, "GET / HTTP/1.1\r\n") + clock(200) for i in range(8)) +
+    client(7, C_PSH, "Host: web.example.test\r\n", "\r\n") + clock(2000),
+    "out-of-order-header": start([0]) + handshake(0) +
+    client(0, C_PSH, "Host: web.example.test\r\n", "\r\n", seq=(11, bytes([15]))) +
+    client(0, C_PSH, "Host: web.example.test\r\n", seq=(11, bytes([15]))) +
+    client(0, C_PSH, "GET / HTTP/1.1\r\n") + backend(0, B_SYNACK, opts=LINUX_OPTS) +
+    backend(0, B_ACK) + clock(100),
     "malformed-400": start([0]) + handshake(0) + client(0, C_PSH, "Bad Header\r\n", "\r\n") +
     client(0, C_ACK) + clock(300) + client(0, C_FIN),
     "oversized-431": start([0]) + handshake(0) + client(0, C_PSH, "GET / HTTP/1.1\r\n", "FILL") +
@@ -211,9 +216,24 @@ SEEDS = {
     reload(1 | 8) + client(0, C_PSH, "Host: web.example.test\r\n", "\r\n") +
     backend(0, B_SYNACK, opts=LINUX_OPTS) + backend(0, B_ACK) + backend(0, B_PSH, *OK) +
     close(0, 0),
-    "max-conns-queue": start([0x90 | 1]) + handshake(0) + handshake(1) +
-    client(0, C_PSH, *GET) + client(1, C_PSH, *GET) + backend(0, B_SYNACK, opts=LINUX_OPTS) +
-    backend(0, B_ACK) + backend(0, B_PSH, *OK) + close(0, 0) + clock(400),
+    # four flows: at least two reach the same worker, whose share of
+    # max_conns = 1 is one connection
+    "max-conns-queue": start([0x90 | 1]) + b"".join(handshake(i) for i in range(4)) +
+    b"".join(client(i, C_PSH, *GET) for i in range(4)) +
+    backend(0, B_SYNACK, opts=LINUX_OPTS) + backend(0, B_ACK) + backend(0, B_PSH, *OK) +
+    close(0, 0) + backend(1, B_SYNACK, opts=LINUX_OPTS) + backend(1, B_RST) + clock(400),
+    "reload-while-queued": start([0x90]) + b"".join(handshake(i) for i in range(4)) +
+    b"".join(client(i, C_PSH, *GET) for i in range(4)) + reload(0x10) +
+    backend(0, B_RST) + backend(1, B_RST) + clock(300) + clock(2100),
+    "per-request-body-later": start([1]) + handshake(0) +
+    exchange(0, 0, req=("POST /upload HTTP/1.1\r\n", "Host: web.example.test\r\n",
+                        "Content-Length: 5\r\n", "\r\n")) +
+    client(0, C_PSH, "hello") + backend(0, B_ACK) + exchange(0, 0, synack=False) +
+    client(0, C_PSH, "POST /upload HTTP/1.1\r\n", "Host: web.example.test\r\n",
+           "Transfer-Encoding: chunked\r\n", "\r\n") +
+    client(0, C_PSH, b"5\r\nhel") + client(0, C_PSH, b"lo\r\n") +
+    client(0, C_PSH, "0\r\n\r\n", *GET) + backend(0, B_PSH, *OK) + client(0, C_ACK) +
+    backend(0, B_ACK) + backend(0, B_PSH, *OK) + client(0, C_ACK) + close(0, 0),
     "unresolved-backend": start([0x18]) + handshake(0) + handshake(1) + client(0, C_PSH, *GET) +
     client(1, C_PSH, *GET) + clock(1100) + arp_answer() + clock(5) + backend(0, B_SYNACK) +
     clock(3100),

@@ -23,7 +23,7 @@ void pe_die(const char *fmt, ...)
 }
 
 const struct h_params pe_boot = {
-	.workers = 2, .max_flows = 12, .header_buffers = 4, .syn_backlog = 3,
+	.workers = 2, .max_flows = 12, .header_buffers = 3, .syn_backlog = 3,
 	.syn_cookies = "auto", .header_max = 2048,
 	/* the fewest slots the loader takes for two backends: building
 	 * 65537-slot tables at every reload would be most of the run */

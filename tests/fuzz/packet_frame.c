@@ -59,6 +59,8 @@ static void ip_frame(struct fr_frame *f, const struct rte_ether_addr *src_mac,
 		put16(ip + 6, 0x2000);
 	else if (mut == FR_FRAG_OFF)
 		put16(ip + 6, (uint16_t)(1 + arg));
+	else if (mut == FR_IP_VER && (arg & 0x80))
+		ip[0] = (uint8_t)(0x40 | arg % 5);  /* IHL below 5 */
 	else if (mut == FR_IP_VER)
 		ip[0] = (uint8_t)((arg % 16 == 4 ? 6 : arg % 16) << 4 | 5);
 	memcpy(ip + ihl, l4, l4len);

@@ -25,7 +25,7 @@ enum fr_mut {
 	FR_IP_OPTS,               /* IHL > 5 with NOP options */
 	FR_TCP_DOFF,              /* data offset past the segment's end */
 	FR_TCP_DOFF_LOW,          /* data offset below 5 */
-	FR_IP_VER,                /* not version 4 */
+	FR_IP_VER,                /* not version 4, or IHL < 5 */
 	FR_MAC,                   /* Ethernet destination not ours */
 	FR__COUNT,
 };
