@@ -159,6 +159,17 @@ static void learn_backend(struct pe *pe, const struct h_pkt *p)
 		l->s_nxt = seg_end(p);
 }
 
+void pe_sent(struct pe *pe, const struct rte_mbuf *m, unsigned port)
+{
+	struct h_pkt p;
+
+	pe->rst_in = h_parse(m, &p) && p.ethertype == 0x0800 && p.proto == 6 &&
+		     (p.flags & TCP_RST);
+	pe->rst_side = (uint8_t)port;
+	pe->rst_ip = p.sip;
+	pe->rst_port = p.sport;
+}
+
 void pe_trace(const struct pe *pe, const struct rte_mbuf *m, bool in)
 {
 	struct h_pkt p;
@@ -196,7 +207,13 @@ static void learn_one(struct pe *pe, const struct rte_mbuf *m)
 	}
 	if (p.proto != 6)
 		return;
-	if (p.port == H_PORT_EDGE && !p.vxlan && p.dip == H_CLIENT_IP)
+	if (p.port == H_PORT_EDGE ? p.vxlan || p.sip != H_EDGE_IP || p.dip != H_CLIENT_IP :
+	    p.sip != (p.vxlan ? H_OVL_IP : H_INNER_IP))
+		pe_die("the router emitted a segment from an address not its own or to the wrong side");
+	if ((p.flags & TCP_RST) && pe->rst_in && p.port == pe->rst_side &&
+	    p.dip == pe->rst_ip && p.dport == pe->rst_port)
+		pe_die("the router answered an RST with an RST");
+	if (p.port == H_PORT_EDGE)
 		learn_client(pe, &p);
 	else if (p.port == H_PORT_INNER)
 		learn_backend(pe, &p);

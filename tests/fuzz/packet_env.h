@@ -52,6 +52,12 @@ struct pe {
 	 * a spliced segment keeps its options, so what the router forwards
 	 * may carry them too (its checksums must still be right) */
 	bool odd_opts;
+	/* ... or was an RST from RST_IP:RST_PORT on RST_SIDE: never answered
+	 * with an RST (RFC 9293 section 3.10.7) */
+	bool rst_in;
+	uint8_t rst_side;
+	uint32_t rst_ip;
+	uint16_t rst_port;
 	uint64_t frames_out;      /* frames the router emitted */
 	bool trace;               /* PACKET_FUZZ_TRACE set: print every frame */
 };
@@ -83,12 +89,17 @@ void pe_end(struct pe *pe);
 void pe_reloaded(struct pe *pe);
 
 /* Take every frame the router emitted since the last call, check each
- * parses with right checksums (unless PE->tainted), learn sequence
+ * parses with right checksums (unless PE->tainted), comes from our own
+ * addresses and answers no RST with an RST, learn sequence
  * numbers, legs and ARP requests from them, and free them. */
 void pe_learn(struct pe *pe);
 
 /* Advance the clock by MS and run one loop iteration. */
 void pe_advance(struct pe *pe, uint64_t ms);
+
+/* M is about to be sent to the router on PORT: note what learning the
+ * answers needs (an RST). */
+void pe_sent(struct pe *pe, const struct rte_mbuf *m, unsigned port);
 
 /* Print M (sent to the router when IN) if tracing. */
 void pe_trace(const struct pe *pe, const struct rte_mbuf *m, bool in);

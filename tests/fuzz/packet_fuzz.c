@@ -170,6 +170,7 @@ static void send_frame(struct pe *pe, unsigned wi, unsigned port,
 	pe->odd_opts = opts_odd;
 	opts_odd = false;
 	m->port = (uint16_t)port;
+	pe_sent(pe, m, port);
 	pe_trace(pe, m, true);
 	h_rx(pe->e, wi % pe->e->sh->n_workers, port, m);
 }
@@ -507,7 +508,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		h_tick(pe.e);
 		pe_learn(&pe);
-		pe.tainted = pe.odd_opts = false;
+		pe.tainted = pe.odd_opts = pe.rst_in = false;
 	}
 	pe_end(&pe);
 	return 0;
