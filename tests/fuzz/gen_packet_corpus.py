@@ -59,10 +59,10 @@ def words(table, *items):
 
 
 def client(flow, flags, *payload, opts=NO_OPTS, isn=0x1000, new=False, mut=None,
-           seq=None, other_worker=False):
+           seq=None, other_worker=False, win0=False):
     sel = flow | (8 if new else 0) | (16 if other_worker else 0)
     fl = flags | ((seq[0] << 4) if seq else 0)
-    out = bytearray([0, sel, fl, 0])
+    out = bytearray([0, sel, fl, 8 if win0 else 0])
     if flags == C_SYN:
         out += struct.pack(">I", isn)
     elif seq:
@@ -75,10 +75,10 @@ def client(flow, flags, *payload, opts=NO_OPTS, isn=0x1000, new=False, mut=None,
 KNOWN = set()   # legs that got a SYN-ACK in the seed being built
 
 
-def backend(leg, flags, *payload, opts=NO_OPTS, isn=0x5000, mut=None):
+def backend(leg, flags, *payload, opts=NO_OPTS, isn=0x5000, mut=None, win0=False):
     """A backend segment on the LEG-th leg the router opened; the first
     SYN-ACK of a leg gives the backend's ISN."""
-    out = bytearray([5, leg, flags, 0])
+    out = bytearray([5, leg, flags, 8 if win0 else 0])
     if flags == B_SYNACK and leg & 15 not in KNOWN:
         KNOWN.add(leg & 15)
         out += struct.pack(">I", isn)
@@ -248,6 +248,22 @@ SEEDS = {
     "rst-and-retransmits": start([0]) + handshake(0) + client(0, C_SYN, isn=0x1000) +
     exchange(0, 0) + client(0, C_PSH, b"x", seq=(10, b"\x05")) + client(0, C_RST, seq=(11, b"\x01")) +
     client(0, C_RST) + clock(600),
+    # backend shift 3 against the client's 7; SACK blocks both ways
+    "sack-and-windows": start([0]) + handshake(0) + client(0, C_PSH, *GET) +
+    backend(0, B_SYNACK, opts=bytes([3, 0x80, 0x01, 0x03, 0x02])) + backend(0, B_ACK) +
+    backend(0, B_PSH, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n", "hello") +
+    client(0, C_ACK, opts=bytes([1, 3, 0, 0xff, 0xd8, 0, 20])) +
+    backend(0, B_PSH, "hello", opts=bytes([1, 3, 1, 0xff, 0xf0, 0, 8, 0x00, 0x10, 0, 4])) +
+    client(0, C_ACK) + close(0, 0),
+    "zero-window-synack": start([0]) + handshake(0) + client(0, C_PSH, *GET) +
+    backend(0, B_SYNACK, opts=LINUX_OPTS, win0=True) + clock(300) + clock(600) +
+    backend(0, B_ACK) + backend(0, B_PSH, *OK) + close(0, 0),
+    "challenge-ack": start([0]) + handshake(0) + exchange(0, 0) +
+    client(0, C_RST, seq=(11, bytes([4]))) + backend(0, B_PSH, *OK) + client(0, C_ACK) +
+    bytes([5, 0, B_RST | (11 << 4), 0, 9, 0, 0, 0]) + close(0, 0),
+    "client-zero-window": start([1]) + handshake(0) + exchange(0, 0) +
+    client(0, C_ACK, win0=True) + backend(0, B_PSH, "FILL") + clock(500) + client(0, C_ACK) +
+    close(0, 0),
     "hand-off": start([0]) + handshake(0, other_worker=True) +
     client(0, C_PSH, *GET, other_worker=True) + backend(16, B_SYNACK, opts=LINUX_OPTS) +
     backend(0, B_ACK) +

@@ -213,6 +213,10 @@ static void learn_one(struct pe *pe, const struct rte_mbuf *m)
 	if ((p.flags & TCP_RST) && pe->rst_in && p.port == pe->rst_side &&
 	    p.dip == pe->rst_ip && p.dport == pe->rst_port)
 		pe_die("the router answered an RST with an RST");
+	/* an RST's sequence number is no byte sent (and a forwarded one
+	 * may be anywhere in the window) */
+	if (p.flags & TCP_RST)
+		return;
 	if (p.port == H_PORT_EDGE)
 		learn_client(pe, &p);
 	else if (p.port == H_PORT_INNER)
