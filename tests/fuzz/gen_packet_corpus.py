@@ -261,7 +261,7 @@ SEEDS = {
     "challenge-ack": start([0]) + handshake(0) + exchange(0, 0) +
     client(0, C_RST, seq=(11, bytes([4]))) + backend(0, B_PSH, *OK) + client(0, C_ACK) +
     bytes([5, 0, B_RST | (11 << 4), 0, 9, 0, 0, 0]) + close(0, 0),
-    "client-zero-window": start([1]) + handshake(0) + exchange(0, 0) +
+    "client-zero-window": start([0]) + handshake(0) + exchange(0, 0) +
     client(0, C_ACK, win0=True) + backend(0, B_PSH, "FILL") + clock(500) + client(0, C_ACK) +
     close(0, 0),
     "hand-off": start([0]) + handshake(0, other_worker=True) +
