@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_hash.h>
 #include <rte_mempool.h>
 
 #include "flow.h"
@@ -274,6 +275,22 @@ static void check_idle(struct pe *pe)
 		if (w->n_free_bconns != (w->max_flows < 8 ? 8 : w->max_flows))
 			pe_die("worker %u: %u backend connection slots not returned",
 			       i, (w->max_flows < 8 ? 8 : w->max_flows) - w->n_free_bconns);
+		/* no stale references to the freed entries */
+		if (w->ctab.n != 0)
+			pe_die("worker %u: %u client tuples still in the table", i,
+			       w->ctab.n);
+		if (rte_hash_count(w->btable) != 0)
+			pe_die("worker %u: %d backend slots still in the table", i,
+			       rte_hash_count(w->btable));
+		for (uint32_t k = 0; k < w->sport_count; k++)
+			if (w->by_sport[k] != FLOW_NONE)
+				pe_die("worker %u: source port %u still maps to flow %u",
+				       i, w->sport_base + k, w->by_sport[k]);
+		for (unsigned k = 0; k < WHEEL_SLOTS; k++)
+			if (w->wheel[k] != FLOW_NONE)
+				pe_die("worker %u: a timer still in slot %u", i, k);
+		if (w->hq_head != FLOW_NONE || w->ready.len != 0)
+			pe_die("worker %u: a flow still waits for a buffer or a connection", i);
 		if (w->n_hold != 0)
 			pe_die("worker %u: %u frames still held for ARP", i,
 			       w->n_hold);
