@@ -264,6 +264,9 @@ SEEDS = {
     "client-zero-window": start([0]) + handshake(0) + exchange(0, 0) +
     client(0, C_ACK, win0=True) + backend(0, B_PSH, "FILL") + clock(500) + client(0, C_ACK) +
     close(0, 0),
+    # regression (UBSan): a segment 2^31 before the header buffer
+    "header-half-space-away": start([0]) + handshake(0) +
+    client(0, C_PSH, b"x", seq=(14, b"")) + client(0, C_PSH, *GET),
     "hand-off": start([0]) + handshake(0, other_worker=True) +
     client(0, C_PSH, *GET, other_worker=True) + backend(16, B_SYNACK, opts=LINUX_OPTS) +
     backend(0, B_ACK) +
