@@ -60,6 +60,12 @@ void ctrl_apply_edit(struct dp_shared *sh, const struct conf_edit *e,
 /* Compile NC (which it takes) and publish it; replies either way. */
 void ctrl_publish_conf(struct dp_shared *sh, struct steer_conf *nc,
 		       struct jw *w);
+/* The running rules with intercept DROP (an index, or -1) removed and/or
+ * the intercept group text ADD (or NULL) appended: derived from the running
+ * ones (conf_derive(), rs_derive()) rather than recompiled, and published;
+ * replies either way. */
+void ctrl_apply_intercept(struct dp_shared *sh, const char *add, int drop,
+			  struct jw *w);
 void ctrl_cmd_reload(struct dp_shared *sh, const struct json_node *req,
 		     struct jw *w);
 void ctrl_cmd_dump(struct dp_shared *sh, struct jw *w);

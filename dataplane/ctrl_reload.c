@@ -2,7 +2,9 @@
  * applied"): an edit is applied to the running configuration written out
  * as text, the text loaded like a file, and the result compiled and
  * published, unless it changes what only a restart can (needs_restart()).
- * Also the two commands about whole files: reload and dump. */
+ * An intercept added or removed takes the short way: the new rules are
+ * derived from the running ones (ctrl_apply_intercept()). Also the two
+ * commands about whole files: reload and dump. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -118,6 +120,30 @@ void ctrl_apply_edit(struct dp_shared *sh, const struct conf_edit *e, struct jw 
 		return;
 	}
 	ctrl_publish_conf(sh, nc, w);
+}
+
+void ctrl_apply_intercept(struct dp_shared *sh, const char *add, int drop,
+			  struct jw *w)
+{
+	char err[1024];
+	const struct ruleset *cur = dp_pub_load(sh)->rs;
+	struct steer_conf *nc = conf_derive(rs_conf(cur), add, drop, err, sizeof(err));
+
+	if (nc == NULL) {
+		ctrl_reply_error(w, err);
+		return;
+	}
+	struct ruleset *rs = rs_derive(cur, nc, drop, add != NULL, err, sizeof(err));
+	if (rs == NULL) {
+		conf_free(nc);
+		ctrl_reply_error(w, err);
+		return;
+	}
+	if (dp_publish(sh, rs, err, sizeof(err)) != 0) {
+		ctrl_reply_error(w, err);
+		return;
+	}
+	reply_generation(w, sh);
 }
 
 void ctrl_cmd_reload(struct dp_shared *sh, const struct json_node *req, struct jw *w)

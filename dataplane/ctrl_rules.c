@@ -1,8 +1,11 @@
 /* The control commands that change the rules: intercept.add and .remove,
  * tunnel.add and .remove, backend.add, .remove and .drain
  * (docs/control.md). Each turns its request into a struct conf_edit, which
- * ctrl_apply_edit() (ctrl_reload.c) applies; the added intercept or tunnel
- * is written as libconfig text by conf_json.c, for the loader to validate.
+ * ctrl_apply_edit() (ctrl_reload.c) applies, or for an intercept into the
+ * arguments of ctrl_apply_intercept(); the added intercept or tunnel is
+ * written as libconfig text by conf_json.c, for the loader's code to
+ * validate. An intercept added with a "ttl" gets its deadline in
+ * ctrl_ttl.c.
  * Dispatched by ctrl.c. */
 #include <stdbool.h>
 #include <stdio.h>
@@ -12,8 +15,9 @@
 #include "conf_json.h"
 #include "ctrl-int.h"
 #include "ctrl_ttl.h"
-#include "publish.h"
 #include "json.h"
+#include "publish.h"
+#include "rules.h"
 
 static bool parse_addr(const char *s, uint32_t *ip, uint16_t *port)
 {
@@ -29,7 +33,8 @@ static bool parse_addr(const char *s, uint32_t *ip, uint16_t *port)
 }
 
 /* intercept.add (ICPT) or tunnel.add: the request's fields become one
- * libconfig group, added to the running configuration. */
+ * libconfig group, added to the running configuration (an intercept by
+ * deriving the new rules from the running ones, ctrl_apply_intercept()). */
 void ctrl_cmd_add(struct dp_shared *sh, const struct json_node *req, bool icpt,
 		  struct jw *w)
 {
@@ -41,18 +46,18 @@ void ctrl_cmd_add(struct dp_shared *sh, const struct json_node *req, bool icpt,
 		ctrl_reply_error(w, err);
 		return;
 	}
-	const struct json_node *ttl = icpt ? json_get(ctrl_nodes, req, "ttl") : NULL;
-	if (ttl != NULL && (ttl->type != JSON_NUMBER || ttl->number < 1 ||
-			    ttl->number > 30 * 86400 ||
-			    ttl->number != (double)(long long)ttl->number)) {
-		ctrl_reply_error(w, "field 'ttl' must be whole seconds, 1 to 30 days");
-		return;
-	}
-	struct conf_edit e = { .add_intercept = icpt ? text : NULL,
-			       .add_tunnel = icpt ? NULL : text };
-	uint64_t gen = dp_pub_load(sh)->generation;
-	ctrl_apply_edit(sh, &e, w);
-	if (icpt && dp_pub_load(sh)->generation != gen) {
+	if (icpt) {
+		const struct json_node *ttl = json_get(ctrl_nodes, req, "ttl");
+		if (ttl != NULL && (ttl->type != JSON_NUMBER || ttl->number < 1 ||
+				    ttl->number > 30 * 86400 ||
+				    ttl->number != (double)(long long)ttl->number)) {
+			ctrl_reply_error(w, "field 'ttl' must be whole seconds, 1 to 30 days");
+			return;
+		}
+		uint64_t gen = dp_pub_load(sh)->generation;
+		ctrl_apply_intercept(sh, text, -1, w);
+		if (dp_pub_load(sh)->generation == gen)
+			return;
 		char name[CONF_NAME_MAX];
 		ctrl_get_str(req, "name", name, sizeof(name), true, err, sizeof(err));
 		/* added: its ttl starts now (a name added again starts afresh) */
@@ -61,11 +66,15 @@ void ctrl_cmd_add(struct dp_shared *sh, const struct json_node *req, bool icpt,
 		else if (ctrl_ttl_set(name, (uint64_t)ttl->number, worker_ms()) < 0)
 			fprintf(stderr, "steerd: intercept '%s': too many ttls, it "
 				"will not expire\n", name);
+		return;
 	}
+	struct conf_edit e = { .add_tunnel = text };
+	ctrl_apply_edit(sh, &e, w);
 }
 
 /* intercept.remove (ICPT) or tunnel.remove: by name; a tunnel only once no
- * intercept uses it. */
+ * intercept uses it. An intercept is found by the ruleset's name index and
+ * removed by deriving the new rules from the running ones. */
 void ctrl_cmd_remove(struct dp_shared *sh, const struct json_node *req,
 		     bool icpt, struct jw *w)
 {
@@ -76,28 +85,30 @@ void ctrl_cmd_remove(struct dp_shared *sh, const struct json_node *req,
 		return;
 	}
 	const struct steer_conf *c = ctrl_running(sh);
-	if (icpt ? conf_find_intercept(c, name) < 0 : conf_find_tunnel(c, name) < 0) {
+	int i = icpt ? rs_find_intercept(dp_pub_load(sh)->rs, name) :
+		       conf_find_tunnel(c, name);
+	if (i < 0) {
 		snprintf(err, sizeof(err), "no %s named '%s'",
 			 icpt ? "intercept" : "tunnel", name);
 		ctrl_reply_error(w, err);
 		return;
 	}
-	if (!icpt) {
-		int t = conf_find_tunnel(c, name);
-		for (unsigned i = 0; i < c->n_intercepts; i++)
-			if (c->intercepts[i].tunnel == (unsigned)t) {
-				snprintf(err, sizeof(err),
-					 "tunnel '%s' is used by intercept '%s'; remove that first",
-					 name, c->intercepts[i].name);
-				ctrl_reply_error(w, err);
-				return;
-			}
+	if (icpt) {
+		ctrl_apply_intercept(sh, NULL, i, w);
+		if (rs_find_intercept(dp_pub_load(sh)->rs, name) < 0)
+			ctrl_ttl_forget(name);
+		return;
 	}
-	struct conf_edit e = { .drop_intercept = icpt ? name : NULL,
-			       .drop_tunnel = icpt ? NULL : name };
+	for (unsigned k = 0; k < c->n_intercepts; k++)
+		if (c->intercepts[k]->tunnel == (unsigned)i) {
+			snprintf(err, sizeof(err),
+				 "tunnel '%s' is used by intercept '%s'; remove that first",
+				 name, c->intercepts[k]->name);
+			ctrl_reply_error(w, err);
+			return;
+		}
+	struct conf_edit e = { .drop_tunnel = name };
 	ctrl_apply_edit(sh, &e, w);
-	if (icpt && conf_find_intercept(ctrl_running(sh), name) < 0)
-		ctrl_ttl_forget(name);
 }
 
 void ctrl_cmd_backend(struct dp_shared *sh, const struct json_node *req,

@@ -12,7 +12,10 @@
 #include "stats.h"
 #include "worker.h"
 
-#define STEER_VERSION "0.1.0"
+/* meson's project version (dataplane/meson.build passes it). */
+#ifndef STEER_VERSION
+#define STEER_VERSION "unknown"
+#endif
 
 void ctrl_cmd_status(struct dp_shared *sh, struct jw *w)
 {
@@ -115,7 +118,7 @@ void ctrl_cmd_intercept_list(struct dp_shared *sh, struct jw *w)
 	jw_key(w, "intercepts");
 	jw_arr_begin(w);
 	for (unsigned i = 0; i < c->n_intercepts; i++) {
-		const struct conf_intercept *ci = &c->intercepts[i];
+		const struct conf_intercept *ci = c->intercepts[i];
 		jw_obj_begin(w);
 		jw_key(w, "name");
 		jw_str(w, ci->name);
@@ -242,7 +245,7 @@ void ctrl_cmd_flows(struct dp_shared *sh, const struct json_node *req, struct jw
 				jw_str(w, c->services[f.service].name);
 				if (f.intercept >= 0 && (uint32_t)f.intercept < c->n_intercepts) {
 					jw_key(w, "intercept");
-					jw_str(w, c->intercepts[f.intercept].name);
+					jw_str(w, c->intercepts[f.intercept]->name);
 				}
 				if (f.tunnel >= 0 && (uint32_t)f.tunnel < c->n_tunnels) {
 					jw_key(w, "tunnel");

@@ -1,8 +1,8 @@
 /* Intercepts that expire on a single node (docs/control.md, "Intercepts
  * that expire"): intercept.add with "ttl" (seconds) notes a deadline here;
  * intercept.renew moves it (to now + the new or the same ttl); the main
- * loop's tick removes an intercept whose deadline passed, through the
- * same edit path as intercept.remove. In a cluster the same is an etcd
+ * loop's tick removes an intercept whose deadline passed, the way
+ * intercept.remove does (ctrl_apply_intercept()). In a cluster the same is an etcd
  * lease (docs/scale-out.md), and this table stays empty. Main lcore only:
  * no lock. */
 #include <stdio.h>
@@ -12,6 +12,8 @@
 #include "ctrl-int.h"
 #include "ctrl_ttl.h"
 #include "json.h"
+#include "publish.h"
+#include "rules.h"
 
 #define TTL_MAX 1024
 
@@ -110,12 +112,13 @@ void ctrl_ttl_tick(struct dp_shared *sh, uint64_t now)
 		char name[CONF_NAME_MAX];
 		snprintf(name, sizeof(name), "%s", tab[i].name);
 		tab[i] = tab[--n_tab];
-		if (conf_find_intercept(ctrl_running(sh), name) < 0)
+		int k = rs_find_intercept(dp_pub_load(sh)->rs, name);
+		if (k < 0)
 			continue;       /* gone already (a reload, a remove) */
-		struct conf_edit e = { .drop_intercept = name };
 		struct jw w;
 		jw_init(&w);
-		ctrl_apply_edit(sh, &e, &w);
+		/* the same path as intercept.remove */
+		ctrl_apply_intercept(sh, NULL, k, &w);
 		fprintf(stderr, "steerd: intercept '%s' expired (its ttl passed): %s\n",
 			name, w.buf);
 		jw_free(&w);

@@ -261,6 +261,7 @@ struct dp_shared {
 	/* decision counter slots: stable per intercept name across rulesets */
 	char **slot_name;
 	uint64_t *slot_base;
+	uint32_t slot_hint;              /* where to look for a free slot next */
 	const char *config_path;
 	uint64_t start_ms;
 	uint64_t cookie_key[2];      /* SYN cookies (set by the first worker) */

@@ -161,7 +161,7 @@ char *metrics_text(const struct dp_shared *sh, size_t *len)
 		   "# TYPE steer_intercept_decisions_total counter\n");
 	for (unsigned i = 0; s.n_decisions && i < c->n_intercepts; i++)
 		fprintf(f, "steer_intercept_decisions_total{intercept=\"%s\"} %llu\n",
-			c->intercepts[i].name,
+			c->intercepts[i]->name,
 			(unsigned long long)dp_decisions(sh, s.decisions, i));
 	for (unsigned h = 0; h < HIST__COUNT; h++) {
 		uint64_t cum = 0;

@@ -51,7 +51,7 @@ static int assign_slots(struct dp_shared *sh, const struct steer_conf *c,
 			return -ENOMEM;
 		}
 	for (uint32_t i = 0; i < c->n_intercepts; i++) {
-		const char *name = c->intercepts[i].name;
+		const char *name = c->intercepts[i]->name;
 		uint32_t n = shash_first(&names, shash_bytes(name, strlen(name), 0));
 		slot[i] = STEER_MAX_SLOTS;
 		for (; n != SHASH_NONE; n = names.next[n])
@@ -81,15 +81,51 @@ static int assign_slots(struct dp_shared *sh, const struct steer_conf *c,
 	return 0;
 }
 
+/* The slots of a ruleset derived from OLD's by one intercept: OLD's, less
+ * the removed one's (*GONE, given back after the grace period), plus a free
+ * one for the added one. O(intercepts) copies, no names hashed. */
+static int edit_slots(struct dp_shared *sh, const struct dp_pub *old,
+		      const struct steer_conf *c, int removed, bool added,
+		      uint32_t *slot, uint32_t *gone)
+{
+	uint32_t n_old = c->n_intercepts - added + (removed >= 0);
+	uint32_t k = removed >= 0 ? (uint32_t)removed : n_old;
+
+	memcpy(slot, old->slot, sizeof(*slot) * k);
+	if (k < n_old)
+		memcpy(slot + k, old->slot + k + 1, sizeof(*slot) * (n_old - k - 1));
+	*gone = removed >= 0 ? old->slot[removed] : STEER_MAX_SLOTS;
+	if (!added)
+		return 0;
+	/* A new name has no slot (names leave with their intercepts). Start
+	 * where the last search ended: slots are taken in order. */
+	for (uint32_t t = 0; t < STEER_MAX_SLOTS; t++) {
+		uint32_t s = (sh->slot_hint + t) % STEER_MAX_SLOTS;
+		if (sh->slot_name[s] != NULL)
+			continue;
+		const char *name = c->intercepts[c->n_intercepts - 1]->name;
+		if ((sh->slot_name[s] = strdup(name)) == NULL)
+			return -ENOMEM;
+		sh->slot_base[s] = slot_sum(sh, s);
+		slot[c->n_intercepts - 1] = s;
+		sh->slot_hint = s + 1;
+		return 0;
+	}
+	return -ENOSPC;
+}
+
 int dp_publish(struct dp_shared *sh, struct ruleset *rs, char *err, size_t errlen)
 {
 	struct dp_pub *old = atomic_load_explicit(&sh->pub, memory_order_relaxed);
 	const struct steer_conf *c = rs_conf(rs);
 	struct dp_pub *p = calloc(1, sizeof(*p));
-	bool *keep = calloc(STEER_MAX_SLOTS, sizeof(bool));
-	int ret = -ENOMEM;
+	bool *keep = NULL;
+	uint32_t gone = STEER_MAX_SLOTS;
+	int removed = -1, ret = -ENOMEM;
+	bool added = false;
+	bool edit = old != NULL && rs_edit_of(rs, old->rs, &removed, &added);
 
-	if (p == NULL || keep == NULL)
+	if (p == NULL || (!edit && (keep = calloc(STEER_MAX_SLOTS, sizeof(bool))) == NULL))
 		goto fail;
 	p->rs = rs;
 	p->generation = old ? old->generation + 1 : 1;
@@ -108,7 +144,8 @@ int dp_publish(struct dp_shared *sh, struct ruleset *rs, char *err, size_t errle
 	if (h == NULL && errno != ENOENT)
 		goto fail;
 	atomic_store_explicit(&p->health, h, memory_order_relaxed);
-	ret = assign_slots(sh, c, p->slot, keep);
+	ret = edit ? edit_slots(sh, old, c, removed, added, p->slot, &gone) :
+		     assign_slots(sh, c, p->slot, keep);
 	if (ret != 0) {
 		if (ret == -ENOSPC)
 			snprintf(err, errlen, "no decision counter slot left (%u intercept names in use)",
@@ -122,14 +159,21 @@ int dp_publish(struct dp_shared *sh, struct ruleset *rs, char *err, size_t errle
 		/* Grace period: every worker has finished the loop iteration
 		 * that may still use OLD. */
 		rte_rcu_qsbr_synchronize(sh->qsbr, RTE_QSBR_THRID_INVALID);
+		/* A derived ruleset's configuration takes over what it
+		 * shares with the old one before that is freed. */
+		rs_adopt(rs, old->rs);
 		pub_free(old, sh->n_workers, false);
 	}
 	hc_registry_gc(sh, h);
-	for (uint32_t s = 0; s < STEER_MAX_SLOTS; s++)
+	for (uint32_t s = 0; keep != NULL && s < STEER_MAX_SLOTS; s++)
 		if (sh->slot_name[s] && !keep[s]) {
 			free(sh->slot_name[s]);
 			sh->slot_name[s] = NULL;
 		}
+	if (gone < STEER_MAX_SLOTS) {
+		free(sh->slot_name[gone]);
+		sh->slot_name[gone] = NULL;
+	}
 	free(keep);
 	return 0;
 fail:

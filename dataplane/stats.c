@@ -98,7 +98,7 @@ void stats_write_json(const struct dp_shared *sh, FILE *f, bool per_worker)
 	fprintf(f, "}, \"intercepts\": {");
 	const struct steer_conf *rc = rs_conf(dp_pub_load(sh)->rs);
 	for (unsigned i = 0; sum.n_decisions && i < rc->n_intercepts; i++)
-		fprintf(f, "%s\"%s\": %llu", i ? ", " : "", rc->intercepts[i].name,
+		fprintf(f, "%s\"%s\": %llu", i ? ", " : "", rc->intercepts[i]->name,
 			(unsigned long long)dp_decisions(sh, sum.decisions, i));
 	fprintf(f, "}, \"requests_per_connection\": {\"sum\": %llu, \"buckets\": [",
 		(unsigned long long)sum.req_conn_sum);

@@ -31,6 +31,8 @@
  *                 [--only splice64|splice1460|conn|ka] [--flows N]
  *                 [--rounds N] [--conns N] [--batch N] [--ka-conns N]
  *                 [--ka-requests N]
+ *        bench_dp --workers 2 [--only splice64|conn|handoff] [...]:
+ *                 bench_dp_workers.c
  */
 #include <sched.h>
 #include <stdio.h>
@@ -43,373 +45,30 @@
 #include <rte_lcore.h>
 
 #include "bench_dp.h"
+#include "http-int.h"
 #include "pkt.h"
 
 #define MAX_FLOWS 65536           /* the worker's flow table */
-#define WINDOW_MAX 4096           /* flows per round (frames: twice that) */
-#define PAYLOAD_MAX 1460
-#define SAMPLE_EVERY 16           /* frames whose checksums are recomputed */
 
-enum mode { M_SPLICE64, M_SPLICE1460, M_CONN, M_KA, M__COUNT };
-static const char *const mode_name[M__COUNT] = { "splice64", "splice1460", "conn", "ka" };
+enum mode { M_SPLICE64, M_SPLICE1460, M_CONN, M_KA, M_HANDOFF, M__COUNT };
+static const char *const mode_name[M__COUNT] = { "splice64", "splice1460", "conn", "ka",
+						 "handoff" };
 
 struct opts {
 	bool quick;
 	bool run[M__COUNT];
+	unsigned workers;
 	enum routing routing;
 	unsigned flows, rounds, conns, batch, ka_conns, ka_requests;
 };
-
-/* A series of timed runs of one loop: their sum, and each run's ns per
- * frame (or per connection) by the TSC (wall) and by the thread's CPU
- * time, which leaves out the time it was preempted. */
-struct series {
-	struct sample sum;
-	double *tsc, *cpu;
-	unsigned n;
-};
-
-static double tsc_ns;             /* ns per TSC cycle */
-static unsigned problems;
-
-static void die(const char *msg)
-{
-	fprintf(stderr, "bench_dp: %s\n", msg);
-	exit(2);
-}
-
-static void *xcalloc(size_t n, size_t size)
-{
-	void *p = calloc(n ? n : 1, size);
-
-	if (p == NULL)
-		die("out of memory");
-	return p;
-}
-
-static void series_init(struct series *s, unsigned runs)
-{
-	memset(s, 0, sizeof(*s));
-	s->tsc = xcalloc(runs, sizeof(double));
-	s->cpu = xcalloc(runs, sizeof(double));
-}
-
-static void series_add(struct series *s, const struct sample *x, unsigned units)
-{
-	s->sum.cycles += x->cycles;
-	s->sum.cpu_ns += x->cpu_ns;
-	s->sum.instr += x->instr;
-	s->sum.frames += x->frames;
-	s->tsc[s->n] = (double)x->cycles * tsc_ns / units;
-	s->cpu[s->n] = (double)x->cpu_ns / units;
-	s->n++;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median(const double *per, unsigned n)
-{
-	if (n == 0)
-		return 0;
-	double *v = xcalloc(n, sizeof(double));
-	memcpy(v, per, n * sizeof(double));
-	qsort(v, n, sizeof(double), cmp_double);
-	double m = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-	free(v);
-	return m;
-}
-
-static double minimum(const double *per, unsigned n)
-{
-	double m = n ? per[0] : 0;
-
-	for (unsigned i = 1; i < n; i++)
-		if (per[i] < m)
-			m = per[i];
-	return m;
-}
-
-static uint64_t wall_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static void loadavg(char *buf, size_t len)
-{
-	FILE *f = fopen("/proc/loadavg", "r");
-
-	buf[0] = 0;
-	if (f) {
-		if (fgets(buf, (int)len, f) == NULL)
-			buf[0] = 0;
-		fclose(f);
-	}
-	buf[strcspn(buf, "\n")] = 0;
-}
-
-/* ---- spliced forwarding ------------------------------------------------- */
-
-struct splice {
-	struct peer_conn *c;
-	unsigned n;
-	uint32_t *by_cport;       /* client port -> flow + 1 */
-	uint32_t *by_sport;       /* our source port -> flow + 1 */
-	uint32_t *seen_c, *seen_b;/* round + 1 a flow's frame was last seen */
-	uint64_t checked, summed; /* frames checked, with checksums */
-};
-
-static const char splice_resp_head[] =
-	"HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n"
-	"Content-Length: 1000000000000\r\n\r\n";
-
-/* The backend's response head to each of the N flows of C (not timed): the
- * data segments after it are its body. */
-static void splice_head(struct bench *b, struct peer_conn *c, unsigned n)
-{
-	unsigned len = sizeof(splice_resp_head) - 1;
-	struct rte_mbuf **m = xcalloc(n, sizeof(*m));
-
-	if (rte_pktmbuf_alloc_bulk(b->pool, m, n) != 0)
-		die("peers' pool exhausted");
-	for (unsigned i = 0; i < n; i++) {
-		struct wire_seg s = {
-			.src_mac = &backend_mac[c[i].backend], .dst_mac = &inner_mac,
-			.sip = backend_of(&c[i]), .dip = INNER_IP, .sport = BACKEND_PORT,
-			.dport = c[i].sport, .seq = c[i].b_isn + 1,
-			.ack = c[i].s_isn + 1 + c[i].fwd_len,
-			.flags = TCP_ACK | TCP_PSH, .win = 502,
-			.data = splice_resp_head, .len = len,
-		};
-		wire_write(m[i], &s);
-	}
-	env_feed(b, PORT_INNER, m, n);
-	if (env_run(b, LOOP_SETUP, n, NULL) != n)
-		die("the worker did not take the response heads in");
-	unsigned k = env_collect(b, PORT_EDGE, m, n);
-	if (k != n || env_collect(b, PORT_INNER, m + k, n - k) != 0 || env_drops(b)) {
-		env_print_drops(b);
-		die("response heads of the spliced flows not forwarded one for one");
-	}
-	for (unsigned i = 0; i < n; i++) {
-		struct wire_pkt p;
-		if (wire_parse(m[i], true, &p) != NULL || p.len != len ||
-		    memcmp(p.data, splice_resp_head, len) != 0 ||
-		    p.seq != c[i].r_isn + 1 || p.dport != c[i].c_port)
-			die("a response head of the spliced flows came out wrong");
-	}
-	rte_pktmbuf_free_bulk(m, n);
-	free(m);
-	for (unsigned i = 0; i < n; i++)
-		c[i].b_sent = len;
-}
-
-/* Set up FLOWS established flows by real handshakes through the worker,
- * BATCH at a time (each holds a header buffer until the backend ACKs),
- * each with its response head. */
-static void splice_setup(struct bench *b, struct splice *sp, unsigned flows,
-			 unsigned batch)
-{
-	sp->n = flows;
-	sp->c = xcalloc(flows, sizeof(*sp->c));
-	sp->by_cport = xcalloc(65536, sizeof(uint32_t));
-	sp->by_sport = xcalloc(65536, sizeof(uint32_t));
-	sp->seen_c = xcalloc(flows, sizeof(uint32_t));
-	sp->seen_b = xcalloc(flows, sizeof(uint32_t));
-	for (unsigned i = 0; i < flows; i++) {
-		conn_init(&sp->c[i], i);
-		sp->c[i].kind = REQ_POST;
-	}
-	for (unsigned i = 0; i < flows; i += batch) {
-		unsigned n = flows - i < batch ? flows - i : batch;
-		if (conn_play(b, sp->c + i, n, PH_SYN, PH_ESTABLISHED, NULL, NULL) != 0)
-			die("setting up the spliced flows failed");
-	}
-	for (unsigned i = 0; i < flows; i += WINDOW_MAX)
-		splice_head(b, sp->c + i, flows - i < WINDOW_MAX ? flows - i : WINDOW_MAX);
-	for (unsigned i = 0; i < flows; i++) {
-		sp->by_cport[sp->c[i].c_port] = i + 1;
-		sp->by_sport[sp->c[i].sport] = i + 1;
-	}
-	if (b->w->st.cnt[CNT_flows_active] != flows)
-		die("the spliced flows are not all active");
-}
-
-static uint32_t payload_sum;
-static uint8_t pattern[PAYLOAD_MAX];
-
-/* Round R's frames into M: the client segment of each flow of the round's
- * window into M[0, w), the backend's into M[w, 2w); queued on their ports. */
-static void splice_prep(struct bench *b, struct splice *sp, unsigned r, unsigned w,
-			unsigned size, struct rte_mbuf **m)
-{
-	for (unsigned j = 0; j < w; j++) {
-		const struct peer_conn *c = &sp->c[((size_t)r * w + j) % sp->n];
-		struct wire_seg s = {
-			.src_mac = &client_mac, .dst_mac = &edge_mac, .sip = c->c_ip,
-			.dip = EDGE_IP, .sport = c->c_port, .dport = LISTEN_PORT,
-			.seq = c->c_isn + 1 + HDR_LEN + c->c_sent,
-			.ack = c->r_isn + 1 + c->b_sent,
-			.flags = TCP_ACK | TCP_PSH, .win = 502, .len = size,
-			.data_sum = payload_sum,
-		};
-		wire_write(m[j], &s);
-		s = (struct wire_seg){
-			.src_mac = &backend_mac[c->backend], .dst_mac = &inner_mac,
-			.sip = backend_of(c), .dip = INNER_IP, .sport = BACKEND_PORT,
-			.dport = c->sport, .seq = c->b_isn + 1 + c->b_sent,
-			.ack = c->s_isn + 1 + c->fwd_len + c->c_sent,
-			.flags = TCP_ACK | TCP_PSH, .win = 502, .len = size,
-			.data_sum = payload_sum,
-		};
-		wire_write(m[w + j], &s);
-	}
-	env_feed(b, PORT_EDGE, m, w);
-	env_feed(b, PORT_INNER, m + w, w);
-}
-
-static unsigned splice_problem(const char *what, unsigned flow)
-{
-	if (problems < 10)
-		fprintf(stderr, "bench_dp: spliced frame (flow %u): %s\n", flow, what);
-	return 1;
-}
-
-/* Check one frame the worker forwarded on port P in round R. */
-static unsigned splice_check(struct splice *sp, const struct rte_mbuf *m, unsigned p,
-			     unsigned r, unsigned size, bool csum)
-{
-	struct wire_pkt k;
-	const char *err = wire_parse(m, csum, &k);
-
-	if (err)
-		return splice_problem(err, 0);
-	uint32_t i = p == PORT_EDGE ? sp->by_cport[k.dport] : sp->by_sport[k.sport];
-	if (i-- == 0)
-		return splice_problem("frame of no flow", 0);
-	const struct peer_conn *c = &sp->c[i];
-	uint32_t *seen = p == PORT_EDGE ? &sp->seen_b[i] : &sp->seen_c[i];
-	if (*seen == r + 1)
-		return splice_problem("forwarded twice", i);
-	*seen = r + 1;
-	if (p == PORT_EDGE) {
-		/* the backend's segment, rewritten towards the client */
-		if (!rte_is_same_ether_addr(&k.dst_mac, &client_mac) ||
-		    !rte_is_same_ether_addr(&k.src_mac, &edge_mac) ||
-		    k.sip != EDGE_IP || k.dip != c->c_ip || k.sport != LISTEN_PORT)
-			return splice_problem("not rewritten listener -> client", i);
-		if (k.seq != c->r_isn + 1 + c->b_sent ||
-		    k.ack != c->c_isn + 1 + HDR_LEN + c->c_sent)
-			return splice_problem("seq/ack not translated to the client's space", i);
-	} else {
-		if (!rte_is_same_ether_addr(&k.dst_mac, &backend_mac[c->backend]) ||
-		    !rte_is_same_ether_addr(&k.src_mac, &inner_mac) ||
-		    k.sip != INNER_IP || k.dip != backend_of(c) || k.dport != BACKEND_PORT)
-			return splice_problem("not rewritten inner port -> backend", i);
-		if (k.seq != c->s_isn + 1 + c->fwd_len + c->c_sent ||
-		    k.ack != c->b_isn + 1 + c->b_sent)
-			return splice_problem("seq/ack not translated to the backend's space", i);
-	}
-	if (k.flags != (TCP_ACK | TCP_PSH) || k.len != size)
-		return splice_problem("flags or length changed", i);
-	return 0;
-}
-
-/* One size: ROUNDS rounds (and one to warm up), each the window's frames
- * through io-forward, macswap, then the worker, prepared afresh before each
- * so that every loop starts from the same cache state. The worker's output
- * is checked and the flows' byte counts advance. */
-static void splice_run(struct bench *b, struct splice *sp, unsigned size,
-		       unsigned rounds, struct series out[3])
-{
-	static const enum loop_kind kinds[3] = { LOOP_IOFWD, LOOP_MACSWAP, LOOP_STEER };
-	unsigned w = sp->n < WINDOW_MAX ? sp->n : WINDOW_MAX;
-	struct rte_mbuf **m = xcalloc(2 * w, sizeof(*m));
-
-	if (rte_pktmbuf_alloc_bulk(b->pool, m, 2 * w) != 0)
-		die("peers' pool exhausted");
-	for (unsigned i = 0; i < PAYLOAD_MAX; i++)
-		pattern[i] = (uint8_t)('A' + i % 58);
-	payload_sum = wire_sum(pattern, size, 0);
-	/* The payload is written once: the router never touches it. */
-	for (unsigned i = 0; i < 2 * w; i++)
-		memcpy(rte_pktmbuf_mtod_offset(m[i], uint8_t *, 54), pattern, PAYLOAD_MAX);
-	for (unsigned k = 0; k < 3; k++)
-		series_init(&out[k], rounds);
-	/* Round 0 warms up (caches, the mempool's per-lcore cache) and is
-	 * checked but not counted. */
-	for (unsigned r = 0; r <= rounds; r++) {
-		for (unsigned k = 0; k < 3; k++) {
-			struct sample s = { 0 };
-			uint64_t drops = env_drops(b);
-
-			splice_prep(b, sp, r, w, size, m);
-			b->now += kinds[k] == LOOP_STEER;   /* 1 ms per round */
-			if (env_run(b, kinds[k], 2 * w, &s) != 2 * w)
-				problems += splice_problem("the loop did not take every frame in", 0);
-			unsigned n0 = env_collect(b, PORT_EDGE, m, w);
-			unsigned n1 = env_collect(b, PORT_INNER, m + n0, 2 * w - n0);
-			if (n0 + n1 != 2 * w || n0 != w || env_drops(b) != drops || b->refused) {
-				env_print_drops(b);
-				fprintf(stderr, "bench_dp: FAILED: frames lost in a round "
-					"(drop counters above if the router dropped them)\n");
-				exit(1);
-			}
-			if (r > 0)
-				series_add(&out[k], &s, 2 * w);
-			if (kinds[k] != LOOP_STEER)
-				continue;
-			for (unsigned i = 0; i < 2 * w; i++) {
-				bool csum = i % SAMPLE_EVERY == 0;
-				problems += splice_check(sp, m[i], i < n0 ? PORT_EDGE : PORT_INNER,
-							 r, size, csum);
-				sp->checked++;
-				sp->summed += csum;
-			}
-			for (unsigned j = 0; j < w; j++) {
-				struct peer_conn *c = &sp->c[((size_t)r * w + j) % sp->n];
-				c->c_sent += size;
-				c->b_sent += size;
-			}
-		}
-	}
-	rte_pktmbuf_free_bulk(m, 2 * w);
-	free(m);
-}
-
-/* ---- report -------------------------------------------------------------- */
-
-static void print_head(void)
-{
-	printf("%-13s %7s %9s %7s %7s %7s %7s %7s %7s %9s\n", "loop", "payload",
-	       "frames", "ns/pkt", "min", "mean", "cpu_ns", "cyc/pkt", "Mpps", "instr/pkt");
-}
-
-static void print_row(const char *name, unsigned size, const struct series *s)
-{
-	double n = s->sum.frames ? s->sum.frames : 1;
-	double med = median(s->tsc, s->n);
-	char instr[32] = "-";
-
-	if (s->sum.instr)
-		snprintf(instr, sizeof(instr), "%.0f", s->sum.instr / n);
-	printf("%-13s %7u %9u %7.1f %7.1f %7.1f %7.1f %7.1f %7.2f %9s\n", name, size,
-	       s->sum.frames, med, minimum(s->tsc, s->n), s->sum.cycles * tsc_ns / n,
-	       median(s->cpu, s->n), med / tsc_ns, med > 0 ? 1000 / med : 0, instr);
-}
 
 static void usage(const char *prog)
 {
 	fprintf(stderr, "usage: %s [--quick] [--routing request|connection]\n"
 		"       [--only splice64|splice1460|conn|ka] [--flows N] [--rounds N]\n"
-		"       [--conns N] [--batch N] [--ka-conns N] [--ka-requests N]\n", prog);
+		"       [--conns N] [--batch N] [--ka-conns N] [--ka-requests N]\n"
+		"       [--http-path scalar|sse4.2|avx2]\n"
+		"       [--workers 2 [--only splice64|conn|handoff]]\n", prog);
 	exit(2);
 }
 
@@ -428,7 +87,8 @@ static void parse_args(int argc, char **argv, struct opts *o)
 	bool only = false, rounds = false, conns = false, ka_requests = false;
 
 	*o = (struct opts){ .flows = 1000, .rounds = 1000, .conns = 204800, .batch = 1024,
-			    .routing = ROUTING_REQUEST, .ka_conns = 1024, .ka_requests = 100 };
+			    .routing = ROUTING_REQUEST, .ka_conns = 1024, .ka_requests = 100,
+			    .workers = 1 };
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (strcmp(a, "--quick") == 0) {
@@ -445,6 +105,8 @@ static void parse_args(int argc, char **argv, struct opts *o)
 			if (m == M__COUNT)
 				usage(argv[0]);
 			o->run[m] = only = true;
+		} else if (strcmp(a, "--workers") == 0) {
+			o->workers = num(v, 1, 2, argv[0]);
 		} else if (strcmp(a, "--flows") == 0) {
 			o->flows = num(v, 1, CLIENT_PORTS, argv[0]);
 		} else if (strcmp(a, "--rounds") == 0) {
@@ -462,6 +124,17 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		} else if (strcmp(a, "--ka-requests") == 0) {
 			o->ka_requests = num(v, 1, 1000000, argv[0]);
 			ka_requests = true;
+		} else if (strcmp(a, "--http-path") == 0) {
+			/* the header parser's scan path (http-int.h), for
+			 * every parse of the run */
+			int i;
+			for (i = 0; i < http_path_count() &&
+				    strcmp(v, http_path_name(i)) != 0; i++)
+				;
+			if (http_path_use(i) != 0) {
+				fprintf(stderr, "bench_dp: no scan path %s on this CPU\n", v);
+				exit(2);
+			}
 		} else if (strcmp(a, "--routing") == 0) {
 			if (strcmp(v, "request") == 0)
 				o->routing = ROUTING_REQUEST;
@@ -476,6 +149,10 @@ static void parse_args(int argc, char **argv, struct opts *o)
 	if (!only)
 		for (unsigned m = 0; m < M__COUNT; m++)
 			o->run[m] = true;
+	/* one worker: no hand-off; two: no 1460 B or keep-alive runs */
+	if (o->workers == 1 ? only && o->run[M_HANDOFF] :
+	    only && (o->run[M_SPLICE1460] || o->run[M_KA]))
+		usage(argv[0]);
 	if (o->quick && !rounds)
 		o->rounds = 20;
 	if (o->quick && !conns)
@@ -488,100 +165,6 @@ static void parse_args(int argc, char **argv, struct opts *o)
 	 * a switch (one per 4 ms of worker clock, linger_ms 40). */
 	if (o->run[M_KA] && o->flows + 12 * o->ka_conns > MAX_FLOWS - 1)
 		usage(argv[0]);
-}
-
-/* ---- connection lives --------------------------------------------------- */
-
-struct lives {
-	struct series steer[PH__COUNT], fwd[PH__COUNT];
-	struct series life, life_fwd;   /* per batch, ns per connection */
-	unsigned conns;
-};
-
-/* CONNS connection lives in batches of BATCH (after one untimed batch to
- * warm up), numbered from ID. */
-static void lives_run(struct bench *b, struct lives *l, unsigned conns,
-		      unsigned batch, uint32_t id)
-{
-	unsigned batches = (conns + batch - 1) / batch;
-	struct peer_conn *cc = xcalloc(batch, sizeof(*cc));
-	uint64_t closed0;
-
-	for (unsigned p = 0; p < PH__COUNT; p++) {
-		series_init(&l->steer[p], batches);
-		series_init(&l->fwd[p], batches);
-	}
-	series_init(&l->life, batches);
-	series_init(&l->life_fwd, batches);
-	for (unsigned i = 0; i < batch; i++)
-		conn_init(&cc[i], id++);
-	problems += conn_play(b, cc, batch, PH_SYN, PH_EXPIRE, NULL, NULL);
-	closed0 = b->w->st.cnt[CNT_closed_fin];
-	l->conns = 0;
-	for (unsigned k = 0; k < batches; k++) {
-		unsigned n = conns - l->conns < batch ? conns - l->conns : batch;
-		struct sample st[PH__COUNT], fw[PH__COUNT] = { { 0 } };
-		struct sample s = { 0 }, f = { 0 };
-
-		for (unsigned i = 0; i < n; i++)
-			conn_init(&cc[i], id++);
-		problems += conn_play(b, cc, n, PH_SYN, PH_EXPIRE, st, fw);
-		for (unsigned p = 0; p < PH__COUNT; p++) {
-			series_add(&l->steer[p], &st[p], n);
-			series_add(&l->fwd[p], &fw[p], n);
-			s.cycles += st[p].cycles;
-			s.cpu_ns += st[p].cpu_ns;
-			s.instr += st[p].instr;
-			s.frames += st[p].frames;
-			f.cycles += fw[p].cycles;
-			f.cpu_ns += fw[p].cpu_ns;
-			f.frames += fw[p].frames;
-		}
-		series_add(&l->life, &s, n);
-		series_add(&l->life_fwd, &f, n);
-		l->conns += n;
-	}
-	if (b->w->st.cnt[CNT_closed_fin] - closed0 != l->conns) {
-		fprintf(stderr, "bench_dp: %llu connections closed by FIN, expected %u\n",
-			(unsigned long long)(b->w->st.cnt[CNT_closed_fin] - closed0), l->conns);
-		problems++;
-	}
-	free(cc);
-}
-
-static void lives_print(const struct lives *l, unsigned batch, unsigned linger_ms)
-{
-	double n = l->conns;
-
-	printf("\nconnection lives: %u connections in batches of %u, %u frames in "
-	       "and %u out each, linger_ms %u\n", l->conns, batch, PH_EXPIRE,
-	       PH_EXPIRE + 1, linger_ms);
-	printf("%-30s %7s %7s %7s %7s %9s\n", "phase (frame in -> out)", "ns/pkt",
-	       "mean", "cpu_ns", "io-fwd", "instr/pkt");
-	for (unsigned p = 0; p < PH__COUNT; p++) {
-		const struct series *s = &l->steer[p];
-		char instr[32] = "-";
-		if (s->sum.instr)
-			snprintf(instr, sizeof(instr), "%.0f", s->sum.instr / n);
-		printf("%-30s %7.1f %7.1f %7.1f %7.1f %9s\n", phase_name[p],
-		       median(s->tsc, s->n), s->sum.cycles * tsc_ns / n,
-		       median(s->cpu, s->n), median(l->fwd[p].tsc, l->fwd[p].n), instr);
-	}
-	double med = median(l->life.tsc, l->life.n);
-	double fmed = median(l->life_fwd.tsc, l->life_fwd.n);
-	char instr[32] = "-";
-	if (l->life.sum.instr)
-		snprintf(instr, sizeof(instr), "%.0f", l->life.sum.instr / n);
-	printf("%-13s %8s %8s %8s %8s %10s %8s\n", "per conn", "ns", "min", "mean",
-	       "cpu_ns", "conns/s", "instr");
-	printf("%-13s %8.1f %8.1f %8.1f %8.1f %10.0f %8s\n", "steer", med,
-	       minimum(l->life.tsc, l->life.n), l->life.sum.cycles * tsc_ns / n,
-	       median(l->life.cpu, l->life.n), med > 0 ? 1e9 / med : 0, instr);
-	printf("%-13s %8.1f %8.1f %8.1f %8.1f %10.0f %8s\n", "io-forward", fmed,
-	       minimum(l->life_fwd.tsc, l->life_fwd.n), l->life_fwd.sum.cycles * tsc_ns / n,
-	       median(l->life_fwd.cpu, l->life_fwd.n), fmed > 0 ? 1e9 / fmed : 0, "-");
-	printf("ratio: steer / io-forward (the same %u frames) connection rate %.4f\n",
-	       PH_EXPIRE, fmed / med);
 }
 
 /* ---- keep-alive requests ------------------------------------------------ */
@@ -655,9 +238,9 @@ static void ka_print(const struct ka *k, const struct lives *l, enum routing rou
 	else
 		printf("switching target: not run (routing \"connection\" sends every "
 		       "request of a connection where its first went)\n");
-	printf("header parse alone (http_req_init + http_parse_request, %u B, %u times): "
-	       "GET %.1f ns (cpu %.1f), with X-Dev %.1f ns (cpu %.1f)\n", HDR_LEN,
-	       k->parses, k->parse[0].cycles * tsc_ns / k->parses,
+	printf("header parse alone (http_req_init + http_parse_request, %u B, %u times, "
+	       "scan path %s): GET %.1f ns (cpu %.1f), with X-Dev %.1f ns (cpu %.1f)\n",
+	       HDR_LEN, k->parses, http_path_name(http_path_current()), k->parse[0].cycles * tsc_ns / k->parses,
 	       (double)k->parse[0].cpu_ns / k->parses,
 	       k->parse[1].cycles * tsc_ns / k->parses,
 	       (double)k->parse[1].cpu_ns / k->parses);
@@ -677,9 +260,18 @@ int main(int argc, char **argv)
 	struct ka ka = { 0 };
 
 	parse_args(argc, argv, &o);
+	if (o.workers > 1) {
+		struct workers_opts w = {
+			.routing = o.routing, .max_flows = MAX_FLOWS, .flows = o.flows,
+			.rounds = o.rounds, .conns = o.conns, .batch = o.batch,
+			.splice = o.run[M_SPLICE64], .conn = o.run[M_CONN],
+			.handoff = o.run[M_HANDOFF],
+		};
+		return workers_main(argv[0], &w);
+	}
 	b.routing = o.routing;
 	loadavg(load0, sizeof(load0));
-	env_eal_init(argv[0], 512);
+	env_eal_init(argv[0], 512, 1);
 	env_create(&b, MAX_FLOWS);
 	tsc_ns = 1e9 / (double)rte_get_tsc_hz();
 	uint64_t wall0 = wall_ns(), tsc0 = rte_rdtsc();

@@ -2,11 +2,15 @@
  * shared by its files:
  *   bench_dp_env.c   EAL, configuration, the worker, the ring ports, and
  *                    the timed loops (the worker's, io-forward, macswap)
- *   bench_dp_wire.c  frames the synthetic peers write and read (their own
- *                    checksum code, not DPDK's or the router's)
+ *   bench_dp_wire.c  frames the synthetic peers write and read, on mbufs
+ *                    (built by tools/wire, their own checksum code)
  *   bench_dp_conn.c  whole connection lives, phase by phase
  *   bench_dp_ka.c    keep-alive connections, request by request
- *   bench_dp.c       main: spliced forwarding, connection lives, report */
+ *   bench_dp_series.c  series of timed runs, medians, the splice table
+ *   bench_dp_splice.c  spliced forwarding: flows set up, rounds, checks
+ *   bench_dp_lives.c   connection lives, batch by batch, and their report
+ *   bench_dp_workers.c  --workers 2: scaling, and the hand-off's cost
+ *   bench_dp.c       main: options, the keep-alive report, the summary */
 #ifndef STEER_BENCH_DP_H
 #define STEER_BENCH_DP_H
 
@@ -18,6 +22,7 @@
 #include <rte_ring.h>
 
 #include "dp.h"
+#include "wire.h"
 
 #define IP4(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | \
 			 (uint32_t)(c) << 8 | (uint32_t)(d))
@@ -51,7 +56,8 @@ enum routing { ROUTING_REQUEST, ROUTING_CONNECTION };
 /* Which timed loop runs the frames in the input rings. LOOP_CONN and
  * LOOP_KA are the worker's loop too, named after the phase or step in
  * bench.phase. */
-enum loop_kind { LOOP_STEER, LOOP_CONN, LOOP_KA, LOOP_IOFWD, LOOP_MACSWAP, LOOP_SETUP };
+enum loop_kind { LOOP_STEER, LOOP_CONN, LOOP_KA, LOOP_IOFWD, LOOP_MACSWAP,
+		 LOOP_HANDOFF_IN, LOOP_HANDOFF_OUT, LOOP_HANDOFF_DIRECT, LOOP_SETUP };
 
 struct bench {
 	struct dp_shared *sh;
@@ -67,6 +73,9 @@ struct bench {
 	uint64_t ran[LOOP_SETUP];       /* frames through each timed loop */
 	uint64_t refused;               /* io-forward: frames TX refused */
 	int perf_fd;                    /* instructions counter, -1 none */
+	uint32_t *slot_of_port, *slot_of_sport; /* bench_dp_conn.c's */
+	unsigned n_benches;             /* --workers: benches (one per worker)
+					 * in the array this one is in */
 	char perf_err[96];
 };
 
@@ -84,14 +93,20 @@ struct sample {
 
 /* ---- bench_dp_env.c ----------------------------------------------------- */
 
-/* EAL without huge pages, PCI or ports, its memory locked and faulted in;
- * exits on failure. */
-void env_eal_init(const char *prog, unsigned mem_mb);
+/* EAL without huge pages, PCI or ports, on LCORES lcores (0..LCORES-1),
+ * its memory locked and faulted in; exits on failure. */
+void env_eal_init(const char *prog, unsigned mem_mb, unsigned lcores);
 
 /* Configuration, ruleset, shared state, one worker on this lcore, two ring
  * ports in place of the NICs, the backends' MACs learnt from ARP replies.
  * MAX_FLOWS sizes the flow table. Exits on failure. */
 void env_create(struct bench *b, uint32_t max_flows);
+
+/* The same with N workers (--workers), worker I on the I-th lcore: B is an
+ * array of N benches, one per worker, each with its own queue pair on both
+ * ring ports, its own input pool and clock; B[0]'s linger_ms and routing
+ * configure them all. */
+void env_create_workers(struct bench *b, unsigned n, uint32_t max_flows);
 
 /* Feed every input ring through loop K until TOTAL frames were taken in;
  * returns the frames taken (less than TOTAL only if the rings ran dry).
@@ -115,28 +130,9 @@ void env_print_drops(const struct bench *b);
 
 /* ---- bench_dp_wire.c ---------------------------------------------------- */
 
-/* RFC 1071 sum of BUF (big-endian 16-bit words), not folded. */
-uint32_t wire_sum(const void *buf, unsigned len, uint32_t acc);
-
-/* A TCP segment the peers send (host order). */
-struct wire_seg {
-	const struct rte_ether_addr *src_mac, *dst_mac;
-	uint32_t sip, dip;
-	uint16_t sport, dport;
-	uint32_t seq, ack;
-	uint8_t flags;
-	uint16_t win;
-	const uint8_t *opts;            /* multiple of 4 bytes */
-	unsigned optlen;
-	const void *data;               /* NULL: the payload already in the
-					 * mbuf, whose sum is DATA_SUM */
-	unsigned len;
-	uint32_t data_sum;
-};
-
 /* Write S as Ethernet + IPv4 + TCP into M from its start, checksums
- * complete. */
-void wire_write(struct rte_mbuf *m, const struct wire_seg *s);
+ * complete (wire.h: a NULL S->data leaves the payload already in M). */
+void wire_write(struct rte_mbuf *m, const struct wire_tcp *s);
 
 /* A frame the router sent, parsed. */
 struct wire_pkt {
@@ -207,6 +203,10 @@ struct peer_conn {
 
 /* Client tuple and ISNs of connection number ID; its request is a GET. */
 void conn_init(struct peer_conn *c, uint32_t id);
+/* conn_init() for the first connection number from ID whose client flow
+ * B's worker owns (client_owner(): every one with one worker); returns the
+ * number after it. */
+uint32_t conn_next(const struct bench *b, struct peer_conn *c, uint32_t id);
 
 /* The request of kind KIND for connection number ID, HDR_LEN bytes, into
  * BUF (the path carries the number). */
@@ -275,5 +275,97 @@ unsigned ka_run(struct bench *b, bool sw, unsigned conns, unsigned requests,
  * http_parse_request() over the REQ_GET header (REQ_BOB with BOB) N times
  * (bench_loop_parse_get, bench_loop_parse_bob), timed into S. */
 void ka_parse(bool bob, unsigned n, struct sample *s);
+
+/* ---- bench_dp_series.c -------------------------------------------------- */
+
+/* A series of timed runs of one loop: their sum, and each run's ns per
+ * frame (or per connection) by the TSC (wall) and by the thread's CPU
+ * time, which leaves out the time it was preempted. */
+struct series {
+	struct sample sum;
+	double *tsc, *cpu;
+	unsigned n;
+};
+
+extern double tsc_ns;             /* ns per TSC cycle */
+extern _Atomic unsigned problems; /* frames wrong or missing, all parts */
+
+/* Print MSG and exit 2. */
+void die(const char *msg);
+/* calloc that dies on failure (N 0: one byte). */
+void *xcalloc(size_t n, size_t size);
+void series_init(struct series *s, unsigned runs);
+/* Add one run of UNITS frames (or connections). */
+void series_add(struct series *s, const struct sample *x, unsigned units);
+double median(const double *per, unsigned n);
+double minimum(const double *per, unsigned n);
+uint64_t wall_ns(void);
+/* /proc/loadavg's line into BUF. */
+void loadavg(char *buf, size_t len);
+/* The spliced forwarding table: its head, and a row per loop and size. */
+void print_head(void);
+void print_row(const char *name, unsigned size, const struct series *s);
+
+/* ---- bench_dp_splice.c -------------------------------------------------- */
+
+#define WINDOW_MAX 4096           /* flows per round (frames: twice that) */
+#define PAYLOAD_MAX 1460
+
+struct splice {
+	struct peer_conn *c;
+	unsigned n;
+	uint32_t *by_cport;       /* client port -> flow + 1 */
+	uint32_t *by_sport;       /* our source port -> flow + 1 */
+	uint32_t *seen_c, *seen_b;/* round + 1 a flow's frame was last seen */
+	uint64_t checked, summed; /* frames checked, with checksums */
+};
+
+/* Set up FLOWS established flows by real handshakes through the worker,
+ * BATCH at a time, each with its response head. */
+void splice_setup(struct bench *b, struct splice *sp, unsigned flows,
+		  unsigned batch);
+/* ROUNDS rounds (and one to warm up) of SIZE-byte payloads through
+ * io-forward, macswap and the worker (OUT[0..2]), checked. */
+void splice_run(struct bench *b, struct splice *sp, unsigned size,
+		unsigned rounds, struct series out[3]);
+
+/* Flows per hand-off round: its 2 x 1024 frames fit the owner's hand-off
+ * ring (4096) whole. */
+#define HANDOFF_WINDOW 1024
+/* The hand-off's cost: rounds of SIZE-byte payloads on SP's flows (owned
+ * by TO's worker), each fed once to TO's own queues (OUT[2], loop
+ * bench_loop_handoff_direct) and once to FROM's, whose worker hands every
+ * frame to TO's (OUT[0], bench_loop_handoff_in), which then takes them off
+ * its hand-off ring (OUT[1], bench_loop_handoff_out); every frame checked.
+ * On the calling thread, one worker after the other. */
+void splice_handoff_run(struct bench *from, struct bench *to, struct splice *sp,
+			unsigned size, unsigned rounds, struct series out[3]);
+
+/* ---- bench_dp_lives.c --------------------------------------------------- */
+
+struct lives {
+	struct series steer[PH__COUNT], fwd[PH__COUNT];
+	struct series life, life_fwd;   /* per batch, ns per connection */
+	unsigned conns;
+};
+
+/* CONNS connection lives in batches of BATCH (after one untimed batch to
+ * warm up), numbered from ID. */
+void lives_run(struct bench *b, struct lives *l, unsigned conns,
+	       unsigned batch, uint32_t id);
+void lives_print(const struct lives *l, unsigned batch, unsigned linger_ms);
+
+/* ---- bench_dp_workers.c ------------------------------------------------- */
+
+struct workers_opts {
+	enum routing routing;
+	uint32_t max_flows;             /* per worker */
+	unsigned flows, rounds, conns, batch;
+	bool splice, conn, handoff;     /* which parts run */
+};
+
+/* bench_dp --workers 2: its EAL, environment, runs and report; returns
+ * the exit status. */
+int workers_main(const char *prog, const struct workers_opts *o);
 
 #endif

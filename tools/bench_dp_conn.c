@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "bench_dp.h"
+#include "flow.h"
 #include "pkt.h"
 
 const char *const phase_name[PH__COUNT] = {
@@ -143,6 +144,19 @@ static uint32_t mix32(uint32_t x)
 	return x ^ (x >> 16);
 }
 
+uint32_t conn_next(const struct bench *b, struct peer_conn *c, uint32_t id)
+{
+	const struct dp_shared *sh = b->sh;
+
+	for (;; id++) {
+		conn_init(c, id);
+		if (client_owner(sh, rte_cpu_to_be_32(c->c_ip), rte_cpu_to_be_32(EDGE_IP),
+				 rte_cpu_to_be_16(c->c_port),
+				 rte_cpu_to_be_16(LISTEN_PORT)) == b->w->id)
+			return id + 1;
+	}
+}
+
 void conn_init(struct peer_conn *c, uint32_t id)
 {
 	if (resp[0] == 0)
@@ -158,16 +172,16 @@ void conn_init(struct peer_conn *c, uint32_t id)
 
 /* ---- frames in ------------------------------------------------------------ */
 
-static void client_seg(const struct peer_conn *c, struct wire_seg *s)
+static void client_seg(const struct peer_conn *c, struct wire_tcp *s)
 {
-	*s = (struct wire_seg){ .src_mac = &client_mac, .dst_mac = &edge_mac,
+	*s = (struct wire_tcp){ .src_mac = &client_mac, .dst_mac = &edge_mac,
 		.sip = c->c_ip, .dip = EDGE_IP, .sport = c->c_port,
 		.dport = LISTEN_PORT, .flags = TCP_ACK, .win = 502 };
 }
 
-static void backend_seg(const struct peer_conn *c, struct wire_seg *s)
+static void backend_seg(const struct peer_conn *c, struct wire_tcp *s)
 {
-	*s = (struct wire_seg){ .src_mac = &backend_mac[c->backend],
+	*s = (struct wire_tcp){ .src_mac = &backend_mac[c->backend],
 		.dst_mac = &inner_mac, .sip = backend_of(c), .dip = INNER_IP,
 		.sport = BACKEND_PORT, .dport = c->sport, .flags = TCP_ACK,
 		.win = 502 };
@@ -176,7 +190,7 @@ static void backend_seg(const struct peer_conn *c, struct wire_seg *s)
 static void phase_frame(const struct peer_conn *c, enum phase ph, struct rte_mbuf *m)
 {
 	char req[HDR_LEN];
-	struct wire_seg s;
+	struct wire_tcp s;
 	uint32_t H = HDR_LEN, R = RESP_LEN, F = c->fwd_len;
 
 	if (phase_port[ph] == PORT_EDGE)
@@ -320,7 +334,7 @@ static bool expected(const struct peer_conn *c, enum phase ph, unsigned p,
 	}
 }
 
-static unsigned problems_shown;
+static _Atomic unsigned problems_shown;  /* --workers: two threads */
 
 static unsigned problem(enum phase ph, const struct peer_conn *c, const char *what)
 {
@@ -397,12 +411,12 @@ static unsigned check(struct peer_conn *c, enum phase ph, unsigned p,
 
 /* Which connection (index in C) a frame sent on port P is for: by the
  * client port towards the client, by our source port towards a backend
- * (the SYNs of PH_REQUEST come in the order of the requests: KTH). */
-static uint32_t slot_of_port[65536], slot_of_sport[65536];
-
-static int conn_of(const struct peer_conn *c, unsigned n, enum phase ph,
-		   unsigned p, const struct wire_pkt *k, unsigned kth)
+ * (the SYNs of PH_REQUEST come in the order of the requests: KTH). The
+ * tables are the bench's (one per worker: --workers plays in parallel). */
+static int conn_of(const struct bench *b, const struct peer_conn *c, unsigned n,
+		   enum phase ph, unsigned p, const struct wire_pkt *k, unsigned kth)
 {
+	const uint32_t *slot_of_port = b->slot_of_port, *slot_of_sport = b->slot_of_sport;
 	uint32_t i;
 
 	if (p == PORT_EDGE)
@@ -438,7 +452,7 @@ static unsigned check_phase(struct bench *b, struct peer_conn *c, unsigned n,
 		for (unsigned j = 0; j < k; j++) {
 			struct wire_pkt pk;
 			const char *err = wire_parse(out[j], true, &pk);
-			int i = err ? -1 : conn_of(c, n, ph, p, &pk, j);
+			int i = err ? -1 : conn_of(b, c, n, ph, p, &pk, j);
 			if (err)
 				bad += problem(ph, NULL, err);
 			else if (i < 0)
@@ -448,7 +462,7 @@ static unsigned check_phase(struct bench *b, struct peer_conn *c, unsigned n,
 			else if (check(&c[i], ph, p, &pk) != 0)
 				bad++;
 			else if (ph == PH_REQUEST && p == PORT_INNER)
-				slot_of_sport[c[i].sport] = (uint32_t)i + 1;
+				b->slot_of_sport[c[i].sport] = (uint32_t)i + 1;
 		}
 		rte_pktmbuf_free_bulk(out, k);
 	}
@@ -477,8 +491,16 @@ unsigned conn_play(struct bench *b, struct peer_conn *c, unsigned n,
 		fprintf(stderr, "bench_dp: out of memory\n");
 		exit(2);
 	}
+	if (b->slot_of_port == NULL) {
+		b->slot_of_port = calloc(65536, sizeof(uint32_t));
+		b->slot_of_sport = calloc(65536, sizeof(uint32_t));
+		if (b->slot_of_port == NULL || b->slot_of_sport == NULL) {
+			fprintf(stderr, "bench_dp: out of memory\n");
+			exit(2);
+		}
+	}
 	for (unsigned i = 0; i < n; i++)
-		slot_of_port[c[i].c_port] = i + 1;
+		b->slot_of_port[c[i].c_port] = i + 1;
 	for (unsigned ph = first; ph <= last; ph++) {
 		uint64_t drops = env_drops(b);
 		unsigned from = phase_port[ph], total = ph == PH_EXPIRE ? 0 : n;

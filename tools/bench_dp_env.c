@@ -45,25 +45,26 @@ const struct rte_ether_addr bob_mac = MAC(02, b0, b0, 00, 00, 15);
 #define RING_SIZE 16384           /* holds a whole round (bench_dp.c) */
 #define POOL_SIZE 32767           /* the peers' frames */
 
-static void die(const char *what, const char *why)
+static void env_die(const char *what, const char *why)
 {
 	fprintf(stderr, "bench_dp: %s: %s\n", what, why);
 	exit(2);
 }
 
-void env_eal_init(const char *prog, unsigned mem_mb)
+void env_eal_init(const char *prog, unsigned mem_mb, unsigned lcores)
 {
-	char prefix[64], mem[16];
+	char prefix[64], mem[16], cores[16];
 
 	snprintf(prefix, sizeof(prefix), "steer-bdp-%d", (int)getpid());
 	snprintf(mem, sizeof(mem), "%u", mem_mb);
+	snprintf(cores, sizeof(cores), "0-%u", lcores - 1);
 	char *argv[] = { (char *)prog, "--no-huge", "--no-pci", "--no-telemetry",
-			 "-m", mem, "--file-prefix", prefix,
+			 "-l", cores, "-m", mem, "--file-prefix", prefix,
 			 "--log-level=lib.eal:error", NULL };
 	int argc = (int)(sizeof(argv) / sizeof(argv[0])) - 1;
 
 	if (rte_eal_init(argc, argv) < 0)
-		die("EAL init failed", rte_strerror(rte_errno));
+		env_die("EAL init failed", rte_strerror(rte_errno));
 	/* Without huge pages EAL's memory is faulted in on first touch, one
 	 * 4 KiB page at a time: fault it all in now (and what is mapped
 	 * later), or the first pass over each pool pays page faults inside
@@ -81,7 +82,7 @@ void env_eal_init(const char *prog, unsigned mem_mb)
  * routing is --routing's. */
 static const char conf_fmt[] =
 	"dataplane = {\n"
-	"  workers = 1; max_flows = %u; header_max = 4096; idle_backoff = false;\n"
+	"  workers = %u; max_flows = %u; header_max = 4096; idle_backoff = false;\n"
 	"  timeouts = { syn_ms = 5000; header_ms = 10000; connect_ms = 2000;\n"
 	"               idle_s = 86400; linger_ms = %u; };\n"
 	"};\n"
@@ -113,28 +114,39 @@ static const char conf_fmt[] =
 	");\n"
 	"previews = { domain = \"preview.example.test\"; };\n";
 
-/* A ring port: RX from one ring, TX into another (net_ring PMD). */
-static uint16_t ring_port(struct bench *b, unsigned p, const char *name)
+/* A ring port with N queue pairs, queue I for bench B[I]: RX from one
+ * ring, TX into another (net_ring PMD). */
+static uint16_t ring_port(struct bench *b, unsigned n, unsigned p, const char *name)
 {
 	char rname[RTE_RING_NAMESIZE];
 	struct rte_eth_conf ec = { 0 };
+	struct rte_ring *rx[RTE_MAX_LCORE], *tx[RTE_MAX_LCORE];
 	int socket = (int)rte_socket_id();
 
-	snprintf(rname, sizeof(rname), "%s_rx", name);
-	b->rx[p] = rte_ring_create(rname, RING_SIZE, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
-	snprintf(rname, sizeof(rname), "%s_tx", name);
-	b->tx[p] = rte_ring_create(rname, RING_SIZE, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
-	if (b->rx[p] == NULL || b->tx[p] == NULL)
-		die("ring", rte_strerror(rte_errno));
-	int id = rte_eth_from_rings(name, &b->rx[p], 1, &b->tx[p], 1, (unsigned)socket);
+	for (unsigned q = 0; q < n; q++) {
+		snprintf(rname, sizeof(rname), "%s_rx%u", name, q);
+		rx[q] = b[q].rx[p] = rte_ring_create(rname, RING_SIZE, socket,
+						     RING_F_SP_ENQ | RING_F_SC_DEQ);
+		snprintf(rname, sizeof(rname), "%s_tx%u", name, q);
+		tx[q] = b[q].tx[p] = rte_ring_create(rname, RING_SIZE, socket,
+						     RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (rx[q] == NULL || tx[q] == NULL)
+			env_die("ring", rte_strerror(rte_errno));
+	}
+	int id = rte_eth_from_rings(name, rx, n, tx, n, (unsigned)socket);
 	if (id < 0)
-		die("rte_eth_from_rings", rte_strerror(rte_errno));
+		env_die("rte_eth_from_rings", rte_strerror(rte_errno));
 	/* Fast-path functions are installed by dev_start (DPDK >= 21.11). */
-	if (rte_eth_dev_configure((uint16_t)id, 1, 1, &ec) != 0 ||
-	    rte_eth_rx_queue_setup((uint16_t)id, 0, 1024, (unsigned)socket, NULL, b->pool) != 0 ||
-	    rte_eth_tx_queue_setup((uint16_t)id, 0, 1024, (unsigned)socket, NULL) != 0 ||
-	    rte_eth_dev_start((uint16_t)id) != 0)
-		die("ring port", name);
+	if (rte_eth_dev_configure((uint16_t)id, (uint16_t)n, (uint16_t)n, &ec) != 0)
+		env_die("ring port", name);
+	for (unsigned q = 0; q < n; q++)
+		if (rte_eth_rx_queue_setup((uint16_t)id, (uint16_t)q, 1024, (unsigned)socket,
+					   NULL, b[q].pool) != 0 ||
+		    rte_eth_tx_queue_setup((uint16_t)id, (uint16_t)q, 1024,
+					   (unsigned)socket, NULL) != 0)
+			env_die("ring port", name);
+	if (rte_eth_dev_start((uint16_t)id) != 0)
+		env_die("ring port", name);
 	return (uint16_t)id;
 }
 
@@ -155,13 +167,6 @@ static void control_poll(struct dp_shared *sh)
 		}
 }
 
-static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24); p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8); p[3] = (uint8_t)v;
-}
-
 /* The backends and bob announce themselves (ARP replies to the inner
  * port), as the packet tests' harness does: no ARP exchange inside the
  * measurements. */
@@ -180,19 +185,8 @@ static void resolve_backends(struct bench *b)
 		struct rte_mbuf *m = rte_pktmbuf_alloc(b->pool);
 		uint8_t *p = m ? (uint8_t *)rte_pktmbuf_append(m, 14 + 28) : NULL;
 		if (p == NULL)
-			die("ARP frame", "no mbuf");
-		memcpy(p, &inner_mac, 6);
-		memcpy(p + 6, mac[i], 6);
-		put16(p + 12, RTE_ETHER_TYPE_ARP);
-		put16(p + 14, 1);
-		put16(p + 16, RTE_ETHER_TYPE_IPV4);
-		p[18] = 6;
-		p[19] = 4;
-		put16(p + 20, 2);
-		memcpy(p + 22, mac[i], 6);
-		put32(p + 28, ip[i]);
-		memcpy(p + 32, &inner_mac, 6);
-		put32(p + 38, INNER_IP);
+			env_die("ARP frame", "no mbuf");
+		wire_arp_frame(p, &inner_mac, 2, mac[i], ip[i], &inner_mac, INNER_IP);
 		worker_input(b->w, &m, 1, PORT_INNER);
 	}
 	worker_tick(b->w);
@@ -201,7 +195,7 @@ static void resolve_backends(struct bench *b)
 		struct rte_ether_addr got;
 		if (!neigh_lookup(b->sh->neigh, 0, rte_cpu_to_be_32(ip[i]), &got) ||
 		    !rte_is_same_ether_addr(&got, mac[i]))
-			die("neighbours", "a backend's MAC was not learnt");
+			env_die("neighbours", "a backend's MAC was not learnt");
 	}
 }
 
@@ -218,68 +212,96 @@ static void perf_open(struct bench *b)
 		snprintf(b->perf_err, sizeof(b->perf_err), "%s", strerror(errno));
 }
 
-void env_create(struct bench *b, uint32_t max_flows)
+void env_create_workers(struct bench *b, unsigned n, uint32_t max_flows)
 {
 	static char text[8192];
-	char err[1024];
+	char err[1024], name[32];
 	struct dp_shared *sh;
 
-	snprintf(text, sizeof(text), conf_fmt, max_flows, b->linger_ms,
+	snprintf(text, sizeof(text), conf_fmt, n, max_flows, b->linger_ms,
 		 b->routing == ROUTING_CONNECTION ? "connection" : "request");
 	/* As steerd: the boot configuration lives for the process; the
 	 * ruleset owns its own copy. */
 	struct steer_conf *boot = conf_load_string(text, "bench_dp.conf", err, sizeof(err));
 	struct steer_conf *c = conf_load_string(text, "bench_dp.conf", err, sizeof(err));
 	if (boot == NULL || c == NULL)
-		die("configuration", err);
+		env_die("configuration", err);
 	struct ruleset *rs = rs_compile(c, err, sizeof(err));
 	if (rs == NULL)
-		die("rules", err);
+		env_die("rules", err);
 
 	sh = calloc(1, sizeof(*sh));
 	if (sh == NULL)
-		die("dp_shared", "out of memory");
-	b->sh = sh;
+		env_die("dp_shared", "out of memory");
 	sh->conf = boot;
-	sh->n_workers = 1;
+	sh->n_workers = n;
 	sh->n_ports = N_PORTS;
-	sh->ports_per_worker = dp_ports_per_worker(1);
-	sh->qsbr = rte_zmalloc("bdp_qsbr", rte_rcu_qsbr_get_memsize(1), RTE_CACHE_LINE_SIZE);
+	sh->ports_per_worker = dp_ports_per_worker(n);
+	sh->qsbr = rte_zmalloc("bdp_qsbr", rte_rcu_qsbr_get_memsize(n), RTE_CACHE_LINE_SIZE);
 	sh->slot_name = calloc(STEER_MAX_SLOTS, sizeof(char *));
 	sh->slot_base = calloc(STEER_MAX_SLOTS, sizeof(uint64_t));
 	sh->neigh = neigh_create();
 	sh->ctrl_ring = rte_ring_create("bdp_ctrl", 4096, (int)rte_socket_id(), RING_F_SC_DEQ);
-	b->pool = rte_pktmbuf_pool_create("bdp_peers", POOL_SIZE, 256, 0,
-					  RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
-	if (sh->qsbr == NULL || rte_rcu_qsbr_init(sh->qsbr, 1) != 0 ||
+	if (sh->qsbr == NULL || rte_rcu_qsbr_init(sh->qsbr, n) != 0 ||
 	    sh->slot_name == NULL || sh->slot_base == NULL || sh->neigh == NULL ||
-	    sh->ctrl_ring == NULL || b->pool == NULL)
-		die("shared state", "out of memory");
+	    sh->ctrl_ring == NULL)
+		env_die("shared state", "out of memory");
+	for (unsigned i = 0; i < n; i++) {
+		b[i].linger_ms = b->linger_ms;
+		b[i].routing = b->routing;
+		b[i].sh = sh;
+		b[i].n_benches = n;
+		snprintf(name, sizeof(name), i ? "bdp_peers%u" : "bdp_peers", i);
+		b[i].pool = rte_pktmbuf_pool_create(name, POOL_SIZE, 256, 0,
+						    RTE_MBUF_DEFAULT_BUF_SIZE,
+						    (int)rte_socket_id());
+		if (b[i].pool == NULL)
+			env_die("peers' pool", rte_strerror(rte_errno));
+	}
 
 	static const char *const names[N_PORTS] = { "bdp_edge", "bdp_inner" };
 	static const uint32_t ips[N_PORTS] = { EDGE_IP, INNER_IP };
 	const struct rte_ether_addr *macs[N_PORTS] = { &edge_mac, &inner_mac };
 	for (unsigned p = 0; p < N_PORTS; p++) {
-		b->port_id[p] = ring_port(b, p, names[p]);
-		sh->ports[p] = (struct port_info){ .port_id = b->port_id[p],
+		uint16_t id = ring_port(b, n, p, names[p]);
+		for (unsigned i = 0; i < n; i++)
+			b[i].port_id[p] = id;
+		sh->ports[p] = (struct port_info){ .port_id = id,
 			.ip = rte_cpu_to_be_32(ips[p]),
 			.mask = rte_cpu_to_be_32(0xffffff00u), .mac = *macs[p],
 			.mtu = 1500 };
 	}
-	int rc = worker_create(sh, 0, rte_lcore_id(), rs);
-	if (rc != 0)
-		die("worker_create", strerror(-rc));
-	b->w = sh->workers[0];
-	b->now = 100000;          /* past one turn of the timer wheel */
-	b->w->now = b->now;
-	b->w->wheel_now = b->now;
+	unsigned lcore = rte_lcore_id();
+	for (unsigned i = 0; i < n; i++) {
+		int rc = worker_create(sh, i, lcore, rs);
+		if (rc != 0)
+			env_die("worker_create", strerror(-rc));
+		b[i].w = sh->workers[i];
+		b[i].now = 100000;          /* past one turn of the timer wheel */
+		b[i].w->now = b[i].now;
+		b[i].w->wheel_now = b[i].now;
+		lcore = rte_get_next_lcore(lcore, 0, 0);
+	}
 	if (dp_publish(sh, rs, err, sizeof(err)) != 0)
-		die("dp_publish", err);
+		env_die("dp_publish", err);
 	/* As worker_loop() does before its first iteration. */
-	rte_rcu_qsbr_thread_register(sh->qsbr, b->w->id);
-	rte_rcu_qsbr_thread_online(sh->qsbr, b->w->id);
+	for (unsigned i = 0; i < n; i++) {
+		rte_rcu_qsbr_thread_register(sh->qsbr, b[i].w->id);
+		rte_rcu_qsbr_thread_online(sh->qsbr, b[i].w->id);
+	}
 	resolve_backends(b);
 	perf_open(b);
+	for (unsigned i = 1; i < n; i++) {
+		/* the counter is the opening thread's: worker I's runs on
+		 * another lcore */
+		b[i].perf_fd = -1;
+		snprintf(b[i].perf_err, sizeof(b[i].perf_err), "not on the main lcore");
+	}
+}
+
+void env_create(struct bench *b, uint32_t max_flows)
+{
+	env_create_workers(b, 1, max_flows);
 }
 
 /* ---- the loops ------------------------------------------------------------ */
@@ -332,7 +354,7 @@ static inline unsigned fwd_loop(struct bench *b, unsigned total, bool macswap)
 		unsigned pass = 0;
 
 		for (unsigned p = 0; p < N_PORTS; p++) {
-			uint16_t n = rte_eth_rx_burst(b->port_id[p], 0, pkts, BURST);
+			uint16_t n = rte_eth_rx_burst(b->port_id[p], b->w->queue, pkts, BURST);
 			if (n == 0)
 				continue;
 			if (macswap)
@@ -343,7 +365,7 @@ static inline unsigned fwd_loop(struct bench *b, unsigned total, bool macswap)
 					eth->dst_addr = eth->src_addr;
 					eth->src_addr = a;
 				}
-			uint16_t sent = rte_eth_tx_burst(b->port_id[p ^ 1], 0, pkts, n);
+			uint16_t sent = rte_eth_tx_burst(b->port_id[p ^ 1], b->w->queue, pkts, n);
 			if (unlikely(sent < n)) {
 				b->refused += n - sent;
 				rte_pktmbuf_free_bulk(pkts + sent, n - sent);
@@ -398,6 +420,27 @@ static unsigned (*const ka_loop[KS__COUNT])(struct bench *, unsigned) = {
 	bench_loop_ka_sw_expire,
 };
 
+/* Hand-off (bench_dp_workers.c): the wrong worker taking frames in and
+ * handing them on; the owner taking them off its hand-off ring (one
+ * worker_tick() per BURST of them, as worker_loop() would); the owner
+ * taking the same frames from its own queues. */
+STEER_LOOP(handoff_in)
+STEER_LOOP(handoff_direct)
+BENCH_LOOP unsigned bench_loop_handoff_out(struct bench *b, unsigned total);
+unsigned bench_loop_handoff_out(struct bench *b, unsigned total)
+{
+	struct rte_ring *r = b->w->handoff;
+	unsigned got = 0, left = rte_ring_count(r);
+
+	while (got < total && left > 0) {
+		steer_loop(b->w, 0);
+		unsigned now = rte_ring_count(r);
+		got += left - now;
+		left = now;
+	}
+	return got;
+}
+
 /* Setting up (not measured): a name outside bench_loop_*. */
 BENCH_LOOP unsigned setup_loop(struct bench *b, unsigned total);
 unsigned setup_loop(struct bench *b, unsigned total) { return steer_loop(b->w, total); }
@@ -439,6 +482,9 @@ unsigned env_run(struct bench *b, enum loop_kind k, unsigned total, struct sampl
 	case LOOP_CONN: got = conn_loop[b->phase](b, total); break;
 	case LOOP_KA: got = ka_loop[b->phase](b, total); break;
 	case LOOP_IOFWD: got = bench_loop_iofwd(b, total); break;
+	case LOOP_HANDOFF_IN: got = bench_loop_handoff_in(b, total); break;
+	case LOOP_HANDOFF_OUT: got = bench_loop_handoff_out(b, total); break;
+	case LOOP_HANDOFF_DIRECT: got = bench_loop_handoff_direct(b, total); break;
 	default: got = bench_loop_macswap(b, total); break;
 	}
 	uint64_t t1 = rte_rdtsc_precise();
@@ -467,7 +513,7 @@ unsigned env_collect(struct bench *b, unsigned p, struct rte_mbuf **out, unsigne
 void env_feed(struct bench *b, unsigned p, struct rte_mbuf **m, unsigned n)
 {
 	if (n && rte_ring_enqueue_bulk(b->rx[p], (void **)m, n, NULL) != n)
-		die("input ring", "full");
+		env_die("input ring", "full");
 }
 
 uint64_t env_drops(const struct bench *b)

@@ -311,17 +311,17 @@ static unsigned ka_check_conn(struct ka_run *r, struct kconn *c, unsigned st)
 
 /* ---- frames in ----------------------------------------------------------- */
 
-static void seg_from_client(const struct kconn *c, struct wire_seg *s)
+static void seg_from_client(const struct kconn *c, struct wire_tcp *s)
 {
-	*s = (struct wire_seg){ .src_mac = &client_mac, .dst_mac = &edge_mac,
+	*s = (struct wire_tcp){ .src_mac = &client_mac, .dst_mac = &edge_mac,
 		.sip = c->c_ip, .dip = EDGE_IP, .sport = c->c_port,
 		.dport = LISTEN_PORT, .seq = c->c_nxt, .ack = c->c_rcv,
 		.flags = TCP_ACK, .win = 502 };
 }
 
-static void seg_from_peer(const struct leg *g, struct wire_seg *s)
+static void seg_from_peer(const struct leg *g, struct wire_tcp *s)
 {
-	*s = (struct wire_seg){ .src_mac = peer_mac(g->peer), .dst_mac = &inner_mac,
+	*s = (struct wire_tcp){ .src_mac = peer_mac(g->peer), .dst_mac = &inner_mac,
 		.sip = peer_ip(g->peer), .dip = INNER_IP, .sport = peer_port(g->peer),
 		.dport = g->sport, .seq = g->b_nxt, .ack = g->s_rcv,
 		.flags = TCP_ACK, .win = 502 };
@@ -334,7 +334,7 @@ static const uint8_t syn_opts[12] = { 2, 4, 0x05, 0xb4, 1, 1, 4, 2, 1, 3, 3, 7 }
 static void ka_frame(struct kconn *c, unsigned st, unsigned req, struct rte_mbuf *m)
 {
 	char buf[HDR_LEN];
-	struct wire_seg s;
+	struct wire_tcp s;
 
 	switch (st) {
 	case KS_REQ:
@@ -453,7 +453,7 @@ static void ka_close(struct ka_run *r)
 		}
 		for (unsigned i = 0; i < total; i++) {
 			struct kconn *c = &r->c[i];
-			struct wire_seg s;
+			struct wire_tcp s;
 			if (k == 1) {
 				seg_from_peer(&c->leg, &s);
 				s.flags = TCP_FIN | TCP_ACK;

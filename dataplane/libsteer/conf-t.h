@@ -215,11 +215,22 @@ struct steer_conf {
 	unsigned n_services;
 	struct conf_tunnel *tunnels;
 	unsigned n_tunnels;
-	struct conf_intercept *intercepts;
+	/* One allocation per intercept, so that a configuration derived by
+	 * adding or removing one (conf_derive()) shares the others instead of
+	 * copying them; see icpt_borrowed. */
+	struct conf_intercept **intercepts;
 	unsigned n_intercepts;
 	struct conf_previews previews;
 	struct conf_control control;
 	struct conf_cluster cluster;
+
+	/* Sharing with the configuration this one was derived from
+	 * (conf_derive(), conf_adopt()). While BORROWED, everything but the
+	 * INTERCEPTS array itself and OWN belongs to another configuration. */
+	bool borrowed;
+	struct conf_intercept *own;      /* the one intercept a borrowed one frees */
+	struct conf_intercept *dropped;  /* derived: the base's intercept left out */
+	const struct steer_conf *base;   /* derived, not adopted yet: its base */
 };
 
 #endif

@@ -247,10 +247,30 @@ struct steer_conf *conf_load_file(const char *path, char *err, size_t errlen)
 	return c;
 }
 
+void conf_intercept_free(struct conf_intercept *in)
+{
+	if (in == NULL)
+		return;
+	for (unsigned j = 0; j < in->n_matchers; j++) {
+		free(in->matchers[j].name);
+		free(in->matchers[j].baggage);
+		free(in->matchers[j].arg);
+	}
+	free(in->path);
+	free(in->preview);
+	free(in);
+}
+
 void conf_free(struct steer_conf *c)
 {
 	if (c == NULL)
 		return;
+	if (c->borrowed) {
+		free(c->intercepts);
+		conf_intercept_free(c->own);
+		free(c);
+		return;
+	}
 	if (c->dataplane.eal != NULL)
 		for (char **a = c->dataplane.eal; *a != NULL; a++)
 			free(*a);
@@ -274,17 +294,8 @@ void conf_free(struct steer_conf *c)
 	}
 	free(c->services);
 	free(c->tunnels);
-	for (unsigned i = 0; i < c->n_intercepts; i++) {
-		struct conf_intercept *in = &c->intercepts[i];
-
-		for (unsigned j = 0; j < in->n_matchers; j++) {
-			free(in->matchers[j].name);
-			free(in->matchers[j].baggage);
-			free(in->matchers[j].arg);
-		}
-		free(in->path);
-		free(in->preview);
-	}
+	for (unsigned i = 0; i < c->n_intercepts; i++)
+		conf_intercept_free(c->intercepts[i]);
 	free(c->intercepts);
 	free(c->previews.domain);
 	free(c->previews.header);
@@ -319,7 +330,7 @@ int conf_find_tunnel(const struct steer_conf *c, const char *name)
 int conf_find_intercept(const struct steer_conf *c, const char *name)
 {
 	for (unsigned i = 0; c != NULL && i < c->n_intercepts; i++)
-		if (strcmp(c->intercepts[i].name, name) == 0)
+		if (strcmp(c->intercepts[i]->name, name) == 0)
 			return (int)i;
 	return -1;
 }

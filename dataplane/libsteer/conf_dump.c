@@ -313,7 +313,7 @@ static void dump_intercepts(struct out *o, const struct steer_conf *c,
 
 	list_begin(&l, o, "", "intercepts");
 	for (unsigned i = 0; i < c->n_intercepts; i++) {
-		const struct conf_intercept *in = &c->intercepts[i];
+		const struct conf_intercept *in = c->intercepts[i];
 
 		if ((int)i == drop)
 			continue;

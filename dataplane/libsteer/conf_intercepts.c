@@ -181,11 +181,38 @@ static int load_preview(struct conf_loader *l, const config_setting_t *e,
 	return 0;
 }
 
-int conf_load_intercepts(struct conf_loader *l, const config_setting_t *root)
+/* Intercept element E (#I of its list) into IN: everything about one
+ * intercept but the uniqueness of its name and preview among the others.
+ * Shared by the loader and conf_derive(): one validation path. */
+int conf_load_intercept(struct conf_loader *l, const config_setting_t *e,
+			unsigned i, struct conf_intercept *in)
 {
 	static const char *const keys[] = { "name", "service", "tunnel",
 		"headers", "path_equal", "path_prefix", "path_regex", "preview",
 		NULL };
+	const char *tun = NULL;
+	char what[LD_WHAT_MAX];
+	int rc, t;
+
+	ld_describe(what, "intercept", e, i);
+	in->line = ld_line(e);
+	if ((rc = ld_check_keys(l, e, keys, what)) != 0 ||
+	    (rc = ld_get_name(l, e, what, in->name)) != 0 ||
+	    (rc = ld_get_service_ref(l, e, "service", what, &in->service)) != 0 ||
+	    (rc = ld_get_string(l, e, "tunnel", what, true, &tun)) != 0)
+		return rc;
+	if ((t = ld_find(l->tunnels_by_name, l->c->n_tunnels, tun)) < 0)
+		return ld_fail(l, config_setting_get_member(e, "tunnel"),
+			       "unknown tunnel '%.63s'", tun);
+	in->tunnel = (unsigned)t;
+	if ((rc = load_matchers(l, e, in)) != 0 ||
+	    (rc = load_intercept_path(l, e, in)) != 0)
+		return rc;
+	return load_preview(l, e, in);
+}
+
+int conf_load_intercepts(struct conf_loader *l, const config_setting_t *root)
+{
 	struct steer_conf *c = l->c;
 	config_setting_t *list;
 	struct ld_key *k;
@@ -198,40 +225,31 @@ int conf_load_intercepts(struct conf_loader *l, const config_setting_t *root)
 	if ((c->intercepts = calloc(n, sizeof(*c->intercepts))) == NULL)
 		return ld_oom(l);
 	for (unsigned i = 0; i < n; i++) {
-		struct conf_intercept *in = &c->intercepts[i];
-		const char *tun = NULL;
+		struct conf_intercept *in = calloc(1, sizeof(*in));
 		config_setting_t *e;
-		char what[LD_WHAT_MAX];
-		int t;
 
-		if ((rc = ld_get_elem(l, list, i, "intercept", &e)) != 0)
-			return rc;
-		ld_describe(what, "intercept", e, i);
+		if (in == NULL)
+			return ld_oom(l);
+		c->intercepts[i] = in;
 		c->n_intercepts = i + 1;
-		in->line = ld_line(e);
-		if ((rc = ld_check_keys(l, e, keys, what)) != 0 ||
-		    (rc = ld_get_name(l, e, what, in->name)) != 0 ||
-		    (rc = ld_get_service_ref(l, e, "service", what, &in->service)) != 0 ||
-		    (rc = ld_get_string(l, e, "tunnel", what, true, &tun)) != 0)
-			return rc;
-		if ((t = ld_find(l->tunnels_by_name, c->n_tunnels, tun)) < 0)
-			return ld_fail(l, config_setting_get_member(e, "tunnel"),
-				       "unknown tunnel '%.63s'", tun);
-		in->tunnel = (unsigned)t;
-		if ((rc = load_matchers(l, e, in)) != 0 ||
-		    (rc = load_intercept_path(l, e, in)) != 0 ||
-		    (rc = load_preview(l, e, in)) != 0)
+		if ((rc = ld_get_elem(l, list, i, "intercept", &e)) != 0 ||
+		    (rc = conf_load_intercept(l, e, i, in)) != 0)
 			return rc;
 		n_prev += in->preview != NULL;
 	}
-	if ((rc = LD_UNIQUE_NAMES(l, c->intercepts, n, "intercept", NULL)) != 0 ||
+	if ((rc = ld_keys_new(l, n, &k)) != 0)
+		return rc;
+	for (unsigned i = 0; i < n; i++)
+		k[i] = (struct ld_key){ .str = c->intercepts[i]->name, .idx = i,
+					.line = c->intercepts[i]->line };
+	if ((rc = ld_keys_unique(l, k, n, "intercept")) != 0 ||
 	    (rc = ld_keys_new(l, n_prev, &k)) != 0)
 		return rc;
 	n_prev = 0;
 	for (unsigned i = 0; i < n; i++)
-		if (c->intercepts[i].preview != NULL)
+		if (c->intercepts[i]->preview != NULL)
 			k[n_prev++] = (struct ld_key){
-				.str = c->intercepts[i].preview, .idx = i,
-				.line = c->intercepts[i].line };
+				.str = c->intercepts[i]->preview, .idx = i,
+				.line = c->intercepts[i]->line };
 	return ld_keys_unique(l, k, n_prev, "preview");
 }

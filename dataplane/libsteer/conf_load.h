@@ -36,6 +36,10 @@ int conf_load_previews(struct conf_loader *l, const config_setting_t *root);
 /* after services, tunnels and previews: intercepts name the first two and
  * a preview needs previews.domain */
 int conf_load_intercepts(struct conf_loader *l, const config_setting_t *root);
+/* One element of the intercepts list (conf_intercepts.c); also what
+ * conf_derive() validates an added intercept with. */
+int conf_load_intercept(struct conf_loader *l, const config_setting_t *e,
+			unsigned i, struct conf_intercept *in);
 int conf_load_control(struct conf_loader *l, const config_setting_t *root);
 int conf_load_cluster(struct conf_loader *l, const config_setting_t *root);
 

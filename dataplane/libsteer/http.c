@@ -1,37 +1,21 @@
-/* HTTP/1.x request-header parser (RFC 9112). Two passes over the header:
- * a byte scan that runs as bytes arrive (CR/LF/NUL rules and the end of the
- * header), then one structural parse once the blank line is in. The second
- * pass relies on the first: inside [0, end) every CR is followed by LF,
- * there is no bare LF and no NUL, and the last line is empty, so the line
- * loops below can stop on the first byte outside their character class
- * without checking for the end of the buffer. */
+/* HTTP/1.x request-header parser (RFC 9112): the public entry points, the
+ * character classes, and the checks of single parts (request-target, Host,
+ * Content-Length, Transfer-Encoding). The line structure lives in
+ * http_lines.h, compiled once per scan path (http_scan_*.c); the path is
+ * chosen here, once, by CPU feature. */
 #include <string.h>
 
 #include "http.h"
-
-#ifndef unlikely
-#define unlikely(x) __builtin_expect(!!(x), 0)
-#endif
-
-/* The header's lengths are uint16_t: a header that has not ended within
- * this many bytes never will. */
-#define HTTP_MAX_HEADER 65535u
+#include "http-int.h"
 
 /* Content-Length digits accepted: 18 decimal digits always fit an int64_t,
  * and no body that large is real (RFC 9110 section 8.6 lets a recipient
  * refuse values it cannot handle). */
 #define HTTP_MAX_CL_DIGITS 18
 
-/* Character classes, one byte per octet. */
-enum {
-	C_TCHAR = 0x01,   /* token, RFC 9110 section 5.6.2 */
-	C_VALUE = 0x02,   /* field-vchar / SP / HTAB, RFC 9110 section 5.5 */
-	C_HOST = 0x04,    /* unreserved / sub-delims / '%', RFC 3986 3.2.2 */
-	C_TARGET = 0x08,  /* VCHAR: what a request-target may hold */
-	C_SCAN = 0x10,    /* NUL, LF, CR: the bytes the arrival scan stops on */
-};
+#define ctype http_ctype
 
-static const uint8_t ctype[256] = {
+const uint8_t http_ctype[256] = {
 	0x10, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  /* 00 */
 	0x00, 0x02, 0x10, 0x00, 0x00, 0x10, 0x00, 0x00,  /* 08 */
 	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  /* 10 */
@@ -74,91 +58,6 @@ static const struct {
 	HTTP_ERRORS(HTTP_ERR_ROW)
 #undef HTTP_ERR_ROW
 };
-
-/* Word-at-a-time helpers for the long runs (the arrival scan, targets,
- * values): a header is mostly bytes no loop stops on, and testing a word at
- * a time cuts the parse of a 728-byte browser header from ~650 to ~370 ns
- * (gcc -O2, EPYC). They only skip words that cannot hold a stop byte; the
- * byte-level checks decide. */
-#define ONES 0x0101010101010101ull
-#define HIGHS 0x8080808080808080ull
-
-static inline uint64_t load64(const unsigned char *p)
-{
-	uint64_t w;
-
-	memcpy(&w, p, sizeof(w));
-	return w;
-}
-
-/* Nonzero iff a byte of W is below N (N <= 128): the borrow trick of
- * "Bit Twiddling Hacks", exact as a yes/no answer. */
-static inline uint64_t has_below(uint64_t w, unsigned n)
-{
-	return (w - ONES * n) & ~w & HIGHS;
-}
-
-/* Nonzero iff a byte of W is a CTL (below 0x20, or DEL). */
-static inline uint64_t has_ctl(uint64_t w)
-{
-	return has_below(w, 0x20) | has_below(w ^ (ONES * 0x7f), 1);
-}
-
-/* How many bytes of the word a has_below() mask M lets us skip. The
- * lowest flagged byte is always a true one, so on little-endian that is
- * its index; on big-endian the borrows can flag earlier bytes, so skip
- * none and let the byte loop decide. */
-static inline size_t skippable(uint64_t m)
-{
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	return (size_t)__builtin_ctzll(m) / 8;
-#else
-	(void)m;
-	return 0;
-#endif
-}
-
-/* First byte at P that is not a C_VALUE byte; there is one before END. */
-static const unsigned char *value_skip(const unsigned char *p,
-				       const unsigned char *end)
-{
-	for (;;) {
-		if (end - p >= 8) {
-			uint64_t m = has_ctl(load64(p));
-			if (m == 0) {
-				p += 8;
-				continue;
-			}
-			p += skippable(m);
-		}
-		/* a CTL, or the rare HTAB inside a value */
-		if (!(ctype[*p] & C_VALUE))
-			return p;
-		p++;
-	}
-}
-
-/* First byte at P that is not a C_TARGET byte; there is one before END. */
-static const unsigned char *target_skip(const unsigned char *p,
-					const unsigned char *end)
-{
-	for (;;) {
-		if (end - p >= 8) {
-			uint64_t w = load64(p);
-			uint64_t m = has_below(w, 0x21) |
-				     has_below(w ^ (ONES * 0x7f), 1) |
-				     (w & HIGHS);
-			if (m == 0) {
-				p += 8;
-				continue;
-			}
-			p += skippable(m);
-		}
-		if (!(ctype[*p] & C_TARGET))
-			return p;
-		p++;
-	}
-}
 
 static inline unsigned char lower(unsigned char c)
 {
@@ -219,11 +118,13 @@ static int pct_ok(const unsigned char *s, size_t i, size_t n)
 }
 
 /* Check host [ ":" port ] at S[0..N) (RFC 3986 section 3.2.2 and 3.2.3, as
- * RFC 9110 section 7.2 and RFC 9112 section 3.2 use it). Returns the length
- * of the host part (brackets of an IP-literal kept) or -1. */
-static int host_check(const unsigned char *s, size_t n)
+ * RFC 9110 section 7.2 and RFC 9112 section 3.2 use it), knowing that
+ * S[0..FROM) are host bytes other than '%' (a scan path's vector run).
+ * Returns the length of the host part (brackets of an IP-literal kept) or
+ * -1. */
+int http_host_check(const unsigned char *s, size_t n, size_t from)
 {
-	size_t i = 0, h;
+	size_t i = from, h;
 
 	if (n > 0 && s[0] == '[') {
 		/* IP-literal: IPv6address / IPvFuture; ':' is only allowed
@@ -261,10 +162,9 @@ static int host_check(const unsigned char *s, size_t n)
  * section 3.2.1 asks a client to send "/" for it; we normalise alike). */
 static void split_path(struct http_req *r, const unsigned char *s, size_t n)
 {
-	size_t i = 0;
+	const unsigned char *q = memchr(s, '?', n);
+	size_t i = q != NULL ? (size_t)(q - s) : n;
 
-	while (i < n && s[i] != '?')
-		i++;
 	if (i == 0) {
 		r->path = "/";
 		r->path_len = 1;
@@ -283,7 +183,7 @@ static void split_path(struct http_req *r, const unsigned char *s, size_t n)
 
 /* Classify the request-target (RFC 9112 section 3.2) and set path, query
  * and, for absolute-form, host. */
-static enum http_error target_parse(struct http_req *r)
+enum http_error http_target_parse(struct http_req *r)
 {
 	const unsigned char *t = (const unsigned char *)r->target;
 	size_t n = r->target_len;
@@ -329,7 +229,7 @@ static enum http_error target_parse(struct http_req *r)
 			return HTTP_ERR_TARGET;
 		a++;
 	}
-	int h = host_check(t + s, a - s);
+	int h = http_host_check(t + s, a - s, 0);
 	/* An empty host is invalid in http(s) URIs (RFC 9110 section
 	 * 4.2.1). */
 	if (h <= 0)
@@ -342,56 +242,12 @@ static enum http_error target_parse(struct http_req *r)
 	return HTTP_ERR_NONE;
 }
 
-/* Parse "method SP request-target SP HTTP-version CRLF" at P (RFC 9112
- * section 3): exactly one SP between the parts, no other whitespace.
- * Sets *NEXT to the first byte of the next line. */
-static enum http_error request_line_parse(struct http_req *r,
-					  const unsigned char *p,
-					  const unsigned char *end,
-					  const unsigned char **next)
-{
-	const unsigned char *m = p;
-	while (ctype[*p] & C_TCHAR)
-		p++;
-	if (*p == '\r' || (*p == ' ' && p == m))
-		return HTTP_ERR_REQUEST_LINE;
-	if (*p != ' ')
-		return HTTP_ERR_METHOD;
-	r->method = (const char *)m;
-	r->method_len = (uint16_t)(p - m);
-
-	const unsigned char *t = ++p;
-	p = target_skip(p, end);
-	if (*p == '\r' || (*p == ' ' && p == t))
-		return HTTP_ERR_REQUEST_LINE;
-	if (*p != ' ')
-		return HTTP_ERR_TARGET;
-	r->target = (const char *)t;
-	r->target_len = (uint16_t)(p - t);
-	enum http_error e = target_parse(r);
-	if (e != HTTP_ERR_NONE)
-		return e;
-
-	/* HTTP-version is case-sensitive (section 2.3); only 1.0 and 1.1
-	 * have this framing. */
-	const unsigned char *v = ++p;
-	int sp = 0;
-	while (*p != '\r')
-		sp |= *p++ == ' ';
-	if (p - v != 8 || memcmp(v, "HTTP/1.", 7) != 0 ||
-	    (v[7] != '0' && v[7] != '1'))
-		return sp ? HTTP_ERR_REQUEST_LINE : HTTP_ERR_VERSION;
-	r->minor = (uint8_t)(v[7] - '0');
-	*next = p + 2;
-	return HTTP_ERR_NONE;
-}
-
 /* Content-Length = 1*DIGIT (RFC 9110 section 8.6): no sign, no list, no
  * inner whitespace. A list of equal values may be accepted by the RFC, but
  * any repetition is refused here (RFC 9112 section 6.3 item 5 makes an
  * invalid one unrecoverable, and repetition is a smuggling vector). */
-static enum http_error content_length_parse(struct http_req *r,
-					    const unsigned char *v, size_t n)
+enum http_error http_content_length_parse(struct http_req *r,
+					  const unsigned char *v, size_t n)
 {
 	int64_t cl = 0;
 
@@ -413,9 +269,8 @@ static enum http_error content_length_parse(struct http_req *r,
  * no transfer coding in use takes parameters, and refusing them keeps this
  * list unambiguous. Empty members are ignored (RFC 9110 section 5.6.1), but
  * a field with no member at all is refused. */
-static enum http_error transfer_encoding_parse(struct http_req *r,
-					       const unsigned char *v,
-					       size_t n)
+enum http_error http_transfer_encoding_parse(struct http_req *r,
+					     const unsigned char *v, size_t n)
 {
 	size_t i = 0;
 	int members = 0;
@@ -443,187 +298,85 @@ static enum http_error transfer_encoding_parse(struct http_req *r,
 	return members ? HTTP_ERR_NONE : HTTP_ERR_TRANSFER_ENCODING;
 }
 
-/* The structural parse of BUF[0..END), END just past the blank line. */
-static enum http_error header_parse(struct http_req *r,
-				    const unsigned char *buf,
-				    const unsigned char *end)
+/* ---- the scan paths ---- */
+
+static const struct {
+	const char *name;
+	http_parse_fn parse;
+} paths[] = {
+	{ "scalar", http_parse_scalar },
+#ifdef HTTP_HAVE_X86
+	{ "sse4.2", http_parse_sse42 },
+	{ "avx2", http_parse_avx2 },
+#endif
+};
+
+#define N_PATHS ((int)(sizeof(paths) / sizeof(paths[0])))
+
+/* Written before main() and by tests only, so a plain load on every call:
+ * no feature test per parse. */
+static int path_cur;
+
+int http_path_count(void)
 {
-	const unsigned char *p;
-	const char *host = NULL;
-	uint16_t host_len = 0;
-	bool absolute, te = false;
-	enum http_error e;
-
-	r->n_fields = 0;
-	r->chunked = false;
-	r->content_length = -1;
-	r->host = NULL;
-	r->host_len = 0;
-	e = request_line_parse(r, buf, end, &p);
-	if (e != HTTP_ERR_NONE)
-		return e;
-	absolute = r->host != NULL;
-
-	/* field-line = field-name ":" OWS field-value OWS (section 5) */
-	while (*p != '\r') {
-		/* obs-fold (section 5.2), or whitespace between the start
-		 * line and the first field (section 2.2): reject both. */
-		if (is_ows(*p))
-			return HTTP_ERR_OBS_FOLD;
-		const unsigned char *name = p;
-		while (ctype[*p] & C_TCHAR)
-			p++;
-		if (*p != ':') {
-			/* No whitespace between name and colon (section 5.1):
-			 * a classic smuggling vector. */
-			while (p > name && is_ows(*p))
-				p++;
-			return *p == ':' ? HTTP_ERR_FIELD_WS :
-					   HTTP_ERR_FIELD_NAME;
-		}
-		if (p == name)
-			return HTTP_ERR_FIELD_NAME;
-		size_t name_len = (size_t)(p - name);
-
-		p++;
-		while (is_ows(*p))
-			p++;
-		const unsigned char *v = p;
-		p = value_skip(p, end);
-		/* CR, NUL or another CTL: the scan ruled out the first two
-		 * unless this is the end of the line. */
-		if (*p != '\r')
-			return *p == 0 ? HTTP_ERR_NUL : HTTP_ERR_FIELD_VALUE;
-		const unsigned char *ve = p;
-		while (ve > v && is_ows(ve[-1]))
-			ve--;
-		p += 2;
-
-		if (r->n_fields == HTTP_MAX_FIELDS)
-			return HTTP_ERR_TOO_MANY_FIELDS;
-		struct http_field *f = &r->fields[r->n_fields++];
-		size_t vn = (size_t)(ve - v);
-		f->name = (const char *)name;
-		f->name_len = (uint16_t)name_len;
-		f->value = (const char *)v;
-		f->value_len = (uint16_t)vn;
-
-		e = HTTP_ERR_NONE;
-		if (name_len == 4 && eq_lower(name, "host", 4)) {
-			/* Exactly one Host (RFC 9112 section 3.2). */
-			if (host != NULL)
-				return HTTP_ERR_MULTIPLE_HOST;
-			int h = host_check(v, vn);
-			if (h < 0)
-				return HTTP_ERR_HOST;
-			host = (const char *)v;
-			host_len = (uint16_t)h;
-		} else if (name_len == 14 &&
-			   eq_lower(name, "content-length", 14)) {
-			e = content_length_parse(r, v, vn);
-		} else if (name_len == 17 &&
-			   eq_lower(name, "transfer-encoding", 17)) {
-			te = true;
-			e = transfer_encoding_parse(r, v, vn);
-		}
-		if (e != HTTP_ERR_NONE)
-			return e;
-	}
-
-	/* Both framings at once is how requests are smuggled; section 6.1
-	 * allows rejecting it. */
-	if (te && r->content_length >= 0)
-		return HTTP_ERR_CL_AND_TE;
-	if (te && !r->chunked)
-		return HTTP_ERR_TRANSFER_ENCODING;
-	if (host == NULL && r->minor == 1)
-		return HTTP_ERR_NO_HOST;
-	if (!absolute) {
-		r->host = host;
-		r->host_len = host_len;
-	}
-	return HTTP_ERR_NONE;
+	return N_PATHS;
 }
 
-static int fail(struct http_req *r, enum http_error e)
+const char *http_path_name(int i)
 {
-	r->error = e;
-	return HTTP_ERROR;
+	return i >= 0 && i < N_PATHS ? paths[i].name : NULL;
+}
+
+int http_path_supported(int i)
+{
+	if (i == 0)
+		return 1;
+#ifdef HTTP_HAVE_X86
+	__builtin_cpu_init();
+	if (i == 1)
+		return __builtin_cpu_supports("sse4.2");
+	if (i == 2)
+		return __builtin_cpu_supports("avx2");
+#endif
+	return 0;
+}
+
+int http_path_use(int i)
+{
+	if (i < 0 || i >= N_PATHS || !http_path_supported(i))
+		return -1;
+	path_cur = i;
+	return 0;
+}
+
+int http_path_current(void)
+{
+	return path_cur;
+}
+
+/* The widest path this CPU runs, picked once at load time (the library is
+ * static: this runs before main() in every program that parses). */
+__attribute__((constructor)) static void path_select(void)
+{
+	for (int i = N_PATHS - 1; i > 0; i--)
+		if (http_path_use(i) == 0)
+			return;
+	path_cur = 0;
+}
+
+int http_parse_with(int i, struct http_req *r, const char *buf, size_t len)
+{
+	if (unlikely(r->error != HTTP_ERR_NONE))
+		return HTTP_ERROR;
+	return paths[i].parse(r, buf, len);
 }
 
 int http_parse_request(struct http_req *r, const char *buf, size_t len)
 {
-	const unsigned char *b = (const unsigned char *)buf;
-	size_t lim = len < HTTP_MAX_HEADER ? len : HTTP_MAX_HEADER;
-	size_t i = r->scanned;
-	unsigned eol = r->eol;
-
 	if (unlikely(r->error != HTTP_ERR_NONE))
 		return HTTP_ERROR;
-	if (unlikely(eol == 2))
-		goto parse;
-
-	/* Arrival scan (RFC 9112 section 2.2): lines end in CRLF; a bare CR
-	 * or LF and NUL are refused the moment they arrive. */
-	while (i < lim) {
-		/* NUL, LF and CR are all below 0x0e: skip 4-byte words
-		 * without such a byte, then go to the first one (or to a
-		 * HTAB). Only 4 and only after an ordinary byte (eol == 0):
-		 * the header cannot end sooner than CRLFCRLF away, so the word
-		 * is still header and a body is never touched. */
-		if (eol == 0 && lim - i >= 4) {
-			uint32_t w;
-			memcpy(&w, b + i, sizeof(w));
-			uint64_t m = has_below(w, 0x0e) & 0xffffffffu;
-			if (m == 0) {
-				i += 4;
-				continue;
-			}
-			i += skippable(m);
-		}
-		if (!(ctype[b[i]] & C_SCAN)) {
-			i++;
-			eol = 0;
-			continue;
-		}
-		if (b[i] == '\r') {
-			/* Wait for the byte after a CR; at the size limit it
-			 * can only end a header that is too large. */
-			if (i + 1 >= lim)
-				break;
-			if (b[i + 1] != '\n')
-				return fail(r, HTTP_ERR_BARE_CR);
-			/* Section 2.2 says to ignore a CRLF before the
-			 * request line; we refuse it on purpose, as a stray
-			 * CRLF usually means the previous request's body
-			 * length was misjudged. */
-			if (unlikely(i == 0))
-				return fail(r, HTTP_ERR_REQUEST_LINE);
-			i += 2;
-			if (++eol == 2) {
-				r->scanned = (uint32_t)i;
-				r->eol = 2;
-				goto parse;
-			}
-		} else if (b[i] == '\n') {
-			return fail(r, HTTP_ERR_BARE_LF);
-		} else {
-			return fail(r, HTTP_ERR_NUL);
-		}
-	}
-	r->scanned = (uint32_t)i;
-	r->eol = (uint8_t)eol;
-	if (len >= HTTP_MAX_HEADER)
-		return fail(r, HTTP_ERR_TOO_LARGE);
-	return HTTP_INCOMPLETE;
-
-parse:;
-	enum http_error e = header_parse(r, b, b + r->scanned);
-	if (e != HTTP_ERR_NONE)
-		return fail(r, e);
-	return (int)r->scanned;
+	return paths[path_cur].parse(r, buf, len);
 }
-
 int http_error_status(enum http_error e)
 {
 	if ((unsigned)e >= HTTP_ERR__COUNT)

@@ -357,11 +357,62 @@ static size_t name_fast(struct hf_resp *r, const unsigned char *b, size_t n,
 	if (l == 0 || l == n || b[l] != ':' || l + 1 > HF_MAX_HEAD - r->head_len ||
 	    r->n_fields >= HF_MAX_FIELDS)
 		return 0;
+	uint8_t mask, pos;
+	mask = names_mask(b, l, &pos);
+	unsigned f = hf_words_which(mask, pos, names, N_OTHER);
+	if (f == N_OTHER) {
+		/* A field we do not act on: its whole line at once when it
+		 * is all here — OWS and value bytes all of the value class
+		 * (SP and HTAB are in it), then CRLF. */
+		size_t j = l + 1;
+		while (j < n && (hf_ctype[b[j]] & HF_C_VALUE))
+			j++;
+		if (j + 1 < n && b[j] == '\r' && b[j + 1] == '\n' &&
+		    j + 2 <= HF_MAX_HEAD - r->head_len) {
+			r->n_fields++;
+			r->names = mask;
+			r->pos = pos;
+			r->field = N_OTHER;
+			r->head_len += (uint32_t)(j + 2);
+			r->st = R_FIELDS + HF_F_START;
+			return j + 2;
+		}
+	}
+	if (f == N_CONTENT_LENGTH && r->content_length < 0 && !r->te) {
+		/* Content-Length: OWS 1*DIGIT OWS CRLF, the line whole: the
+		 * state the byte path leaves (value_byte(), value_end()). */
+		size_t j = l + 1, d0;
+		while (j < n && hf_is_ws(b[j]))
+			j++;
+		d0 = j;
+		int64_t v = 0;
+		while (j < n && j - d0 < CL_MAX_DIGITS && b[j] >= '0' && b[j] <= '9')
+			v = v * 10 + (b[j++] - '0');
+		size_t nd = j - d0;
+		bool ows = false;
+		while (j < n && hf_is_ws(b[j])) {
+			j++;
+			ows = true;
+		}
+		if (nd > 0 && j + 1 < n && b[j] == '\r' && b[j + 1] == '\n' &&
+		    j + 2 <= HF_MAX_HEAD - r->head_len) {
+			r->n_fields++;
+			r->names = mask;
+			r->pos = pos;
+			r->content_length = v;
+			r->digits = ows ? CL_AFTER_OWS : (uint8_t)nd;
+			r->field = N_OTHER;
+			r->head_len += (uint32_t)(j + 2);
+			r->st = R_FIELDS + HF_F_START;
+			return j + 2;
+		}
+	}
 	r->n_fields++;
-	r->names = names_mask(b, l, &r->pos);
+	r->names = mask;
+	r->pos = pos;
 	r->head_len += (uint32_t)(l + 1);
 	r->st = R_FIELDS + HF_F_OWS;
-	*e = value_start(r, hf_words_which(r->names, r->pos, names, N_OTHER));
+	*e = value_start(r, f);
 	return l + 1;
 }
 

@@ -21,6 +21,28 @@ struct rs_scratch;
  * Control plane only: allocates and may take long (Hyperscan compile). */
 struct ruleset *rs_compile(struct steer_conf *c, char *err, size_t errlen);
 
+/* The ruleset of NC, derived from BASE (conf_derive(rs_conf(BASE), ...)
+ * with intercept REMOVED of BASE left out (-1: none) and, with ADDED, one
+ * appended): decides exactly as rs_compile(NC) would, without recompiling
+ * what did not change (rules_edit.c). Validates the added intercept as
+ * rs_compile() and the loader would (unique name and preview, conflicts,
+ * its regexes). On success the ruleset takes NC; it shares parts with
+ * BASE, which stays valid and must be freed after it is published (see
+ * rs_adopt()). NULL with errno set and ERR on failure; NC is still the
+ * caller's. Control plane only. */
+struct ruleset *rs_derive(const struct ruleset *base, struct steer_conf *nc,
+			  int removed, bool added, char *err, size_t errlen);
+
+/* RS is in force and OLD, its base, will be freed: RS's configuration
+ * takes over what it shares with OLD's (conf_adopt()). Nothing if RS was
+ * not derived from OLD. */
+void rs_adopt(struct ruleset *rs, struct ruleset *old);
+
+/* Whether RS was derived from OLD; then the intercept of OLD it left out
+ * (-1: none) and whether its last intercept is new. */
+bool rs_edit_of(const struct ruleset *rs, const struct ruleset *old,
+		int *removed, bool *added);
+
 /* Free RS and the configuration it owns. NULL is fine. */
 void rs_free(struct ruleset *rs);
 
@@ -33,6 +55,9 @@ const struct steer_conf *rs_conf(const struct ruleset *rs);
 struct rs_scratch *rs_scratch_alloc(const struct ruleset *rs,
 				    struct rs_scratch *old);
 void rs_scratch_free(struct rs_scratch *s);
+
+/* Index of the intercept named NAME, or -1 (a hash lookup). */
+int rs_find_intercept(const struct ruleset *rs, const char *name);
 
 /* Listener index for a destination address, or -1. */
 int rs_listener_find(const struct ruleset *rs, uint32_t ip, uint16_t port);

@@ -336,7 +336,7 @@ static uint32_t find_preview(const struct ruleset *rs, const struct http_req *re
 	uint32_t n = shash_first(&rs->preview, shash_bytes(tok, tl, RS_SEED_PRV));
 	for (; n != SHASH_NONE; n = rs->preview.next[n]) {
 		uint32_t i = rs->preview.vals[n];
-		const char *p = rs->conf->intercepts[i].preview;
+		const char *p = rs->conf->intercepts[i]->preview;
 		if (strlen(p) == tl && memcmp(p, tok, tl) == 0)
 			return i;
 	}

@@ -127,7 +127,7 @@ int shash_add(struct shash *h, uint64_t key, uint32_t val)
 	/* Keep the load factor at most 1/2 so probes stay short. */
 	if ((h->n_keys + 1) * 2 > h->mask + 1 && grow_slots(h) != 0)
 		return -ENOMEM;
-	if (h->n_nodes == h->cap_nodes) {
+	if (h->n_free == 0 && h->n_nodes == h->cap_nodes) {
 		uint32_t cap = h->cap_nodes ? h->cap_nodes * 2 : 16;
 		uint32_t *v = realloc(h->vals, sizeof(*v) * cap);
 		if (v == NULL)
@@ -139,7 +139,14 @@ int shash_add(struct shash *h, uint64_t key, uint32_t val)
 		h->next = nx;
 		h->cap_nodes = cap;
 	}
-	uint32_t node = h->n_nodes++;
+	uint32_t node;
+	if (h->n_free > 0) {
+		node = h->free_head;
+		h->free_head = h->next[node];
+		h->n_free--;
+	} else {
+		node = h->n_nodes++;
+	}
 	h->vals[node] = val;
 	h->next[node] = SHASH_NONE;
 
@@ -156,6 +163,95 @@ int shash_add(struct shash *h, uint64_t key, uint32_t val)
 	/* Append so values keep insertion (file) order. */
 	h->next[h->tails[i]] = node;
 	h->tails[i] = node;
+	return 0;
+}
+
+/* Linear probing keeps no tombstones: after emptying slot I, move back
+ * every later slot of the run that may live at I (Knuth's algorithm R). */
+static void slot_remove(struct shash *h, uint32_t i)
+{
+	uint32_t j = i;
+
+	h->heads[i] = SHASH_NONE;
+	h->n_keys--;
+	for (;;) {
+		j = (j + 1) & h->mask;
+		if (h->heads[j] == SHASH_NONE)
+			return;
+		uint32_t home = (uint32_t)h->keys[j] & h->mask;
+		/* J stays if its home lies cyclically in (I, J]. */
+		if (i <= j ? (i < home && home <= j) : (i < home || home <= j))
+			continue;
+		h->keys[i] = h->keys[j];
+		h->heads[i] = h->heads[j];
+		h->tails[i] = h->tails[j];
+		h->heads[j] = SHASH_NONE;
+		i = j;
+	}
+}
+
+int shash_del(struct shash *h, uint64_t key, uint32_t val)
+{
+	if (h->n_keys == 0)
+		return -ENOENT;
+	for (uint32_t i = (uint32_t)key & h->mask;; i = (i + 1) & h->mask) {
+		if (h->heads[i] == SHASH_NONE)
+			return -ENOENT;
+		if (h->keys[i] != key)
+			continue;
+		uint32_t prev = SHASH_NONE;
+		for (uint32_t n = h->heads[i]; n != SHASH_NONE;
+		     prev = n, n = h->next[n]) {
+			if (h->vals[n] != val)
+				continue;
+			if (prev == SHASH_NONE)
+				h->heads[i] = h->next[n];
+			else
+				h->next[prev] = h->next[n];
+			if (h->tails[i] == n)
+				h->tails[i] = prev;
+			h->vals[n] = SHASH_NONE;
+			h->next[n] = h->free_head;
+			h->free_head = n;
+			h->n_free++;
+			if (h->heads[i] == SHASH_NONE)
+				slot_remove(h, i);
+			return 0;
+		}
+		return -ENOENT;
+	}
+}
+
+void shash_shift(struct shash *h, uint32_t from, uint32_t by)
+{
+	/* Free nodes hold SHASH_NONE, which no live value equals. */
+	for (uint32_t n = 0; n < h->n_nodes; n++)
+		if (h->vals[n] >= from && h->vals[n] != SHASH_NONE)
+			h->vals[n] -= by;
+}
+
+int shash_copy(struct shash *dst, const struct shash *src)
+{
+	size_t slots = (size_t)src->mask + 1;
+
+	*dst = *src;
+	dst->keys = malloc(sizeof(*dst->keys) * slots);
+	dst->heads = malloc(sizeof(*dst->heads) * slots);
+	dst->tails = malloc(sizeof(*dst->tails) * slots);
+	dst->vals = src->cap_nodes ? malloc(sizeof(*dst->vals) * src->cap_nodes) : NULL;
+	dst->next = src->cap_nodes ? malloc(sizeof(*dst->next) * src->cap_nodes) : NULL;
+	if (dst->keys == NULL || dst->heads == NULL || dst->tails == NULL ||
+	    (src->cap_nodes && (dst->vals == NULL || dst->next == NULL))) {
+		shash_free(dst);
+		return -ENOMEM;
+	}
+	memcpy(dst->keys, src->keys, sizeof(*dst->keys) * slots);
+	memcpy(dst->heads, src->heads, sizeof(*dst->heads) * slots);
+	memcpy(dst->tails, src->tails, sizeof(*dst->tails) * slots);
+	if (src->n_nodes) {
+		memcpy(dst->vals, src->vals, sizeof(*dst->vals) * src->n_nodes);
+		memcpy(dst->next, src->next, sizeof(*dst->next) * src->n_nodes);
+	}
 	return 0;
 }
 

@@ -1,6 +1,9 @@
-/* Immutable multimap from a 64-bit key hash to uint32 values, built once on
- * the control plane and then only read (no locks: readers see a finished
- * table). Keys are hashes, so two different keys may share a slot: callers
+/* Immutable multimap from a 64-bit key hash to uint32 values, built on the
+ * control plane and then only read (no locks: readers see a finished
+ * table). A table for a new ruleset that differs from the running one by
+ * a few entries is made by copying the running one and patching the copy
+ * (shash_copy, shash_del, shash_shift, shash_add): the running one is
+ * never written. Keys are hashes, so two different keys may share a slot: callers
  * verify every candidate, and a collision costs only a wasted check.
  *
  * Used by the rule engine for exact-value matchers, so looking up one of
@@ -23,6 +26,8 @@ struct shash {
 	uint32_t *next;           /* node chain, SHASH_NONE ends it */
 	uint32_t n_nodes;
 	uint32_t cap_nodes;
+	uint32_t n_free;          /* deleted nodes, reused by shash_add */
+	uint32_t free_head;       /* first of them (chained by next), if n_free */
 };
 
 /* 64-bit hash of P[0..N) with SEED. shash_bytes_lower() hashes as if ASCII
@@ -59,6 +64,17 @@ static inline uint32_t shash_first(const struct shash *h, uint64_t key)
 			return h->heads[i];
 	}
 }
+
+/* Remove the first node of KEY whose value is VAL. Returns 0, or -ENOENT
+ * when there is none. Values of KEY keep their order. */
+int shash_del(struct shash *h, uint64_t key, uint32_t val);
+
+/* Every value >= FROM becomes value - BY (the indexes a table holds after
+ * BY entries before FROM were taken out of the array they index). */
+void shash_shift(struct shash *h, uint32_t from, uint32_t by);
+
+/* DST := a copy of SRC (DST is overwritten, not freed). 0 or -ENOMEM. */
+int shash_copy(struct shash *dst, const struct shash *src);
 
 void shash_free(struct shash *h);
 

@@ -9,7 +9,11 @@
  * checksums (IPv4 header, TCP with pseudo-header, inner ones for VXLAN) are
  * recomputed from scratch; any frame not in the table fails the step.
  *
- * Worker time is driven by the test (w->now), never by the clock. */
+ * Worker time is driven by the test (w->now), never by the clock.
+ *
+ * harness.c        addresses, the EAL, environments, clock, counters
+ * harness_frame.c  frames built (on tools/wire/wire.h) and parsed
+ * harness_play.c   golden sequences played and matched; common sequences */
 #ifndef STEER_PACKET_HARNESS_H
 #define STEER_PACKET_HARNESS_H
 
@@ -96,6 +100,9 @@ struct h_params {
 	const char *web_service;  /* more keys of service web (" retries = 0;") */
 	const char *services_before; /* services listed before web (each a
 				   * group and a comma): moves web's index */
+	unsigned maglev_size;     /* web's and api's (0: not written, the
+				   * loader's 65537); the packet fuzzer's
+				   * reloads build small tables */
 };
 
 #define H_CAP 4096                /* captured frames per worker */
@@ -128,7 +135,8 @@ struct h_env *h_env_new(const struct h_params *p);
 void h_reload(struct h_env *e, const struct h_params *p);
 
 /* Free everything; fails the test if an mbuf leaked (test pool or a
- * worker's pool) or a flow is still active when EXPECT_IDLE. */
+ * worker's pool). Flows still active are freed with their worker, not
+ * checked: a test that wants none says so (h_expect_cnts, flows_active). */
 void h_env_free(struct h_env *e);
 
 /* cmocka fixtures: *state = h_env_new(defaults) / h_env_free. */
@@ -270,6 +278,8 @@ struct h_pkt {
  * set on any inconsistency. VXLAN (UDP/4789) is decapsulated into the
  * TCP/ARP fields, outer fields in o_*. */
 bool h_parse(const struct rte_mbuf *m, struct h_pkt *p);
+/* IP (host order) as a dotted quad in B (16 bytes); returns B. */
+const char *h_ipstr(uint32_t ip, char *b);
 /* One line describing P (for failure messages). */
 const char *h_describe(const struct h_pkt *p, char *buf, size_t len);
 

@@ -212,7 +212,7 @@ static bool conf_equal(const struct steer_conf *a, const struct steer_conf *b)
 	DIFF(a->n_intercepts != b->n_intercepts, "intercepts: %u vs %u",
 	     a->n_intercepts, b->n_intercepts);
 	for (unsigned i = 0; i < a->n_intercepts; i++)
-		if (!intercept_equal(a, &a->intercepts[i], b, &b->intercepts[i]))
+		if (!intercept_equal(a, a->intercepts[i], b, b->intercepts[i]))
 			return false;
 	DIFF(!str_eq(a->previews.domain, b->previews.domain) ||
 	     !str_eq(a->previews.header, b->previews.header), "previews");
@@ -226,7 +226,7 @@ static bool conf_equal(const struct steer_conf *a, const struct steer_conf *b)
 
 static void remove_intercept(struct steer_conf *c, unsigned i)
 {
-	struct conf_intercept *in = &c->intercepts[i];
+	struct conf_intercept *in = c->intercepts[i];
 
 	for (unsigned j = 0; j < in->n_matchers; j++) {
 		free(in->matchers[j].name);
@@ -235,7 +235,9 @@ static void remove_intercept(struct steer_conf *c, unsigned i)
 	}
 	free(in->path);
 	free(in->preview);
-	memmove(in, in + 1, (c->n_intercepts - i - 1) * sizeof(*in));
+	free(in);
+	memmove(&c->intercepts[i], &c->intercepts[i + 1],
+		(c->n_intercepts - i - 1) * sizeof(c->intercepts[0]));
 	c->n_intercepts--;
 }
 
@@ -245,8 +247,8 @@ static void remove_tunnel(struct steer_conf *c, unsigned i)
 		(c->n_tunnels - i - 1) * sizeof(c->tunnels[0]));
 	c->n_tunnels--;
 	for (unsigned j = 0; j < c->n_intercepts; j++)
-		if (c->intercepts[j].tunnel > i)
-			c->intercepts[j].tunnel--;
+		if (c->intercepts[j]->tunnel > i)
+			c->intercepts[j]->tunnel--;
 }
 
 static void remove_backend(struct conf_service *s, unsigned i)
@@ -354,7 +356,7 @@ static void every_optional_key_and_special_string_round_trips(void **state)
 	(void)state;
 	assert_round_trip(c);
 	r = reload(c, NULL);
-	in = &r->intercepts[0];
+	in = r->intercepts[0];
 	assert_string_equal(in->matchers[0].name, "x-user");
 	assert_string_equal(in->matchers[1].baggage, "DevID");
 	assert_string_equal(in->matchers[2].arg, "^a\\.b\"c");
@@ -608,7 +610,7 @@ static void adding_an_intercept_appends_exactly_it(void **state)
 	struct conf_edit e = { .add_intercept = add };
 	r = reload(c, &e);
 	assert_int_equal(r->n_intercepts, c->n_intercepts + 1);
-	in = &r->intercepts[r->n_intercepts - 1];
+	in = r->intercepts[r->n_intercepts - 1];
 	assert_string_equal(in->name, "dave-web");
 	assert_string_equal(r->services[in->service].name, "web");
 	assert_string_equal(r->tunnels[in->tunnel].name, "bob");
@@ -638,7 +640,7 @@ static void adding_to_empty_lists_works(void **state)
 	assert_int_equal(r1->n_tunnels, 1);
 	r2 = reload(r1, &e2);
 	assert_int_equal(r2->n_intercepts, 1);
-	assert_int_equal(r2->intercepts[0].n_matchers, 0);
+	assert_int_equal(r2->intercepts[0]->n_matchers, 0);
 	conf_free(r2);
 	conf_free(r1);
 	conf_free(c);
@@ -988,7 +990,7 @@ static void quoted_strings_load_back_unchanged(void **state)
 		struct conf_edit e = { .add_intercept = add };
 
 		r = reload(c, &e);
-		assert_string_equal(r->intercepts[r->n_intercepts - 1].matchers[0].arg,
+		assert_string_equal(r->intercepts[r->n_intercepts - 1]->matchers[0].arg,
 				    values[i]);
 		/* and the dump of that writes it back the same way */
 		assert_round_trip(r);

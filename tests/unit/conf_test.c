@@ -694,7 +694,7 @@ static void optional_keys_are_parsed_and_names_lowercased(void **state)
 	assert_string_equal(c->previews.header, "x-dev");
 	assert_int_equal(c->previews.line, 16);
 
-	const struct conf_intercept *in = &c->intercepts[0];
+	const struct conf_intercept *in = c->intercepts[0];
 	assert_int_equal(in->line, 18);
 	assert_int_equal(in->n_matchers, 4);
 	assert_string_equal(in->matchers[0].name, "x-user");
@@ -717,7 +717,7 @@ static void optional_keys_are_parsed_and_names_lowercased(void **state)
 	assert_string_equal(in->preview, "alice-1");
 
 	/* no matcher, no path, no preview: the whole service */
-	in = &c->intercepts[1];
+	in = c->intercepts[1];
 	assert_int_equal(in->n_matchers, 0);
 	assert_int_equal(in->path_kind, CONF_PATH_NONE);
 	assert_null(in->path);
@@ -966,7 +966,7 @@ static void demo_config_loads_with_every_field(void **state)
 
 	assert_int_equal(c->n_intercepts, 3);
 	assert_int_equal(conf_find_intercept(c, "bob-api"), 1);
-	const struct conf_intercept *in = &c->intercepts[0];
+	const struct conf_intercept *in = c->intercepts[0];
 	assert_string_equal(in->name, "alice-web");
 	assert_int_equal(in->service, web);
 	assert_int_equal(in->tunnel, alice);
@@ -980,7 +980,7 @@ static void demo_config_loads_with_every_field(void **state)
 	assert_null(in->path);
 	assert_string_equal(in->preview, "alice-7f3a");
 	assert_int_equal(in->line, 36);
-	in = &c->intercepts[1];
+	in = c->intercepts[1];
 	assert_string_equal(in->name, "bob-api");
 	assert_int_equal(in->service, web);
 	assert_int_equal(in->tunnel, bob);
@@ -994,7 +994,7 @@ static void demo_config_loads_with_every_field(void **state)
 	assert_int_equal(in->path_line, 41);
 	assert_null(in->preview);
 	assert_int_equal(in->line, 39);
-	in = &c->intercepts[2];
+	in = c->intercepts[2];
 	assert_string_equal(in->name, "carol-bg");
 	assert_int_equal(in->tunnel, bob);
 	assert_int_equal(in->n_matchers, 1);

@@ -112,7 +112,7 @@ static void decide(struct fixture *f, const char *text, struct rs_decision *d)
 
 static const char *icpt_name(struct fixture *f, const struct rs_decision *d)
 {
-	return d->intercept < 0 ? NULL : rs_conf(f->rs)->intercepts[d->intercept].name;
+	return d->intercept < 0 ? NULL : rs_conf(f->rs)->intercepts[d->intercept]->name;
 }
 
 static const char *svc_name(struct fixture *f, const struct rs_decision *d)
@@ -221,7 +221,7 @@ static void decisions_follow_the_rules(void **state)
 		if (c->intercept) {
 			assert_int_equal(d.target, RS_TARGET_TUNNEL);
 			assert_int_equal(d.tunnel,
-				rs_conf(f->rs)->intercepts[d.intercept].tunnel);
+				rs_conf(f->rs)->intercepts[d.intercept]->tunnel);
 		}
 	}
 }

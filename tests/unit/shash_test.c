@@ -1,4 +1,5 @@
 /* shash: the hash multimap behind exact-value matchers. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -105,6 +106,93 @@ static void empty_map_finds_nothing(void **state)
 	shash_free(&h);
 }
 
+/* A model: per key, its values in order. Keys share low bits so that runs
+ * of probed slots form and deletions must move entries back. */
+#define M_KEYS 64
+#define M_VALS 64
+
+struct model {
+	uint32_t v[M_KEYS][M_VALS];
+	unsigned n[M_KEYS];
+};
+
+static uint64_t model_key(unsigned k)
+{
+	return ((uint64_t)k << 40) | (k % 5);   /* 5 home slots for 64 keys */
+}
+
+static void model_check(const struct shash *h, const struct model *m,
+			unsigned step)
+{
+	unsigned n_keys = 0;
+
+	for (unsigned k = 0; k < M_KEYS; k++) {
+		unsigned i = 0;
+		n_keys += m->n[k] > 0;
+		for (uint32_t n = shash_first(h, model_key(k)); n != SHASH_NONE;
+		     n = h->next[n], i++)
+			if (i >= m->n[k] || h->vals[n] != m->v[k][i])
+				fail_msg("step %u: key %u value #%u is %u, want %s %u",
+					 step, k, i, h->vals[n],
+					 i >= m->n[k] ? "none, past" : "",
+					 i >= m->n[k] ? m->n[k] : m->v[k][i]);
+		if (i != m->n[k])
+			fail_msg("step %u: key %u has %u values, want %u", step, k, i,
+				 m->n[k]);
+	}
+	assert_int_equal(h->n_keys, n_keys);
+}
+
+static void deletes_shifts_and_copies_agree_with_a_model(void **state)
+{
+	(void)state;
+	static struct model m;
+	struct shash h, c;
+	uint64_t r = 1;
+
+	memset(&m, 0, sizeof(m));
+	assert_int_equal(shash_init(&h, 4), 0);
+	for (unsigned step = 0; step < 20000; step++) {
+		r = r * 6364136223846793005ull + 1442695040888963407ull;
+		unsigned k = (unsigned)(r >> 33) % M_KEYS, op = (unsigned)(r >> 50) % 10;
+		uint32_t val = (uint32_t)(r >> 20) % 1000;
+		if (op < 5 && m.n[k] < M_VALS) {
+			assert_int_equal(shash_add(&h, model_key(k), val), 0);
+			m.v[k][m.n[k]++] = val;
+		} else if (op < 9) {
+			/* delete an existing value (or a missing one: -ENOENT) */
+			unsigned at = m.n[k] ? (unsigned)(r >> 8) % (m.n[k] + 1) : 0;
+			if (at == m.n[k]) {
+				uint32_t missing = 5000 + val;
+				assert_int_equal(shash_del(&h, model_key(k), missing), -ENOENT);
+			} else {
+				uint32_t dv = m.v[k][at];
+				unsigned first = 0;
+				while (m.v[k][first] != dv)
+					first++;
+				assert_int_equal(shash_del(&h, model_key(k), dv), 0);
+				memmove(&m.v[k][first], &m.v[k][first + 1],
+					(m.n[k] - first - 1) * sizeof(uint32_t));
+				m.n[k]--;
+			}
+		} else {
+			/* shift values >= 500 down by 3, into a copy; the
+			 * original must not change */
+			assert_int_equal(shash_copy(&c, &h), 0);
+			shash_shift(&c, 500, 3);
+			model_check(&h, &m, step);
+			for (unsigned a = 0; a < M_KEYS; a++)
+				for (unsigned b = 0; b < m.n[a]; b++)
+					if (m.v[a][b] >= 500)
+						m.v[a][b] -= 3;
+			shash_free(&h);
+			h = c;
+		}
+		model_check(&h, &m, step);
+	}
+	shash_free(&h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -113,6 +201,7 @@ int main(void)
 		cmocka_unit_test(values_of_a_key_come_back_in_insertion_order),
 		cmocka_unit_test(colliding_slots_probe_on),
 		cmocka_unit_test(empty_map_finds_nothing),
+		cmocka_unit_test(deletes_shifts_and_copies_agree_with_a_model),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
