@@ -70,6 +70,8 @@ cleanup() {
 		ip netns del "sx-n$n" 2>/dev/null || true
 		ip link del "sx-e$n" 2>/dev/null || true
 	done
+	# the EAL's runtime directories of our two steerds (--file-prefix)
+	rm -rf "/var/run/dpdk/sx-etcd-$$-1" "/var/run/dpdk/sx-etcd-$$-2"
 	rm -rf "$TMP"
 	exit $rc
 }
