@@ -26,6 +26,13 @@ void pe_die(const char *fmt, ...)
 const struct h_params pe_boot = {
 	.workers = 2, .max_flows = 12, .header_buffers = 3, .syn_backlog = 3,
 	.syn_cookies = "auto", .header_max = 2048,
+	/* Short timeouts and few source ports: every input ends with a
+	 * teardown that runs the clock until each flow has closed, a walk
+	 * of the timer wheel a millisecond slot at a time (and the idle
+	 * check walks every port): with steerd's defaults that walk was
+	 * most of a run (45 inputs/s). Every timer still fires. */
+	.syn_ms = 1000, .header_ms = 1000, .connect_ms = 500, .idle_s = 2,
+	.linger_ms = 100, .ports_per_worker = 64,
 	/* the fewest slots the loader takes for two backends: building
 	 * 65537-slot tables at every reload would be most of the run */
 	.maglev_size = 211,
@@ -64,6 +71,12 @@ void pe_begin(struct pe *pe, const struct h_params *pp)
 	p.syn_cookies = pe_boot.syn_cookies;
 	p.header_max = pe_boot.header_max;
 	p.maglev_size = pe_boot.maglev_size;
+	p.syn_ms = pe_boot.syn_ms;
+	p.header_ms = pe_boot.header_ms;
+	p.connect_ms = pe_boot.connect_ms;
+	p.idle_s = pe_boot.idle_s;
+	p.linger_ms = pe_boot.linger_ms;
+	p.ports_per_worker = pe_boot.ports_per_worker;
 	memset(pe, 0, sizeof(*pe));
 	if (env == NULL) {
 		/* The harness reports through cmocka; outside a cmocka test
@@ -305,12 +318,12 @@ static void check_idle(struct pe *pe)
 
 void pe_end(struct pe *pe)
 {
-	/* Longer than any timeout of the harness's configuration (idle_s
-	 * 30, queue, connect and response retransmissions), in steps the
-	 * timer wheel (4 s horizon) takes one at a time. */
+	/* Longer than any timeout of the configuration (pe_boot's, and the
+	 * request retransmissions: 15, ~70 s), in steps the timer wheel (4 s
+	 * horizon) takes one at a time; it stops as soon as all is closed. */
 	pe->tainted = false;
-	for (unsigned i = 0; i < 60 && !all_closed(pe); i++)
-		pe_advance(pe, 2000);
+	for (unsigned i = 0; i < 30 && !all_closed(pe); i++)
+		pe_advance(pe, 4000);
 	check_idle(pe);
 	pe->e = NULL;
 }
