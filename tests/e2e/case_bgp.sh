@@ -332,6 +332,27 @@ else
 	fail "requests not spread: node 1 $d1, node 2 $d2"
 fi
 
+# A reload adding a listener on a second VIP: announced by node 1, while
+# the first VIP keeps both next hops throughout (no withdraw-and-back when
+# the hook has BIRD re-read its routes).
+VIP2=198.18.2.2
+cfg_of 1 | sed "s|^listeners = ( \(.*\) );|listeners = ( \1,\n  { name = \"web2\"; address = \"$VIP2:80\"; default_service = \"web\"; } );|" \
+	>"$TMP/sbn1.conf"
+grep -q "$VIP2:80" "$TMP/sbn1.conf" || die "config edit failed"
+"$STEERCTL" --socket "$TMP/sbn1.sock" reload "$TMP/sbn1.conf" >/dev/null || die "reload of node 1"
+flap=0
+v2=
+for _ in $(seq 40); do
+	[ "$(hops)" = "198.18.0.1 198.18.0.2" ] || flap=$((flap + 1))
+	[ -z "$v2" ] && ip -n sbr route show "$VIP2/32" 2>/dev/null | grep -q "via 198.18.0.1" && v2=yes
+	sleep 0.05
+done
+if [ "$v2" = yes ] && [ $flap = 0 ]; then
+	pass "listener added by reload: $VIP2 announced by node 1, $VIP kept both next hops"
+else
+	fail "after the reload: $VIP2 route '$(ip -n sbr route show "$VIP2/32")', $flap samples of $VIP without both next hops"
+fi
+
 # Node 2's steerd stops: the hook withdraws its route.
 t0=$(date +%s.%N)
 stop_node 2
