@@ -397,5 +397,18 @@ else
 	fail "after re-announce: $ok served, $bad not, $d2 on node 2"
 fi
 
+# Draining node 1: stopping its hook withdraws its routes, steerd still up.
+_kill "${HOOK_PID[1]}"
+unset "HOOK_PID[1]"
+if t=$(wait_hops "198.18.0.2" 10); then
+	if [ -s "$TMP/sbn1.vips.conf" ] && grep -q '^route' "$TMP/sbn1.vips.conf"; then
+		fail "node 1 drained but its VIP file still lists routes"
+	else
+		pass "stopping node 1's hook drains it (${t}s), its VIP file emptied"
+	fi
+else
+	fail "after stopping node 1's hook the VIP next hops are '$(hops)'"
+fi
+
 say "== bgp: $((CHECKS - FAILS)) passed, $FAILS failed"
 [ $FAILS -eq 0 ]
