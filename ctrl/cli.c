@@ -186,9 +186,13 @@ static int parse_timeout(const char *s, int *ms)
 int cli_global(int argc, char **argv, struct cli_opts *o, char *err,
 	       size_t errlen)
 {
-	enum { G_SOCKET, G_JSON, G_TIMEOUT, G_HELP, G_H };
+	enum { G_SOCKET, G_JSON, G_TIMEOUT, G_HELP, G_H, G_ETCD, G_CLUSTER,
+	       G_CONFIG };
 	static const struct optdef defs[] = {
 		{ "--socket", G_SOCKET, true },
+		{ "--etcd", G_ETCD, true },
+		{ "--cluster", G_CLUSTER, true },
+		{ "--config", G_CONFIG, true },
 		{ "--json", G_JSON, false },
 		{ "--timeout", G_TIMEOUT, true },
 		{ "--help", G_HELP, false },
@@ -221,6 +225,15 @@ int cli_global(int argc, char **argv, struct cli_opts *o, char *err,
 		case G_JSON:
 			o->json = true;
 			break;
+		case G_ETCD:
+		case G_CLUSTER:
+		case G_CONFIG:
+			if (*v == '\0')
+				return cli_errf(err, errlen, CLI_EUSAGE, "steerctl: "
+						"%s needs a value", d->name);
+			*(d->id == G_ETCD ? &o->etcd : d->id == G_CLUSTER ?
+			  &o->cluster : &o->config) = v;
+			break;
 		case G_TIMEOUT:
 			if (parse_timeout(v, &o->timeout_ms) != 0)
 				return cli_errf(err, errlen, CLI_EUSAGE,
@@ -238,11 +251,15 @@ int cli_global(int argc, char **argv, struct cli_opts *o, char *err,
 void cli_usage(FILE *out)
 {
 	fputs(
-"usage: steerctl [--socket PATH] [--json] [--timeout S] COMMAND ...\n"
+"usage: steerctl [--socket PATH | --etcd URLS [--cluster NAME]] [--config FILE] [--json] [--timeout S] COMMAND ...\n"
 "\n"
 "Talks to steerd over its control socket: --socket, else $STEER_SOCKET,\n"
 "else " CLI_SOCKET_DEFAULT ". --json prints steerd's raw response;\n"
 "--timeout bounds each request in seconds (default 30).\n"
+"With --etcd, intercept add/remove/list/renew, tunnel add/remove/list and\n"
+"status --cluster read and write the cluster's rules in etcd instead\n"
+"(docs/scale-out.md); --config names the node configuration the change\n"
+"is validated against, and intercept add --ttl DURATION makes it expire.\n"
 "\n"
 "Commands:\n"
 "  status                      version, uptime, workers, serving, ports,\n"
@@ -256,8 +273,10 @@ void cli_usage(FILE *out)
 "        --header-regex NAME=RE     --baggage-regex KEY=RE\n"
 "        --header-present NAME      --baggage-present KEY\n"
 "      PATH (at most one): --path-equal P | --path-prefix P | --path-regex RE\n"
+"      --ttl DURATION (30s, 10m, 2h): removed by itself when it passes\n"
 "  intercept remove NAME\n"
 "  intercept list\n"
+"  intercept renew NAME [--ttl DURATION]   its TTL starts again\n"
 "  tunnel add NAME --type direct --target IP:PORT [--no-fail-open]\n"
 "  tunnel add NAME --type vxlan --remote IP --vni N --source IP\n"
 "                --target IP:PORT [--no-fail-open]\n"

@@ -28,6 +28,9 @@ struct cli_opts {
 	bool json;                /* --json: print the raw response */
 	int timeout_ms;           /* --timeout, whole request, in ms */
 	bool help;                /* --help / -h */
+	const char *etcd;         /* --etcd ENDPOINTS: rules in etcd, not a socket */
+	const char *cluster;      /* --cluster NAME (default "default") */
+	const char *config;       /* --config FILE: the base rules validated against */
 };
 
 /* Parse steerctl's global options at the start of ARGV (ARGV[0] is the

@@ -2,6 +2,7 @@
  * (docs/control.md). Only the shape of the line is checked here; whether
  * the service and tunnel exist, the regexes compile and the intercept
  * conflicts with none is steerd's to say. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "conf-t.h"
@@ -21,8 +22,26 @@ static const struct {
 
 enum {
 	IA_SERVICE = 100, IA_TUNNEL, IA_PATH_EQUAL, IA_PATH_PREFIX,
-	IA_PATH_REGEX, IA_PREVIEW,
+	IA_PATH_REGEX, IA_PREVIEW, IA_TTL,
 };
+
+/* A duration: N, Ns, Nm or Nh, 1 s to 30 days, into seconds. */
+static int parse_ttl(struct argp *p, const char *v, unsigned long long *s)
+{
+	char *end;
+	unsigned long long n = strtoull(v, &end, 10), mul = 1;
+
+	if (end != v && *end != '\0' && end[1] == '\0')
+		mul = *end == 's' ? 1 : *end == 'm' ? 60 : *end == 'h' ? 3600 : 0;
+	else if (end == v || *end != '\0')
+		mul = 0;
+	if (mul == 0 || n == 0 || n > 30ULL * 86400 / mul)
+		return cli_errf(p->err, p->errlen, CLI_EUSAGE,
+				"%s: --ttl wants a duration like 30s, 10m or 2h "
+				"(1 s to 30 days; got '%s')", p->what, v);
+	*s = n * mul;
+	return 0;
+}
 
 struct matcher {
 	int kind;                 /* index into matcher_kinds */
@@ -86,12 +105,14 @@ static int cmd_intercept_add(struct argp *p, struct jw *w,
 		{ "--path-prefix", IA_PATH_PREFIX, true },
 		{ "--path-regex", IA_PATH_REGEX, true },
 		{ "--preview", IA_PREVIEW, true },
+		{ "--ttl", IA_TTL, true },
 		{ NULL, 0, false },
 	};
 	struct matcher m[CONF_MAX_MATCHERS];
 	const struct optdef *d, *path_opt = NULL;
 	const char *v, *name = NULL, *service = NULL, *tunnel = NULL;
-	const char *path = NULL, *preview = NULL;
+	const char *path = NULL, *preview = NULL, *ttl = NULL;
+	unsigned long long ttl_s = 0;
 	unsigned n = 0;
 	int r;
 
@@ -115,6 +136,11 @@ static int cmd_intercept_add(struct argp *p, struct jw *w,
 			break;
 		case IA_PREVIEW:
 			r = argp_set_once(p, d, &preview, v);
+			break;
+		case IA_TTL:
+			r = argp_set_once(p, d, &ttl, v);
+			if (r == 0)
+				r = parse_ttl(p, v, &ttl_s);
 			break;
 		case IA_PATH_EQUAL:
 		case IA_PATH_PREFIX:
@@ -182,6 +208,50 @@ static int cmd_intercept_add(struct argp *p, struct jw *w,
 			   path_opt->id == IA_PATH_PREFIX ? "path_prefix" :
 			   "path_regex", path);
 	req_str(w, "preview", preview);
+	if (ttl != NULL) {
+		jw_key(w, "ttl");
+		jw_uint(w, ttl_s);
+	}
+	jw_obj_end(w);
+	return 0;
+}
+
+/* intercept renew NAME [--ttl DURATION] */
+static int cmd_intercept_renew(struct argp *p, struct jw *w, const char *cmd)
+{
+	static const struct optdef defs[] = {
+		{ "--ttl", IA_TTL, true },
+		{ NULL, 0, false },
+	};
+	const struct optdef *d;
+	const char *v, *name = NULL, *ttl = NULL;
+	unsigned long long ttl_s = 0;
+	int r;
+
+	while ((r = argp_next(p, defs, &d, &v)) != ARG_END) {
+		if (r < 0)
+			return r;
+		if (r == ARG_POS) {
+			if (name != NULL)
+				return cli_errf(p->err, p->errlen, CLI_EUSAGE,
+						"%s: unexpected argument '%s'",
+						p->what, v);
+			name = v;
+			continue;
+		}
+		if ((r = argp_set_once(p, d, &ttl, v)) != 0 ||
+		    (r = parse_ttl(p, v, &ttl_s)) != 0)
+			return r;
+	}
+	if (name == NULL)
+		return cli_errf(p->err, p->errlen, CLI_EUSAGE,
+				"%s: missing NAME", p->what);
+	req_begin(w, cmd);
+	req_str(w, "name", name);
+	if (ttl != NULL) {
+		jw_key(w, "ttl");
+		jw_uint(w, ttl_s);
+	}
 	jw_obj_end(w);
 	return 0;
 }
@@ -190,5 +260,6 @@ const struct verb cli_intercept_verbs[] = {
 	{ "add", "intercept.add", cmd_intercept_add },
 	{ "remove", "intercept.remove", req_name },
 	{ "list", "intercept.list", req_none },
+	{ "renew", "intercept.renew", cmd_intercept_renew },
 	{ NULL, NULL, NULL },
 };

@@ -37,6 +37,7 @@ static const struct {
 } changes[] = {
 	{ "intercept.add", "intercept added" },
 	{ "intercept.remove", "intercept removed" },
+	{ "intercept.renew", "intercept renewed" },
 	{ "tunnel.add", "tunnel added" },
 	{ "tunnel.remove", "tunnel removed" },
 	{ "backend.add", "backend added" },

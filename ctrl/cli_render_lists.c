@@ -197,6 +197,28 @@ static const struct column intercept_cols[] = {
 	{ "DECISIONS", "decisions", NULL },
 };
 
+/* An intercept that expires (intercept add --ttl): its time left. */
+static char *ttl_text(const struct doc *d, const struct json_node *ic)
+{
+	const struct json_node *t = doc_get(d, ic, "ttl_left_s");
+	char *out = malloc(24);
+
+	if (out == NULL)
+		return NULL;
+	if (t != NULL && t->type == JSON_NUMBER && t->number >= 0)
+		snprintf(out, 24, "%llds", (long long)t->number);
+	else
+		snprintf(out, 24, "-");
+	return out;
+}
+
+static const struct column intercept_ttl_cols[] = {
+	{ "NAME", "name", NULL }, { "SERVICE", "service", NULL },
+	{ "TUNNEL", "tunnel", NULL }, { "MATCHERS", NULL, ic_matchers },
+	{ "PATH", NULL, path_text }, { "PREVIEW", "preview", NULL },
+	{ "TTL", NULL, ttl_text }, { "DECISIONS", "decisions", NULL },
+};
+
 static const struct column tunnel_cols[] = {
 	{ "NAME", "name", NULL }, { "TYPE", "type", NULL },
 	{ "TARGET", "target", NULL }, { "REMOTE", "remote", NULL },
@@ -223,6 +245,16 @@ static const struct column backend_cols[] = {
 int render_intercepts(const struct doc *d, FILE *out, char *err,
 		      size_t errlen)
 {
+	const struct json_node *l = doc_get(d, d->root, "intercepts");
+	bool ttl = false;
+
+	/* the TTL column only when some intercept expires */
+	if (l != NULL && l->type == JSON_ARRAY)
+		FOR_CHILD(d, l, ic)
+			ttl |= doc_get(d, ic, "ttl_left_s") != NULL;
+	if (ttl)
+		return render_list(d, out, "intercepts", intercept_ttl_cols,
+				   ARRAY_SIZE(intercept_ttl_cols), err, errlen);
 	return render_list(d, out, "intercepts", intercept_cols,
 			   ARRAY_SIZE(intercept_cols), err, errlen);
 }

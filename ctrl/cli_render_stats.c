@@ -57,6 +57,24 @@ int render_status(const struct doc *d, FILE *out)
 	else
 		node_print(out, ic);
 	fputs("\n", out);
+	const struct json_node *cl = doc_get(d, d->root, "cluster");
+	if (node_is(cl, JSON_OBJECT)) {
+		/* steer-etcd's last report (docs/scale-out.md) */
+		static const char *const rows[][2] = {
+			{ "cluster     ", "name" }, { "node        ", "node" },
+			{ "etcd        ", "etcd_endpoints" },
+			{ "revision    ", "revision" },
+			{ "etcd seen   ", "etcd_last_reachable_s" },
+			{ "refused     ", "changes_refused" },
+			{ "last error  ", "last_error" },
+		};
+		for (size_t i = 0; i < ARRAY_SIZE(rows); i++) {
+			const struct json_node *v = doc_get(d, cl, rows[i][1]);
+			fputs(rows[i][0], out);
+			node_print(out, v);
+			fputs(i == 4 && node_is(v, JSON_NUMBER) ? "s ago\n" : "\n", out);
+		}
+	}
 	if (!node_is(ports, JSON_ARRAY) || ports->n_children == 0)
 		return 0;
 	fputs("\n", out);

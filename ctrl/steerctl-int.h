@@ -39,6 +39,11 @@ int ctl_call(const char *path, const char *req, size_t len, int timeout_ms,
 	     const sigset_t *mask, char **resp, size_t *resp_len, char *err,
 	     size_t errlen);
 
+/* ---- steerctl_etcd.c ---- */
+
+/* A command against the cluster's rules in etcd (O->etcd); exit status. */
+int do_etcd(const struct cli_opts *o, int argc, char **argv);
+
 /* ---- steerctl_watch.c ---- */
 
 /* steerctl watch FILE until SIGINT or SIGTERM; the exit status. */

@@ -13,7 +13,7 @@
 # The word lists below follow `steerctl --help`;
 # tests/unit/steerctl_completion_test.sh fails when they drift apart.
 
-_steerctl_global_opts='--socket --json --timeout --help'
+_steerctl_global_opts='--socket --json --timeout --etcd --cluster --config --help'
 _steerctl_commands='status stats intercept tunnel backend reload dump watch flows check help'
 
 # The verbs of a noun; the options of a command ("noun verb" or a single
@@ -21,7 +21,8 @@ _steerctl_commands='status stats intercept tunnel backend reload dump watch flow
 # positional argument).
 _steerctl_verbs() {
 	case $1 in
-	intercept | tunnel) echo 'add remove list' ;;
+	intercept) echo 'add remove list renew' ;;
+	tunnel) echo 'add remove list' ;;
 	backend) echo 'add remove drain list' ;;
 	esac
 }
@@ -34,7 +35,8 @@ _steerctl_opts() {
 		echo '--service --tunnel --header --header-prefix --header-regex' \
 			'--header-present --baggage --baggage-prefix' \
 			'--baggage-regex --baggage-present --path-equal' \
-			'--path-prefix --path-regex --preview' ;;
+			'--path-prefix --path-regex --preview --ttl' ;;
+	'intercept renew') echo '--ttl' ;;
 	'tunnel add')
 		echo '--type --target --remote --vni --source --no-fail-open' ;;
 	'backend add') echo '--weight' ;;
@@ -44,7 +46,7 @@ _steerctl_opts() {
 _steerctl_value_opts() {
 	case $1 in
 	flows) echo '--limit' ;;
-	'intercept add') _steerctl_opts "$1" ;;
+	'intercept add' | 'intercept renew') _steerctl_opts "$1" ;;
 	'tunnel add') echo '--type --target --remote --vni --source' ;;
 	'backend add') echo '--weight' ;;
 	esac
@@ -138,7 +140,7 @@ _steerctl() {
 		w=${_steerctl_words[i]}
 		if [[ -z $cmd ]]; then
 			case $w in
-			--socket | --timeout)
+			--socket | --timeout | --etcd | --cluster | --config)
 				[[ $w == --socket ]] &&
 					_steerctl_socket=(--socket "${_steerctl_words[i + 1]}")
 				((i++))
@@ -163,8 +165,8 @@ _steerctl() {
 
 	if [[ -z $cmd ]]; then
 		case $prev in
-		--socket) _steerctl_files "$cur"; return 0 ;;
-		--timeout) return 0 ;;
+		--socket | --config) _steerctl_files "$cur"; return 0 ;;
+		--timeout | --etcd | --cluster) return 0 ;;
 		esac
 		case $cur in
 		--socket=*) _steerctl_files "${cur#*=}"; return 0 ;;
@@ -201,7 +203,7 @@ _steerctl() {
 	case $ctx in
 	reload | check | watch)
 		((${#pos[@]} == 0)) && _steerctl_files "$cur" ;;
-	'intercept remove')
+	'intercept remove' | 'intercept renew')
 		((${#pos[@]} == 0)) && _steerctl_reply "$(_steerctl_intercepts)" "$cur" ;;
 	'tunnel remove')
 		((${#pos[@]} == 0)) && _steerctl_reply "$(_steerctl_tunnels)" "$cur" ;;

@@ -140,5 +140,23 @@ int main(int argc, char **argv)
 			return usage_error(err);
 		return cmd[0] == 'c' ? do_check(file) : do_watch(&o, file);
 	}
+	/* a cluster section in --config stands for --etcd and --cluster */
+	struct steer_conf *cc = NULL;
+	if (o.etcd == NULL && o.config != NULL &&
+	    (cc = conf_load_file(o.config, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	if (cc != NULL && cc->cluster.name != NULL) {
+		o.etcd = cc->cluster.etcd;
+		if (o.cluster == NULL)
+			o.cluster = cc->cluster.name;
+	}
+	if (o.etcd != NULL) {
+		int rc = do_etcd(&o, argc - ci, argv + ci);
+		conf_free(cc);
+		return rc;
+	}
+	conf_free(cc);
 	return do_request(&o, argc - ci, argv + ci);
 }

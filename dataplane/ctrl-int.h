@@ -57,6 +57,9 @@ void ctrl_cmd_backend(struct dp_shared *sh, const struct json_node *req,
  * published; replies either way. */
 void ctrl_apply_edit(struct dp_shared *sh, const struct conf_edit *e,
 		     struct jw *w);
+/* Compile NC (which it takes) and publish it; replies either way. */
+void ctrl_publish_conf(struct dp_shared *sh, struct steer_conf *nc,
+		       struct jw *w);
 /* The running rules with intercept DROP (an index, or -1) removed and/or
  * the intercept group text ADD (or NULL) appended: derived from the running
  * ones (conf_derive(), rs_derive()) rather than recompiled, and published;
@@ -66,5 +69,19 @@ void ctrl_apply_intercept(struct dp_shared *sh, const char *add, int drop,
 void ctrl_cmd_reload(struct dp_shared *sh, const struct json_node *req,
 		     struct jw *w);
 void ctrl_cmd_dump(struct dp_shared *sh, struct jw *w);
+
+/* ---- ctrl_cluster.c: the rules of a cluster, from steer-etcd ---- */
+
+/* cluster.apply: the full set of etcd's tunnels and intercepts */
+void ctrl_cmd_cluster_apply(struct dp_shared *sh, const struct json_node *req,
+			    struct jw *w);
+/* A reload published the file alone: the next cluster.report asks
+ * steer-etcd for the set again. */
+void ctrl_cluster_reloaded(void);
+/* cluster.report: steer-etcd's state, for status and metrics */
+void ctrl_cmd_cluster_report(const struct json_node *req, struct jw *w);
+/* The "cluster" member of status: steer-etcd's last report, or what C's
+ * cluster section says when none came; nothing for a single node. */
+void ctrl_cluster_status(const struct steer_conf *c, struct jw *w);
 
 #endif

@@ -21,6 +21,7 @@
 #include "conf.h"
 #include "ctrl.h"
 #include "ctrl-int.h"
+#include "ctrl_ttl.h"
 #include "health_view.h"
 #include "json.h"
 #include "metrics.h"
@@ -116,6 +117,8 @@ static void handle(struct dp_shared *sh, const char *line, size_t len, struct jw
 	} else if (strcmp(cmd, "intercept.remove") == 0 ||
 		   strcmp(cmd, "tunnel.remove") == 0) {
 		ctrl_cmd_remove(sh, req, cmd[0] == 'i', w);
+	} else if (strcmp(cmd, "intercept.renew") == 0) {
+		ctrl_cmd_renew(sh, req, worker_ms(), w);
 	} else if (strcmp(cmd, "intercept.list") == 0) {
 		ctrl_cmd_intercept_list(sh, w);
 	} else if (strcmp(cmd, "tunnel.list") == 0) {
@@ -134,6 +137,10 @@ static void handle(struct dp_shared *sh, const char *line, size_t len, struct jw
 		ctrl_cmd_dump(sh, w);
 	} else if (strcmp(cmd, "flows") == 0) {
 		ctrl_cmd_flows(sh, req, w);
+	} else if (strcmp(cmd, "cluster.apply") == 0) {
+		ctrl_cmd_cluster_apply(sh, req, w);
+	} else if (strcmp(cmd, "cluster.report") == 0) {
+		ctrl_cmd_cluster_report(req, w);
 	} else {
 		snprintf(err, sizeof(err), "unknown command '%s'", cmd);
 		ctrl_reply_error(w, err);

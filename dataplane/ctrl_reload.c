@@ -78,7 +78,7 @@ static const char *needs_restart(const struct steer_conf *boot,
 }
 
 /* Compile NC and make it the running ruleset; reply either way. */
-static void publish_conf(struct dp_shared *sh, struct steer_conf *nc, struct jw *w)
+void ctrl_publish_conf(struct dp_shared *sh, struct steer_conf *nc, struct jw *w)
 {
 	char err[1024];
 	const char *what = needs_restart(sh->conf, nc);
@@ -119,7 +119,7 @@ void ctrl_apply_edit(struct dp_shared *sh, const struct conf_edit *e, struct jw 
 		ctrl_reply_error(w, err);
 		return;
 	}
-	publish_conf(sh, nc, w);
+	ctrl_publish_conf(sh, nc, w);
 }
 
 void ctrl_apply_intercept(struct dp_shared *sh, const char *add, int drop,
@@ -160,7 +160,10 @@ void ctrl_cmd_reload(struct dp_shared *sh, const struct json_node *req, struct j
 		ctrl_reply_error(w, err);
 		return;
 	}
-	publish_conf(sh, nc, w);
+	uint64_t gen = dp_pub_load(sh)->generation;
+	ctrl_publish_conf(sh, nc, w);
+	if (dp_pub_load(sh)->generation != gen)
+		ctrl_cluster_reloaded();
 }
 
 void ctrl_cmd_dump(struct dp_shared *sh, struct jw *w)

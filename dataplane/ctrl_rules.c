@@ -3,149 +3,21 @@
  * (docs/control.md). Each turns its request into a struct conf_edit, which
  * ctrl_apply_edit() (ctrl_reload.c) applies, or for an intercept into the
  * arguments of ctrl_apply_intercept(); the added intercept or tunnel is
- * written as libconfig text here, for the loader's code to validate.
+ * written as libconfig text by conf_json.c, for the loader's code to
+ * validate. An intercept added with a "ttl" gets its deadline in
+ * ctrl_ttl.c.
  * Dispatched by ctrl.c. */
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "conf.h"
+#include "conf_json.h"
 #include "ctrl-int.h"
+#include "ctrl_ttl.h"
 #include "json.h"
 #include "publish.h"
 #include "rules.h"
-
-/* Append `KEY = "VALUE"; ` to a libconfig text. */
-static bool put_kv(char *text, size_t len, const char *key, const char *value,
-		   char *err, size_t errlen)
-{
-	char q[2 * LINE_MAX_BYTES / 8];
-	size_t n = strlen(text);
-
-	if (conf_quote(q, sizeof(q), value) < 0) {
-		snprintf(err, errlen, "field '%s': control characters are not allowed", key);
-		return false;
-	}
-	if ((size_t)snprintf(text + n, len - n, "%s = %s; ", key, q) >= len - n) {
-		snprintf(err, errlen, "request too large");
-		return false;
-	}
-	return true;
-}
-
-static bool put_raw(char *text, size_t len, const char *s, char *err, size_t errlen)
-{
-	size_t n = strlen(text);
-
-	if ((size_t)snprintf(text + n, len - n, "%s", s) >= len - n) {
-		snprintf(err, errlen, "request too large");
-		return false;
-	}
-	return true;
-}
-
-/* intercept.add fields -> one libconfig group (the loader validates it). */
-static bool intercept_text(const struct json_node *req, char *text, size_t len,
-			   char *err, size_t errlen)
-{
-	static const char *const strs[] = { "name", "service", "tunnel",
-		"path_equal", "path_prefix", "path_regex", "preview" };
-	char v[4096];
-
-	text[0] = '\0';
-	if (!put_raw(text, len, "{ ", err, errlen))
-		return false;
-	for (unsigned i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
-		if (!ctrl_get_str(req, strs[i], v, sizeof(v), i < 3, err, errlen))
-			return false;
-		if (v[0] == '\0' && json_get(ctrl_nodes, req, strs[i]) == NULL)
-			continue;
-		if (!put_kv(text, len, strs[i], v, err, errlen))
-			return false;
-	}
-	const struct json_node *h = json_get(ctrl_nodes, req, "headers");
-	if (h == NULL)
-		return put_raw(text, len, "}", err, errlen);
-	if (h->type != JSON_ARRAY) {
-		snprintf(err, errlen, "field 'headers' must be a list of matchers");
-		return false;
-	}
-	if (!put_raw(text, len, "headers = ( ", err, errlen))
-		return false;
-	for (uint32_t i = 0; i < h->n_children; i++) {
-		const struct json_node *m = json_child(ctrl_nodes, h, i);
-		static const char *const keys[] = { "name", "baggage", "value",
-						    "prefix", "regex" };
-		if (m == NULL || m->type != JSON_OBJECT) {
-			snprintf(err, errlen, "headers[%u] must be an object", i);
-			return false;
-		}
-		if (!put_raw(text, len, i ? ", { " : "{ ", err, errlen))
-			return false;
-		for (unsigned k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
-			if (json_get(ctrl_nodes, m, keys[k]) == NULL)
-				continue;
-			if (!ctrl_get_str(m, keys[k], v, sizeof(v), true, err, errlen) ||
-			    !put_kv(text, len, keys[k], v, err, errlen))
-				return false;
-		}
-		const struct json_node *p = json_get(ctrl_nodes, m, "present");
-		if (p != NULL) {
-			if (p->type != JSON_BOOL) {
-				snprintf(err, errlen, "headers[%u].present must be true", i);
-				return false;
-			}
-			if (!put_raw(text, len, p->boolean ? "present = true; " :
-				     "present = false; ", err, errlen))
-				return false;
-		}
-		if (!put_raw(text, len, "}", err, errlen))
-			return false;
-	}
-	return put_raw(text, len, " ); }", err, errlen);
-}
-
-static bool tunnel_text(const struct json_node *req, char *text, size_t len,
-			char *err, size_t errlen)
-{
-	static const char *const strs[] = { "name", "type", "target", "remote",
-					    "source" };
-	char v[256];
-
-	text[0] = '\0';
-	if (!put_raw(text, len, "{ ", err, errlen))
-		return false;
-	for (unsigned i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
-		if (json_get(ctrl_nodes, req, strs[i]) == NULL && i >= 2)
-			continue;
-		if (!ctrl_get_str(req, strs[i], v, sizeof(v), true, err, errlen) ||
-		    !put_kv(text, len, strs[i], v, err, errlen))
-			return false;
-	}
-	const struct json_node *n = json_get(ctrl_nodes, req, "vni");
-	if (n != NULL) {
-		char num[64];
-		if (n->type != JSON_NUMBER || n->number < 0 || n->number > 16777215 ||
-		    n->number != (double)(long long)n->number) {
-			snprintf(err, errlen, "field 'vni' must be an integer 0..16777215");
-			return false;
-		}
-		snprintf(num, sizeof(num), "vni = %lld; ", (long long)n->number);
-		if (!put_raw(text, len, num, err, errlen))
-			return false;
-	}
-	n = json_get(ctrl_nodes, req, "fail_open");
-	if (n != NULL) {
-		if (n->type != JSON_BOOL) {
-			snprintf(err, errlen, "field 'fail_open' must be true or false");
-			return false;
-		}
-		if (!put_raw(text, len, n->boolean ? "fail_open = true; " :
-			     "fail_open = false; ", err, errlen))
-			return false;
-	}
-	return put_raw(text, len, "}", err, errlen);
-}
 
 static bool parse_addr(const char *s, uint32_t *ip, uint16_t *port)
 {
@@ -169,13 +41,31 @@ void ctrl_cmd_add(struct dp_shared *sh, const struct json_node *req, bool icpt,
 	static char text[LINE_MAX_BYTES * 2];
 	char err[1024];
 
-	if (!(icpt ? intercept_text(req, text, sizeof(text), err, sizeof(err)) :
-		     tunnel_text(req, text, sizeof(text), err, sizeof(err)))) {
+	if (!(icpt ? conf_json_intercept(ctrl_nodes, req, text, sizeof(text), err, sizeof(err)) :
+		     conf_json_tunnel(ctrl_nodes, req, text, sizeof(text), err, sizeof(err)))) {
 		ctrl_reply_error(w, err);
 		return;
 	}
 	if (icpt) {
+		const struct json_node *ttl = json_get(ctrl_nodes, req, "ttl");
+		if (ttl != NULL && (ttl->type != JSON_NUMBER || ttl->number < 1 ||
+				    ttl->number > 30 * 86400 ||
+				    ttl->number != (double)(long long)ttl->number)) {
+			ctrl_reply_error(w, "field 'ttl' must be whole seconds, 1 to 30 days");
+			return;
+		}
+		uint64_t gen = dp_pub_load(sh)->generation;
 		ctrl_apply_intercept(sh, text, -1, w);
+		if (dp_pub_load(sh)->generation == gen)
+			return;
+		char name[CONF_NAME_MAX];
+		ctrl_get_str(req, "name", name, sizeof(name), true, err, sizeof(err));
+		/* added: its ttl starts now (a name added again starts afresh) */
+		if (ttl == NULL)
+			ctrl_ttl_forget(name);
+		else if (ctrl_ttl_set(name, (uint64_t)ttl->number, worker_ms()) < 0)
+			fprintf(stderr, "steerd: intercept '%s': too many ttls, it "
+				"will not expire\n", name);
 		return;
 	}
 	struct conf_edit e = { .add_tunnel = text };
@@ -205,6 +95,8 @@ void ctrl_cmd_remove(struct dp_shared *sh, const struct json_node *req,
 	}
 	if (icpt) {
 		ctrl_apply_intercept(sh, NULL, i, w);
+		if (rs_find_intercept(dp_pub_load(sh)->rs, name) < 0)
+			ctrl_ttl_forget(name);
 		return;
 	}
 	for (unsigned k = 0; k < c->n_intercepts; k++)

@@ -6,6 +6,7 @@
 
 #include "conf.h"
 #include "ctrl-int.h"
+#include "ctrl_ttl.h"
 #include "json.h"
 #include "publish.h"
 #include "stats.h"
@@ -71,6 +72,7 @@ void ctrl_cmd_status(struct dp_shared *sh, struct jw *w)
 	jw_arr_end(w);
 	jw_key(w, "config");
 	jw_str(w, sh->config_path);
+	ctrl_cluster_status(c, w);
 	jw_obj_end(w);
 }
 
@@ -152,6 +154,11 @@ void ctrl_cmd_intercept_list(struct dp_shared *sh, struct jw *w)
 		if (ci->preview) {
 			jw_key(w, "preview");
 			jw_str(w, ci->preview);
+		}
+		long long left = ctrl_ttl_left_s(ci->name, worker_ms());
+		if (left >= 0) {
+			jw_key(w, "ttl_left_s");
+			jw_int(w, left);
 		}
 		jw_key(w, "decisions");
 		jw_uint(w, sum.n_decisions ? dp_decisions(sh, sum.decisions, i) : 0);

@@ -262,6 +262,8 @@ struct dp_shared {
 	char **slot_name;
 	uint64_t *slot_base;
 	uint32_t slot_hint;              /* where to look for a free slot next */
+	uint32_t slot_hi;                /* one past the highest slot ever named:
+					  * the walks over named slots stop there */
 	const char *config_path;
 	uint64_t start_ms;
 	uint64_t cookie_key[2];      /* SYN cookies (set by the first worker) */

@@ -11,6 +11,7 @@
 #include <rte_mempool.h>
 
 #include "health_view.h"
+#include "ctrl_cluster.h"
 #include "metrics.h"
 #include "publish.h"
 #include "stats.h"
@@ -194,6 +195,7 @@ char *metrics_text(const struct dp_shared *sh, size_t *len)
 		(unsigned long long)cum, (unsigned long long)s.req_conn_sum,
 		(unsigned long long)cum);
 	worker_metrics(sh, f);
+	ctrl_cluster_metrics(f);
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	health_metrics(sh, f, worker_ms(), (double)ts.tv_sec + ts.tv_nsec * 1e-9);

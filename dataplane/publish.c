@@ -43,7 +43,7 @@ static int assign_slots(struct dp_shared *sh, const struct steer_conf *c,
 
 	if (shash_init(&names, c->n_intercepts) != 0)
 		return -ENOMEM;
-	for (uint32_t s = 0; s < STEER_MAX_SLOTS; s++)
+	for (uint32_t s = 0; s < sh->slot_hi; s++)
 		if (sh->slot_name[s] &&
 		    shash_add(&names, shash_bytes(sh->slot_name[s],
 						  strlen(sh->slot_name[s]), 0), s) != 0) {
@@ -73,6 +73,8 @@ static int assign_slots(struct dp_shared *sh, const struct steer_conf *c,
 				return -ENOMEM;
 			}
 			sh->slot_base[next_free] = slot_sum(sh, next_free);
+			if (sh->slot_hi <= next_free)
+				sh->slot_hi = next_free + 1;
 			slot[i] = next_free++;
 		}
 		keep[slot[i]] = true;
@@ -107,6 +109,8 @@ static int edit_slots(struct dp_shared *sh, const struct dp_pub *old,
 		if ((sh->slot_name[s] = strdup(name)) == NULL)
 			return -ENOMEM;
 		sh->slot_base[s] = slot_sum(sh, s);
+		if (sh->slot_hi <= s)
+			sh->slot_hi = s + 1;
 		slot[c->n_intercepts - 1] = s;
 		sh->slot_hint = s + 1;
 		return 0;
@@ -165,7 +169,7 @@ int dp_publish(struct dp_shared *sh, struct ruleset *rs, char *err, size_t errle
 		pub_free(old, sh->n_workers, false);
 	}
 	hc_registry_gc(sh, h);
-	for (uint32_t s = 0; keep != NULL && s < STEER_MAX_SLOTS; s++)
+	for (uint32_t s = 0; keep != NULL && s < sh->slot_hi; s++)
 		if (sh->slot_name[s] && !keep[s]) {
 			free(sh->slot_name[s]);
 			sh->slot_name[s] = NULL;

@@ -20,6 +20,7 @@
 #include "conf.h"
 #include "ctrl.h"
 #include "ctrl_ring.h"
+#include "ctrl_ttl.h"
 #include "metrics.h"
 #include "dp.h"
 #include "flow.h"
@@ -281,6 +282,7 @@ int main(int argc, char **argv)
 		if (now - last_tick >= 10) {
 			neigh_tick(sh, now);
 			health_tick(sh, now);
+			ctrl_ttl_tick(sh, now);
 			last_tick = now;
 		}
 		if (got_dump) {

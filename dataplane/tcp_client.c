@@ -464,7 +464,9 @@ int flow_collect(struct worker *w, struct flow *f, uint32_t seq,
 		return DROP_hdr_buffers_full;
 
 	if ((int32_t)off < 0) {
-		uint32_t skip = (uint32_t)-(int32_t)off;
+		/* unsigned negation: off may be 2^31, whose int32_t has no
+		 * negative (UBSan, found by the packet fuzzer) */
+		uint32_t skip = 0u - off;
 		if (skip >= len)
 			return DROP_tcp_dup;
 		data += skip;

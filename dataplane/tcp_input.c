@@ -59,7 +59,9 @@ static void client_spliced(struct worker *w, struct flow *f, struct seg *s)
 		return;
 	}
 	if (f->per_req) {
-		if (s->len)
+		/* An RST's bytes are no data (RFC 9293 3.5.3): not framed as
+		 * a request; the RST goes on as one. */
+		if (s->len && !(s->flags & TCP_RST))
 			req_client_data(w, f, s);
 		else if (req_client_ctl(w, f, s))
 			splice_to_backend(w, f, s);
@@ -78,7 +80,9 @@ static void backend_spliced(struct worker *w, struct flow *f, struct seg *s)
 		return;
 	}
 	if (f->per_req && f->state == FS_SPLICE && !(s->flags & TCP_SYN)) {
-		if (s->len && !resp_backend_data(w, f, s))
+		/* Nor is a backend RST's a response: framed, bad ones would
+		 * have the RST answered with one (RFC 9293 3.10.7). */
+		if (s->len && !(s->flags & TCP_RST) && !resp_backend_data(w, f, s))
 			return;           /* dropped, or the flow was ended */
 		if (req_backend_fin(w, f, s))
 			return;

@@ -194,6 +194,14 @@ struct conf_control {
 	char *metrics;            /* "ip:port", default 127.0.0.1:9870 */
 };
 
+/* cluster: the etcd prefix this node follows (docs/scale-out.md). Read
+ * by steer-etcd and steerctl --config; steerd itself only carries it. */
+struct conf_cluster {
+	char *name;               /* NULL: no cluster (the rest is NULL too) */
+	char *etcd;               /* "http://host:port,..." */
+	char *node;               /* or NULL: the host name */
+};
+
 struct steer_conf {
 	char *file;               /* name used in messages */
 	struct conf_dataplane dataplane;
@@ -214,6 +222,7 @@ struct steer_conf {
 	unsigned n_intercepts;
 	struct conf_previews previews;
 	struct conf_control control;
+	struct conf_cluster cluster;
 
 	/* Sharing with the configuration this one was derived from
 	 * (conf_derive(), conf_adopt()). While BORROWED, everything but the

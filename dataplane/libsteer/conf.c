@@ -88,7 +88,7 @@ static int load(struct conf_loader *l, const config_setting_t *root)
 {
 	static const char *const keys[] = { "dataplane", "ports", "routes",
 		"listeners", "services", "tunnels", "intercepts", "previews",
-		"control", NULL };
+		"control", "cluster", NULL };
 	int rc;
 
 	if ((rc = ld_check_keys(l, root, keys, "the top level")) != 0 ||
@@ -100,7 +100,8 @@ static int load(struct conf_loader *l, const config_setting_t *root)
 	    (rc = conf_load_listeners(l, root)) != 0 ||
 	    (rc = conf_load_previews(l, root)) != 0 ||
 	    (rc = conf_load_intercepts(l, root)) != 0 ||
-	    (rc = conf_load_control(l, root)) != 0)
+	    (rc = conf_load_control(l, root)) != 0 ||
+	    (rc = conf_load_cluster(l, root)) != 0)
 		return rc;
 	return 0;
 }
@@ -301,6 +302,9 @@ void conf_free(struct steer_conf *c)
 	free(c->control.socket);
 	free(c->control.group);
 	free(c->control.metrics);
+	free(c->cluster.name);
+	free(c->cluster.etcd);
+	free(c->cluster.node);
 	free(c->file);
 	free(c);
 }

@@ -355,6 +355,18 @@ static void dump_control(struct out *o, const struct conf_control *ct)
 	out_puts(o, " };\n");
 }
 
+static void dump_cluster(struct out *o, const struct conf_cluster *cl)
+{
+	if (cl->name == NULL)
+		return;           /* no cluster: the section is absent */
+	out_puts(o, "cluster = {");
+	out_str(o, "name", cl->name);
+	out_str(o, "etcd", cl->etcd);
+	if (cl->node != NULL)
+		out_str(o, "node", cl->node);
+	out_puts(o, " };\n");
+}
+
 /* ---- edits ---- */
 
 static int __attribute__((format(printf, 4, 5)))
@@ -448,6 +460,7 @@ char *conf_dump(const struct steer_conf *c, const struct conf_edit *edit,
 	dump_intercepts(&o, c, edit, drop_ic);
 	dump_previews(&o, &c->previews);
 	dump_control(&o, &c->control);
+	dump_cluster(&o, &c->cluster);
 	if (o.failed) {
 		free(o.buf);
 		if (err != NULL && errlen > 0)

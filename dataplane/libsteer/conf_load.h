@@ -41,6 +41,7 @@ int conf_load_intercepts(struct conf_loader *l, const config_setting_t *root);
 int conf_load_intercept(struct conf_loader *l, const config_setting_t *e,
 			unsigned i, struct conf_intercept *in);
 int conf_load_control(struct conf_loader *l, const config_setting_t *root);
+int conf_load_cluster(struct conf_loader *l, const config_setting_t *root);
 
 /* ---- getters several sections share ---- */
 

@@ -378,6 +378,35 @@ static size_t name_fast(struct hf_resp *r, const unsigned char *b, size_t n,
 			return j + 2;
 		}
 	}
+	if (f == N_CONTENT_LENGTH && r->content_length < 0 && !r->te) {
+		/* Content-Length: OWS 1*DIGIT OWS CRLF, the line whole: the
+		 * state the byte path leaves (value_byte(), value_end()). */
+		size_t j = l + 1, d0;
+		while (j < n && hf_is_ws(b[j]))
+			j++;
+		d0 = j;
+		int64_t v = 0;
+		while (j < n && j - d0 < CL_MAX_DIGITS && b[j] >= '0' && b[j] <= '9')
+			v = v * 10 + (b[j++] - '0');
+		size_t nd = j - d0;
+		bool ows = false;
+		while (j < n && hf_is_ws(b[j])) {
+			j++;
+			ows = true;
+		}
+		if (nd > 0 && j + 1 < n && b[j] == '\r' && b[j + 1] == '\n' &&
+		    j + 2 <= HF_MAX_HEAD - r->head_len) {
+			r->n_fields++;
+			r->names = mask;
+			r->pos = pos;
+			r->content_length = v;
+			r->digits = ows ? CL_AFTER_OWS : (uint8_t)nd;
+			r->field = N_OTHER;
+			r->head_len += (uint32_t)(j + 2);
+			r->st = R_FIELDS + HF_F_START;
+			return j + 2;
+		}
+	}
 	r->n_fields++;
 	r->names = mask;
 	r->pos = pos;

@@ -106,8 +106,8 @@ static const char conf_fmt[] =
 	"    routes = ( { host = \"api.example.test\"; service = \"api\"; } ); }\n"
 	");\n"
 	"services = (\n%s"
-	"  { name = \"web\"; backends = ( %s );%s },\n"
-	"  { name = \"api\"; backends = ( { address = \"198.18.1.12:8080\"; } ); }\n"
+	"  { name = \"web\"; backends = ( %s );%s%s },\n"
+	"  { name = \"api\"; backends = ( { address = \"198.18.1.12:8080\"; } );%s }\n"
 	");\n"
 	"tunnels = (\n"
 	"  { name = \"alice\"; type = \"vxlan\"; remote = \"198.18.1.20\"; vni = 42;\n"
@@ -128,7 +128,7 @@ static const char default_web[] =
 
 static void conf_text(const struct h_params *p, char *text, size_t len)
 {
-	char syn[128] = "", rto[40] = "";
+	char syn[128] = "", rto[40] = "", mg[40] = "";
 
 	if (p->syn_cookies || p->syn_backlog || p->header_buffers)
 		snprintf(syn, sizeof(syn),
@@ -138,13 +138,15 @@ static void conf_text(const struct h_params *p, char *text, size_t len)
 			 p->header_buffers ? p->header_buffers : p->max_flows);
 	if (p->syn_rto_ms)
 		snprintf(rto, sizeof(rto), " syn_rto_ms = %u;", p->syn_rto_ms);
+	if (p->maglev_size)
+		snprintf(mg, sizeof(mg), " maglev_size = %u;", p->maglev_size);
 	snprintf(text, len, conf_fmt, p->workers, p->max_flows, p->header_max, syn,
 		 p->syn_ms, p->header_ms, p->connect_ms, p->idle_s, p->linger_ms,
 		 rto, p->listen_port ? p->listen_port : H_LISTEN_PORT,
 		 p->per_request ? "request" : "connection",
 		 p->services_before ? p->services_before : "",
 		 p->web_backends ? p->web_backends : default_web,
-		 p->web_service ? p->web_service : "",
+		 p->web_service ? p->web_service : "", mg, mg,
 		 p->bob_no_fail_open ? " fail_open = false;" : "");
 }
 

@@ -100,6 +100,9 @@ struct h_params {
 	const char *web_service;  /* more keys of service web (" retries = 0;") */
 	const char *services_before; /* services listed before web (each a
 				   * group and a comma): moves web's index */
+	unsigned maglev_size;     /* web's and api's (0: not written, the
+				   * loader's 65537); the packet fuzzer's
+				   * reloads build small tables */
 };
 
 #define H_CAP 4096                /* captured frames per worker */
@@ -132,7 +135,8 @@ struct h_env *h_env_new(const struct h_params *p);
 void h_reload(struct h_env *e, const struct h_params *p);
 
 /* Free everything; fails the test if an mbuf leaked (test pool or a
- * worker's pool) or a flow is still active when EXPECT_IDLE. */
+ * worker's pool). Flows still active are freed with their worker, not
+ * checked: a test that wants none says so (h_expect_cnts, flows_active). */
 void h_env_free(struct h_env *e);
 
 /* cmocka fixtures: *state = h_env_new(defaults) / h_env_free. */

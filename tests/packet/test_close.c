@@ -106,10 +106,16 @@ static void backend_fin_first_closes_through_linger(void **state)
 		{ "backend's last ACK", 41, F_BACKEND,
 		  { .flags = ACK, .seq = B_(2 + RN), .ack = S_(6 + FN) },
 		  { { X_CLIENT, .s = { .flags = ACK, .seq = R_(2 + RN), .ack = C_(6 + N) } } } },
+	};
+	h_play(e, &c, st);
+	/* our FIN acknowledged, the backend's too (at 21): the port is back */
+	assert_port_free(e, &c);
+	h_expect_cnts(e, { CNT_sports_released_at_close, 1 }, { CNT_flows_active, 1 });
+	const struct h_step st2[] = {
 		{ "1 ms before linger_ms", 539, F_NONE, { 0 }, { { X_END } } },
 		{ "linger_ms: freed", 540, F_NONE, { 0 }, { { X_END } } },
 	};
-	h_play(e, &c, st);
+	h_play(e, &c, st2);
 	assert_port_free(e, &c);
 	NO_DROPS(e);
 	h_expect_cnts(e, { CNT_closed_fin, 1 }, { CNT_flows_active, 0 });
@@ -354,6 +360,42 @@ static void source_port_goes_back_to_the_pool_after_linger(void **state)
 	h_env_free(e);
 }
 
+/* With one source port, a second connection gets it as soon as the first
+ * closed by FIN both ways, long before linger_ms: the linger is the
+ * client side's alone. */
+static void source_port_is_reused_right_after_a_fin_close(void **state)
+{
+	(void)state;
+	struct h_params p = { .ports_per_worker = 1 };
+	struct h_env *e = h_env_new(&p);
+	struct h_conn a, b;
+
+	h_conn_init(&a, 40508, 0x100, 0x200);
+	up_and_answered(e, &a);
+	assert_int_equal(a.sport, 1024);
+	const struct h_step close_a[] = {
+		{ "client FIN", 20, F_CLIENT,
+		  { .flags = FIN | ACK, .seq = C_(1 + N), .ack = R_(1 + RN) },
+		  { { X_BACKEND, .s = { .flags = FIN | ACK, .seq = S_(1 + FN), .ack = B_(1 + RN) } } } },
+		{ "backend FIN|ACK", 21, F_BACKEND,
+		  { .flags = FIN | ACK, .seq = B_(1 + RN), .ack = S_(2 + FN) },
+		  { { X_CLIENT, .s = { .flags = FIN | ACK, .seq = R_(1 + RN), .ack = C_(2 + N) } } } },
+		{ "client's last ACK", 22, F_CLIENT,
+		  { .flags = ACK, .seq = C_(2 + N), .ack = R_(2 + RN) },
+		  { { X_BACKEND, .s = { .flags = ACK, .seq = S_(2 + FN), .ack = B_(2 + RN) } } } },
+	};
+	h_play(e, &a, close_a);
+	/* 30 ms later, linger_ms (500 here) far off: the next one connects */
+	h_at(e, 52);
+	h_conn_init(&b, 40509, 0x300, 0x400);
+	h_establish(e, &b, req, T_ANY, &linux_opts, &be_opts);
+	assert_int_equal(b.sport, 1024);
+	NO_DROPS(e);
+	h_expect_cnts(e, { CNT_sports_released_at_close, 1 }, { CNT_backend_connects, 2 },
+		      { CNT_flows_active, 2 });
+	h_env_free(e);
+}
+
 static const struct CMUnitTest tests[] = {
 	T(client_fin_first_closes_through_linger),
 	T(backend_fin_first_closes_through_linger),
@@ -366,6 +408,7 @@ static const struct CMUnitTest tests[] = {
 	T(idle_timeout_beyond_the_timer_wheel_horizon),
 	T(idle_timeout_after_a_long_jump_in_time),
 	TN(source_port_goes_back_to_the_pool_after_linger),
+	TN(source_port_is_reused_right_after_a_fin_close),
 };
 
 H_MAIN("packet_close", tests)

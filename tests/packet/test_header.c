@@ -106,6 +106,25 @@ static void out_of_order_header_bytes_are_kept_until_the_gap_fills(void **state)
 	h_expect_drops(e, { DROP_tcp_dup, 2 });
 }
 
+/* Found by the packet fuzzer (UBSan): a segment 2^31 bytes before the
+ * header's start made flow_collect() negate INT32_MIN. It is a duplicate
+ * like any other segment behind what we have. */
+static void segment_half_the_sequence_space_away_is_a_duplicate(void **state)
+{
+	struct h_env *e = *state;
+	struct h_conn c;
+
+	h_conn_init(&c, 40150, 0x1000, 0x2000);
+	h_handshake(e, &c, &linux_opts);
+	const struct h_step st[] = {
+		{ "a byte 2^31 away: a duplicate ACK of what we have", 0, F_CLIENT,
+		  { .flags = ACK | PSH, .seq = C_(1 + 0x80000000ll), .ack = R_(1), .data = "x" },
+		  { { X_CLIENT, .s = { .flags = ACK, .seq = R_(1), .ack = C_(1) } } } },
+	};
+	h_play(e, &c, st);
+	h_expect_drops(e, { DROP_tcp_dup, 1 });
+}
+
 static void overlapping_segment_contributes_only_its_new_bytes(void **state)
 {
 	struct h_env *e = *state;
@@ -443,6 +462,7 @@ static const struct CMUnitTest tests[] = {
 	T(header_split_over_three_segments_is_decided_when_complete),
 	T(out_of_order_header_bytes_are_kept_until_the_gap_fills),
 	T(overlapping_segment_contributes_only_its_new_bytes),
+	T(segment_half_the_sequence_space_away_is_a_duplicate),
 	T(out_of_order_ranges_are_bounded),
 	T(malformed_header_gets_400_and_closes),
 	T(client_fin_before_a_complete_header_gets_400),

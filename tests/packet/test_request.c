@@ -486,6 +486,54 @@ static void backend_rst_mid_response_ends_the_client_connection(void **state)
 	h_env_free(e);
 }
 
+/* Found by the packet fuzzer: an RST may carry bytes (RFC 9293 3.5.3:
+ * diagnostic, never delivered as data). They are neither a response nor
+ * a request, and the RST that carries them is forwarded, never answered
+ * with one (RFC 9293 3.10.7). */
+static void backend_rst_carrying_bytes_is_forwarded_not_framed(void **state)
+{
+	(void)state;
+	struct h_env *e = env_req();
+	struct h_conn c;
+	static const char junk[] = "connection reset\r\n";
+
+	h_conn_init(&c, 41405, 0x71000, 0x82000);
+	h_establish(e, &c, req1, T_ANY, &copts, &bopts);
+	const int n = L(req1), f = n + XFF;
+	const struct h_step st[] = {
+		{ "the backend resets with bytes on the RST: forwarded as they are", 1, F_BACKEND,
+		  { .flags = RST | ACK, .seq = B_(1), .ack = S_(1 + f), .data = junk },
+		  { { X_CLIENT, .s = { .flags = RST | ACK, .seq = R_(1), .ack = C_(1 + n),
+				       .data = junk } } } },
+	};
+	h_play(e, &c, st);
+	NO_DROPS(e);
+	h_expect_cnts(e, { CNT_closed_rst_backend, 1 }, { CNT_rst_sent, 0 });
+	h_env_free(e);
+}
+
+static void client_rst_carrying_bytes_is_forwarded_not_framed(void **state)
+{
+	(void)state;
+	struct h_env *e = env_req();
+	struct h_conn c;
+	static const char junk[] = "GET /x HTTP/1.1\r\n\r\n";
+
+	h_conn_init(&c, 41406, 0x72000, 0x83000);
+	h_establish(e, &c, req1, T_ANY, &copts, &bopts);
+	const int n = L(req1), f = n + XFF;
+	const struct h_step st[] = {
+		{ "the client resets with bytes on the RST: forwarded, no request", 1, F_CLIENT,
+		  { .flags = RST | ACK, .seq = C_(1 + n), .ack = R_(1), .data = junk },
+		  { { X_BACKEND, .s = { .flags = RST | ACK, .seq = S_(1 + f), .ack = B_(1),
+					.data = junk } } } },
+	};
+	h_play(e, &c, st);
+	NO_DROPS(e);
+	h_expect_cnts(e, { CNT_closed_rst_client, 1 }, { CNT_rst_sent, 0 });
+	h_env_free(e);
+}
+
 /* Seen in e2e (metrics): a client that read only part of a response and
  * closed its socket sends an RST (RFC 9293 3.6.1: unread data); the flow
  * must end with it, not wait for idle_s with its leg gone. */
@@ -711,6 +759,8 @@ static const struct CMUnitTest tests[] = {
 	TN(three_pipelined_requests_in_one_segment_go_to_three_targets),
 	TN(upgrade_101_then_raw_bytes_are_spliced_undecided),
 	TN(backend_rst_mid_response_ends_the_client_connection),
+	TN(backend_rst_carrying_bytes_is_forwarded_not_framed),
+	TN(client_rst_carrying_bytes_is_forwarded_not_framed),
 	TN(client_rst_after_a_response_ends_the_flow),
 	TN(absolute_form_target_wins_and_the_forwarded_host_agrees),
 	TN(idle_keepalive_is_closed_quietly_and_a_partial_header_gets_408),

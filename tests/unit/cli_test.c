@@ -158,6 +158,16 @@ static const struct req_case req_cases[] = {
 	  "\"tunnel\":\"bob\",\"headers\":[{\"name\":"
 	  "\"x-telepresence-intercept-id\",\"value\":\"9c1d:dave-web\"}]}",
 	  "the example session of docs/control.md" },
+	{ { IA, "t", SVC_TUN, "--ttl", "90m" },
+	  "{\"cmd\":\"intercept.add\",\"name\":\"t\",\"service\":\"web\","
+	  "\"tunnel\":\"bob\",\"headers\":[],\"ttl\":5400}",
+	  "--ttl in minutes becomes seconds" },
+	{ { "intercept", "renew", "t" },
+	  "{\"cmd\":\"intercept.renew\",\"name\":\"t\"}",
+	  "renew without --ttl keeps the lease's length" },
+	{ { "intercept", "renew", "t", "--ttl", "3s" },
+	  "{\"cmd\":\"intercept.renew\",\"name\":\"t\",\"ttl\":3}",
+	  "renew with a new length" },
 	{ { IA, "all", SVC_TUN },
 	  "{\"cmd\":\"intercept.add\",\"name\":\"all\",\"service\":\"web\","
 	  "\"tunnel\":\"bob\",\"headers\":[]}",
@@ -418,8 +428,16 @@ static const struct bad_case bad_cases[] = {
 	{ { "flows", "--limit", "5", "--limit", "6" }, U,
 	  "--limit given twice", "single-valued option repeated" },
 
-	{ { "intercept" }, U, "intercept: missing sub-command (add, remove, list)",
+	{ { "intercept" }, U, "intercept: missing sub-command (add, remove, list, renew)",
 	  "noun alone" },
+	{ { IA, "n", SVC_TUN, "--ttl", "0s" }, U, "--ttl wants a duration",
+	  "a zero ttl" },
+	{ { IA, "n", SVC_TUN, "--ttl", "5d" }, U, "--ttl wants a duration",
+	  "no day unit" },
+	{ { IA, "n", SVC_TUN, "--ttl", "50000m" }, U, "--ttl wants a duration",
+	  "beyond 30 days" },
+	{ { "intercept", "renew" }, U, "intercept renew: missing NAME",
+	  "renew without a name" },
 	{ { "intercept", "frob" }, U, "intercept: unknown sub-command 'frob'",
 	  "unknown verb" },
 	{ { "intercept", "add" }, U, "intercept add: missing NAME",
@@ -805,6 +823,17 @@ static const struct render_case render_cases[] = {
 	{ "status", "{\"ok\":true,\"version\":\"0.1.0\",\"uptime_s\":59}", 0,
 	  { "uptime      59s", "workers     -", "serving     -" }, { "PORT" },
 	  "missing fields show as '-', no empty port table" },
+	{ "status", "{\"ok\":true,\"version\":\"0.1.0\",\"cluster\":{\"name\":\"c1\","
+	  "\"node\":\"n1\",\"etcd_endpoints\":\"http://10.0.0.5:2379\",\"revision\":42,"
+	  "\"etcd_last_reachable_s\":7,\"changes_refused\":1,\"last_error\":\"x: y\"}}", 0,
+	  { "cluster     c1", "node        n1", "etcd        http://10.0.0.5:2379",
+	    "revision    42", "etcd seen   7s ago", "refused     1", "last error  x: y" },
+	  { NULL }, "a node in a cluster: steer-etcd's last report" },
+	{ "status", "{\"ok\":true,\"cluster\":{\"name\":\"c1\"}}", 0,
+	  { "cluster     c1", "etcd seen   -\n" }, { "s ago" },
+	  "configured, no report yet: no age to show" },
+	{ "status", STATUS_OK, 0, { "version" }, { "cluster" },
+	  "a single node shows no cluster" },
 	{ "status", "{\"ok\":false,\"error\":\"not ready\"}", -1,
 	  { "not ready" }, { NULL }, "an error answer" },
 
@@ -841,6 +870,17 @@ static const struct render_case render_cases[] = {
 	  { NULL }, "every matcher kind and path kind" },
 	{ "intercept.list", "{\"ok\":true,\"intercepts\":[]}", 0,
 	  { "no intercepts" }, { "NAME" }, "empty list" },
+	{ "intercept.list", IC_LIST, 0, { "PREVIEW  DECISIONS" }, { "TTL" },
+	  "no TTL column while no intercept expires" },
+	{ "intercept.list", "{\"ok\":true,\"intercepts\":["
+	  "{\"name\":\"a\",\"service\":\"web\",\"tunnel\":\"t\",\"headers\":[],"
+	  "\"ttl_left_s\":42,\"decisions\":1},"
+	  "{\"name\":\"b\",\"service\":\"web\",\"tunnel\":\"t\",\"headers\":[],"
+	  "\"decisions\":2}]}", 0,
+	  { "PREVIEW  TTL  DECISIONS", "42s", "-        -    2" }, { NULL },
+	  "a TTL column with the time left, '-' for an intercept that does not expire" },
+	{ "intercept.renew", "{\"ok\":true,\"ttl_left_s\":600}", 0,
+	  { "intercept renewed" }, { NULL }, "intercept renew" },
 	{ "intercept.list", "{\"ok\":true}", -1,
 	  { "no 'intercepts' list" }, { NULL }, "ok without the list" },
 	{ "intercept.add", "{\"ok\":true,\"generation\":2}", 0,

@@ -468,6 +468,18 @@ static const struct bad_case bad_cases[] = {
 	{ BASE "control = { socket = 5; };\n", "t.conf:5: 'socket' must be a string", "socket type" },
 	{ BASE "control = { group = \"steer ops\"; };\n",
 	  "t.conf:5: invalid 'group' \"steer ops\"", "group name charset" },
+	{ BASE "cluster = { etcd = \"http://127.0.0.1:2379\"; };\n",
+	  "t.conf:5: missing 'name' in cluster", "a cluster needs its name" },
+	{ BASE "cluster = { name = \"c1\"; };\n",
+	  "t.conf:5: missing 'etcd' in cluster", "and its etcd endpoints" },
+	{ BASE "cluster = { name = \"c1\"; etcd = \"https://a:1\"; };\n",
+	  "t.conf:5: etcd endpoints 'https://a:1'", "no TLS in this client" },
+	{ BASE "cluster = { name = \"c1\"; etcd = \"a:1,\"; };\n",
+	  "t.conf:5: etcd endpoints", "an empty endpoint" },
+	{ BASE "cluster = { name = \"c/1\"; etcd = \"a:1\"; };\n",
+	  "t.conf:5: invalid 'name'", "a name goes into etcd keys: no '/'" },
+	{ BASE "cluster = { name = \"c1\"; etcd = \"a:1\"; peers = 3; };\n",
+	  "t.conf:5: unknown key 'peers'", "unknown key" },
 };
 
 static struct steer_conf *load(const char *text, char *err, size_t n)
@@ -1003,6 +1015,25 @@ static void demo_config_loads_with_every_field(void **state)
 	conf_free(c);
 }
 
+static void cluster_section_loads_and_is_absent_by_default(void **state)
+{
+	char err[512];
+	struct steer_conf *c = load(BASE "cluster = { name = \"c1\"; etcd = "
+				    "\"http://127.0.0.1:2379,10.0.0.2:2379\"; node = \"n1\"; };\n",
+				    err, sizeof(err));
+	(void)state;
+	if (c == NULL)
+		fail_msg("%s", err);
+	assert_string_equal(c->cluster.name, "c1");
+	assert_string_equal(c->cluster.etcd, "http://127.0.0.1:2379,10.0.0.2:2379");
+	assert_string_equal(c->cluster.node, "n1");
+	conf_free(c);
+	c = load(BASE, err, sizeof(err));
+	assert_non_null(c);
+	assert_null(c->cluster.name);
+	conf_free(c);
+}
+
 static void minimal_config_loads(void **state)
 {
 	const char *src = getenv("STEER_SRC");
@@ -1128,6 +1159,7 @@ int main(void)
 		cmocka_unit_test(first_duplicate_in_file_order_is_reported),
 		cmocka_unit_test(demo_config_loads_with_every_field),
 		cmocka_unit_test(minimal_config_loads),
+		cmocka_unit_test(cluster_section_loads_and_is_absent_by_default),
 		cmocka_unit_test(missing_file_gives_enoent_and_a_message),
 		cmocka_unit_test(nul_byte_in_a_file_is_reported_with_its_line),
 		cmocka_unit_test(short_error_buffer_is_truncated_safely),

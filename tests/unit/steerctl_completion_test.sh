@@ -109,7 +109,7 @@ done <<<"$keys"
 expect 'steerctl st' stats status
 expect 'steerctl --json --timeout 2 st' stats status
 expect 'steerctl --socket /x st' stats status
-expect 'steerctl --socket=/x --json intercept re' remove
+expect 'steerctl --socket=/x --json intercept re' remove renew
 expect 'steerctl backend d' drain
 expect 'steerctl --j' --json
 expect 'steerctl stats --p' --per-worker

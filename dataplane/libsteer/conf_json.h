@@ -1,0 +1,21 @@
+/* JSON rule objects (intercepts, tunnels) into libconfig group text:
+ * conf_json.c. */
+#ifndef STEER_CONF_JSON_H
+#define STEER_CONF_JSON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "json.h"
+
+/* Object REQ (in NODES) as `{ name = "..."; ... }` into TEXT (LEN bytes).
+ * Only the shape is checked (types, required fields); the loader checks
+ * the rest. False with a message in ERR. */
+bool conf_json_intercept(const struct json_node *nodes,
+			 const struct json_node *req, char *text, size_t len,
+			 char *err, size_t errlen);
+bool conf_json_tunnel(const struct json_node *nodes,
+		      const struct json_node *req, char *text, size_t len,
+		      char *err, size_t errlen);
+
+#endif
