@@ -46,6 +46,8 @@ int render_status(const struct doc *d, FILE *out)
 	node_print(out, doc_get(d, d->root, "config"));
 	fputs("\nworkers     ", out);
 	node_print(out, doc_get(d, d->root, "workers"));
+	fputs("\nserving     ", out);
+	node_print(out, doc_get(d, d->root, "serving"));
 	fputs("\ngeneration  ", out);
 	node_print(out, doc_get(d, d->root, "generation"));
 	fputs("\nintercepts  ", out);

@@ -30,6 +30,10 @@ void ctrl_cmd_status(struct dp_shared *sh, struct jw *w)
 	jw_uint(w, (worker_ms() - sh->start_ms) / 1000);
 	jw_key(w, "workers");
 	jw_uint(w, sh->n_workers);
+	/* What a routing health hook reads (docs/scale-out.md): announce the
+	 * listeners' addresses only while this is true. */
+	jw_key(w, "serving");
+	jw_bool(w, sh->serving && !sh->quit);
 	jw_key(w, "ports");
 	jw_arr_begin(w);
 	for (unsigned p = 0; p < sh->conf->n_ports; p++) {
@@ -51,6 +55,21 @@ void ctrl_cmd_status(struct dp_shared *sh, struct jw *w)
 	jw_uint(w, dp_pub_load(sh)->generation);
 	jw_key(w, "intercepts");
 	jw_uint(w, c->n_intercepts);
+	jw_key(w, "listeners");
+	jw_arr_begin(w);
+	for (unsigned l = 0; l < c->n_listeners; l++) {
+		const struct conf_listener *cl = &c->listeners[l];
+		char a[32];
+		snprintf(a, sizeof(a), "%u.%u.%u.%u:%u", cl->ip >> 24, (cl->ip >> 16) & 255,
+			 (cl->ip >> 8) & 255, cl->ip & 255, cl->port);
+		jw_obj_begin(w);
+		jw_key(w, "name");
+		jw_str(w, cl->name);
+		jw_key(w, "address");
+		jw_str(w, a);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
 	jw_key(w, "config");
 	jw_str(w, sh->config_path);
 	ctrl_cluster_status(c, w);

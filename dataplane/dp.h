@@ -269,6 +269,9 @@ struct dp_shared {
 	uint64_t cookie_key[2];      /* SYN cookies (set by the first worker) */
 	uint64_t isn_key[2];         /* RFC 6528's F (set by the first worker) */
 	struct steer_stats ctrl_st;  /* the main lcore's own counters */
+	/* The workers are polling the ports (set by the main lcore once it
+	 * launched them; status reports it with quit, docs/control.md). */
+	volatile bool serving;
 	volatile bool quit;
 };
 

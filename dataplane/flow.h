@@ -109,6 +109,18 @@ static inline uint32_t flow_key_hash(const struct flow_key *k, uint32_t seed)
 	return rte_hash_crc_4byte(b, rte_hash_crc_8byte(a, seed));
 }
 
+/* The hash a client flow's backend is picked by (rs_decide), of its tuple
+ * (network order). A fixed seed, never a per-process secret like the flow
+ * table's or the ISN's: every node with the same rules picks the same
+ * backend for the same client tuple, so ECMP may send a flow to any of
+ * them (docs/scale-out.md; tests/packet/test_same.c holds it to that). */
+static inline uint32_t flow_choice_hash(uint32_t c_ip, uint32_t l_ip,
+					uint16_t c_port, uint16_t l_port)
+{
+	return flow_key_hash(&(struct flow_key){ .c_ip = c_ip, .l_ip = l_ip,
+			.c_port = c_port, .l_port = l_port }, 0x5354);
+}
+
 /* Which worker owns the client flow of a tuple (network order), when no
  * NIC hash put it on a queue: a software hash, so every segment of a flow
  * finds the same worker however the port spread them (af_packet's fanout

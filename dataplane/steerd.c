@@ -270,6 +270,7 @@ int main(int argc, char **argv)
 	signal(SIGUSR1, on_signal);
 	for (unsigned i = 0; i < n_workers; i++)
 		rte_eal_remote_launch(worker_loop, sh->workers[i], sh->workers[i]->lcore);
+	sh->serving = true;
 	neigh_announce(sh);
 	fprintf(stderr, "steerd: serving %s with %u worker(s) on %u port(s)\n",
 		config, n_workers, c->n_ports);
@@ -290,6 +291,7 @@ int main(int argc, char **argv)
 		}
 		ctrl_poll(sh, 1);
 	}
+	sh->serving = false;
 	ctrl_close(sh);
 	metrics_close();
 	sh->quit = true;

@@ -184,9 +184,8 @@ static void flow_init_client(struct worker *w, struct flow *f, const struct seg 
 	f->c_ack_rcv = f->r_base;
 	f->per_req = rs_conf(w->pub->rs)->listeners[listener].routing ==
 		     CONF_ROUTING_REQUEST;
-	f->hash = flow_key_hash(&(struct flow_key){ .c_ip = f->c.peer_ip,
-			.l_ip = f->c.local_ip, .c_port = f->c.peer_port,
-			.l_port = f->c.local_port }, 0x5354);
+	f->hash = flow_choice_hash(f->c.peer_ip, f->c.local_ip, f->c.peer_port,
+				   f->c.local_port);
 	f->t_syn = rte_rdtsc();
 }
 

@@ -18,21 +18,51 @@ static uint64_t backend_id(const struct conf_backend *b)
 	return shash_mix(((uint64_t)b->ip << 16) | b->port, 0x6d61676cu);
 }
 
-/* The backends of CS that take new flows, in file order: their ids and
- * weights, and their indexes in CS (MAP). Returns how many. */
-static unsigned live_backends(const struct conf_service *cs, uint64_t *ids,
-			      uint32_t *w, uint16_t *map)
+struct live {
+	uint64_t id;
+	uint32_t weight;
+	uint16_t k;
+};
+
+static int live_cmp(const void *a, const void *b)
 {
+	const struct live *x = a, *y = b;
+
+	if (x->id != y->id)
+		return x->id < y->id ? -1 : 1;
+	return (x->k > y->k) - (x->k < y->k);
+}
+
+/* The backends of CS that take new flows, in the order of their ids, not
+ * of the file: Maglev's population loop gives ties to the backend it
+ * visits first, so a table built in file order would differ between two
+ * nodes whose rules list the same backends in another order (one that
+ * read them whole, one that saw them added one by one). Their ids and
+ * weights, and their indexes in CS (MAP). Returns how many, or -1 when
+ * out of memory. */
+static int live_backends(const struct conf_service *cs, uint64_t *ids,
+			 uint32_t *w, uint16_t *map)
+{
+	struct live *l = malloc(sizeof(*l) * (cs->n_backends ? cs->n_backends : 1));
 	unsigned j = 0;
 
+	if (l == NULL)
+		return -1;
 	for (unsigned k = 0; k < cs->n_backends; k++) {
 		if (cs->backends[k].drained)
 			continue;
-		ids[j] = backend_id(&cs->backends[k]);
-		w[j] = cs->backends[k].weight;
-		map[j++] = (uint16_t)k;
+		l[j++] = (struct live){ .id = backend_id(&cs->backends[k]),
+					.weight = cs->backends[k].weight,
+					.k = (uint16_t)k };
 	}
-	return j;
+	qsort(l, j, sizeof(*l), live_cmp);
+	for (unsigned i = 0; i < j; i++) {
+		ids[i] = l[i].id;
+		w[i] = l[i].weight;
+		map[i] = l[i].k;
+	}
+	free(l);
+	return (int)j;
 }
 
 int rs_maglev_build(const struct conf_service *cs, struct rs_service *sv)
@@ -49,15 +79,15 @@ int rs_maglev_build(const struct conf_service *cs, struct rs_service *sv)
 		goto out;
 	/* A drained backend keeps its flows (they hold their own address)
 	 * but gets no new ones. The table holds indexes into cs->backends. */
-	unsigned n_live = live_backends(cs, ids, w, map);
-	ret = 0;
-	if (n_live == 0)
+	int n_live = live_backends(cs, ids, w, map);
+	ret = n_live < 0 ? -ENOMEM : 0;
+	if (n_live <= 0)
 		goto out;
 	ret = -ENOMEM;
 	sv->maglev = malloc(sizeof(*sv->maglev) * sv->maglev_size);
 	if (sv->maglev == NULL)
 		goto out;
-	ret = maglev_build(sv->maglev, sv->maglev_size, ids, w, n_live);
+	ret = maglev_build(sv->maglev, sv->maglev_size, ids, w, (unsigned)n_live);
 	for (uint32_t e = 0; ret == 0 && e < sv->maglev_size; e++)
 		sv->maglev[e] = map[sv->maglev[e]];
 out:
@@ -91,11 +121,11 @@ int rs_maglev_without(const struct ruleset *rs, unsigned svc,
 	if (ids == NULL || w == NULL || map == NULL || live_of == NULL ||
 	    gone == NULL || t == NULL)
 		goto out;
-	ret = -ENOENT;
-	unsigned n_live = sv->maglev ? live_backends(cs, ids, w, map) : 0;
-	if (n_live == 0)
+	int n_live = sv->maglev ? live_backends(cs, ids, w, map) : 0;
+	ret = n_live < 0 ? -ENOMEM : -ENOENT;
+	if (n_live <= 0)
 		goto out;
-	for (unsigned j = 0; j < n_live; j++) {
+	for (unsigned j = 0; j < (unsigned)n_live; j++) {
 		live_of[map[j]] = (uint16_t)j;
 		gone[j] = down[map[j]];
 	}
@@ -103,7 +133,7 @@ int rs_maglev_without(const struct ruleset *rs, unsigned svc,
 	 * back to backend indexes. */
 	for (uint32_t e = 0; e < sv->maglev_size; e++)
 		t[e] = live_of[sv->maglev[e]];
-	ret = maglev_remove(t, sv->maglev_size, ids, w, n_live, gone);
+	ret = maglev_remove(t, sv->maglev_size, ids, w, (unsigned)n_live, gone);
 	if (ret != 0)
 		goto out;
 	for (uint32_t e = 0; e < sv->maglev_size; e++)

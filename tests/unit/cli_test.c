@@ -753,7 +753,7 @@ struct render_case {
 };
 
 #define STATUS_OK "{\"ok\":true,\"version\":\"0.1.0\",\"uptime_s\":93784," \
-	"\"workers\":2,\"ports\":[{\"name\":\"edge\",\"device\":" \
+	"\"workers\":2,\"serving\":true,\"ports\":[{\"name\":\"edge\",\"device\":" \
 	"\"net_af_packet0\",\"address\":\"198.18.0.1/24\"},{\"name\":\"inner\"," \
 	"\"device\":\"0000:00:1f.6\",\"address\":\"198.18.1.1/24\"}]," \
 	"\"generation\":7,\"intercepts\":3,\"config\":\"/etc/steer/steer.conf\"}"
@@ -815,12 +815,13 @@ struct render_case {
 static const struct render_case render_cases[] = {
 	{ "status", STATUS_OK, 0,
 	  { "version     0.1.0", "uptime      1d 2h 3m 4s", "workers     2",
+	    "serving     yes",
 	    "generation  7", "intercepts  3", "config      /etc/steer/steer.conf",
 	    "PORT   DEVICE          ADDRESS", "edge   net_af_packet0  198.18.0.1/24",
 	    "inner  0000:00:1f.6    198.18.1.1/24" }, { NULL },
 	  "status: every field, ports as an aligned table" },
 	{ "status", "{\"ok\":true,\"version\":\"0.1.0\",\"uptime_s\":59}", 0,
-	  { "uptime      59s", "workers     -" }, { "PORT" },
+	  { "uptime      59s", "workers     -", "serving     -" }, { "PORT" },
 	  "missing fields show as '-', no empty port table" },
 	{ "status", "{\"ok\":true,\"version\":\"0.1.0\",\"cluster\":{\"name\":\"c1\","
 	  "\"node\":\"n1\",\"etcd_endpoints\":\"http://10.0.0.5:2379\",\"revision\":42,"
