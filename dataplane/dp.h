@@ -171,6 +171,10 @@ struct flow {
 	/* translation, valid in FS_SPLICE */
 	uint32_t c2b;             /* add to client seq (past the buffer) */
 	uint32_t b2c;             /* add to backend seq */
+	/* The address and port rewrite's checksum change per direction,
+	 * fixed for a leg (splice_established()): the IPv4 header's, and the
+	 * TCP checksum's (the pseudo-header's addresses plus the ports). */
+	uint32_t nat_ip_c2b, nat_tcp_c2b, nat_ip_b2c, nat_tcp_b2c;
 	uint32_t c_buf_end;       /* client seq just past the buffered bytes */
 	uint32_t b_sent;          /* buffer bytes sent to the backend */
 	uint32_t b_ack;           /* last ack we sent to the backend */

@@ -39,6 +39,34 @@ static inline void nat_ports(struct rte_tcp_hdr *th, uint32_t *acc,
 	th->dst_port = dport;
 }
 
+/* The same rewrite for a segment of the leg's own tuple: the changes were
+ * summed once per leg (splice_established()). The caller checks the
+ * tuple: a segment that differs takes nat_ip() and nat_ports(). */
+static inline void nat_leg(struct rte_ipv4_hdr *ip, struct rte_tcp_hdr *th,
+			   uint32_t *acc, uint32_t d_ip, uint32_t d_tcp,
+			   const struct flow_end *to)
+{
+	csum_apply((void *)&ip->hdr_checksum, d_ip);
+	*acc += d_tcp;
+	ip->src_addr = to->local_ip;
+	ip->dst_addr = to->peer_ip;
+	th->src_port = to->local_port;
+	th->dst_port = to->peer_port;
+}
+
+/* The rewrite's checksum changes of F's current leg, both ways. */
+static void nat_sums(struct flow *f)
+{
+	f->nat_ip_c2b = csum_acc4(csum_acc4(0, f->c.peer_ip, f->b.local_ip),
+				  f->c.local_ip, f->b.peer_ip);
+	f->nat_tcp_c2b = csum_acc2(csum_acc2(f->nat_ip_c2b, f->c.peer_port, f->b.local_port),
+				   f->c.local_port, f->b.peer_port);
+	f->nat_ip_b2c = csum_acc4(csum_acc4(0, f->b.peer_ip, f->c.local_ip),
+				  f->b.local_ip, f->c.peer_ip);
+	f->nat_tcp_b2c = csum_acc2(csum_acc2(f->nat_ip_b2c, f->b.peer_port, f->c.local_port),
+				   f->b.local_port, f->c.peer_port);
+}
+
 static inline void set_seq(struct rte_tcp_hdr *th, uint32_t *acc, uint32_t seq)
 {
 	uint32_t v = rte_cpu_to_be_32(seq);
@@ -206,6 +234,7 @@ void splice_established(struct worker *w, struct flow *f, struct seg *s)
 	f->pend_head = 0;
 	f->leg_gone = false;
 	f->resp_last = false;
+	nat_sums(f);
 	f->state = FS_SPLICE;
 	f->spliced = true;
 	f->retries = 0;
@@ -314,8 +343,13 @@ void splice_client_seg(struct worker *w, struct flow *f, struct seg *s,
 		return;
 	}
 
-	nat_ip(s->ip, &acc, f->b.local_ip, f->b.peer_ip);
-	nat_ports(th, &acc, f->b.local_port, f->b.peer_port);
+	if (likely(s->ip->src_addr == f->c.peer_ip && s->ip->dst_addr == f->c.local_ip &&
+		   th->src_port == f->c.peer_port && th->dst_port == f->c.local_port)) {
+		nat_leg(s->ip, th, &acc, f->nat_ip_c2b, f->nat_tcp_c2b, &f->b);
+	} else {
+		nat_ip(s->ip, &acc, f->b.local_ip, f->b.peer_ip);
+		nat_ports(th, &acc, f->b.local_port, f->b.peer_port);
+	}
 	set_seq(th, &acc, s->seq + c2b);
 	if (s->len && SEQ_LT(f->s_nxt, s->seq + c2b + s->len))
 		f->s_nxt = s->seq + c2b + s->len;
@@ -445,8 +479,13 @@ bool splice_to_client(struct worker *w, struct flow *f, struct seg *s)
 		}
 	}
 	uint32_t acc = 0;
-	nat_ip(s->ip, &acc, f->c.local_ip, f->c.peer_ip);
-	nat_ports(th, &acc, f->c.local_port, f->c.peer_port);
+	if (likely(s->ip->src_addr == f->b.peer_ip && s->ip->dst_addr == f->b.local_ip &&
+		   th->src_port == f->b.peer_port && th->dst_port == f->b.local_port)) {
+		nat_leg(s->ip, th, &acc, f->nat_ip_b2c, f->nat_tcp_b2c, &f->c);
+	} else {
+		nat_ip(s->ip, &acc, f->c.local_ip, f->c.peer_ip);
+		nat_ports(th, &acc, f->c.local_port, f->c.peer_port);
+	}
 	set_seq(th, &acc, s->seq + f->b2c);
 	if (s->flags & TCP_ACK) {
 		/* Acks inside the buffered request were already given to
