@@ -257,17 +257,17 @@ static void expect_reported_down(struct h_env *e)
 	health_list_json(e->sh, &w, e->t0 + e->now + 1500);
 	assert_false(w.failed);
 	const char *want[] = {
-		"{\"service\":\"web\",\"address\":\"198.18.1.10:8080\",\"weight\":1,"
+		("{\"service\":\"web\",\"address\":\"198.18.1.10:8080\",\"weight\":1,"
 		"\"drain\":false,\"state\":\"down\",\"checked\":true,"
 		"\"consecutive_failures\":3,\"consecutive_successes\":0,\"checks\":3,"
 		"\"check_failures\":3,\"downs\":1,"
-		"\"last_failure\":{\"reason\":\"status\",\"status\":500,\"ago_ms\":1500}}",
-		"{\"service\":\"web\",\"address\":\"198.18.1.11:8080\",\"weight\":1,"
+		"\"last_failure\":{\"reason\":\"status\",\"status\":500,\"ago_ms\":1500}}"),
+		("{\"service\":\"web\",\"address\":\"198.18.1.11:8080\",\"weight\":1,"
 		"\"drain\":false,\"state\":\"up\",\"checked\":true,"
 		"\"consecutive_failures\":0,\"consecutive_successes\":3,\"checks\":3,"
-		"\"check_failures\":0,\"downs\":0,\"last_failure\":null}",
-		"{\"service\":\"api\",\"address\":\"198.18.1.12:8080\",\"weight\":1,"
-		"\"drain\":false,\"state\":\"unchecked\",\"checked\":false,",
+		"\"check_failures\":0,\"downs\":0,\"last_failure\":null}"),
+		("{\"service\":\"api\",\"address\":\"198.18.1.12:8080\",\"weight\":1,"
+		"\"drain\":false,\"state\":\"unchecked\",\"checked\":false,"),
 	};
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
 		if (strstr(w.buf, want[i]) == NULL)
