@@ -311,7 +311,9 @@ static int parse_list(const struct json_node *nodes, const struct json_node *l,
 {
 	if (l == NULL)
 		return 0;
-	if (l->type != JSON_ARRAY)
+	/* A range has "kvs", a watch message "events": never both (the
+	 * second list would overwrite the first's array). */
+	if (l->type != JSON_ARRAY || r->kvs != NULL)
 		return -EPROTO;
 	if (l->n_children && (r->kvs = calloc(l->n_children, sizeof(*r->kvs))) == NULL)
 		return -ENOMEM;
@@ -380,6 +382,10 @@ int etcd_parse(const char *body, size_t len, struct etcd_resp *r)
 	if (rc == -EPROTO)
 		snprintf(r->error, sizeof(r->error), "etcd: a key-value of the wrong shape");
 out:
+	/* A failed parse keeps nothing (callers free only what succeeded;
+	 * etcd_resp_free() is idempotent for those that free anyway). */
+	if (rc < 0)
+		etcd_resp_free(r);
 	free(nodes);
 	return rc;
 }

@@ -14,6 +14,12 @@ TMP=$(mktemp -d /tmp/steer-gen-afp.XXXXXX)
 TAG=steer-gafp-$$
 STEERD_PID=
 LINKS=(st-gedge0 st-ginner0)
+# steer-gen's ends live in a namespace of their own: af_packet names its
+# PACKET_FANOUT group (pid ^ ifindex) per network namespace, and two DPDK
+# processes whose values collide on different interfaces of one
+# namespace fail with EINVAL (seen: "could not set PACKET_FANOUT ... for
+# st-gedge1").
+GNS=st-gafp$$
 
 cleanup() {
 	set +e
@@ -22,20 +28,24 @@ cleanup() {
 		wait "$STEERD_PID" 2>/dev/null
 	fi
 	for l in "${LINKS[@]}"; do ip link del "$l" 2>/dev/null; done
+	ip netns del "$GNS" 2>/dev/null
 	rm -rf "$TMP" "/var/run/dpdk/$TAG-d" "/var/run/dpdk/$TAG-g"
 }
 trap cleanup EXIT INT TERM
 
 # Leftovers of a crashed run, then the two pairs.
 for l in "${LINKS[@]}"; do ip link del "$l" 2>/dev/null || true; done
+ip netns add "$GNS"
 for p in edge inner; do
-	ip link add "st-g${p}0" type veth peer name "st-g${p}1"
+	ip link add "st-g${p}0" type veth peer name "st-g${p}1" netns "$GNS"
 	for e in 0 1; do
 		ifc="st-g${p}${e}"
-		sysctl -qw "net.ipv6.conf.$ifc.disable_ipv6=1" || true
-		ip link set "$ifc" up
+		ns=()
+		[ "$e" = 1 ] && ns=(ip netns exec "$GNS")
+		"${ns[@]}" sysctl -qw "net.ipv6.conf.$ifc.disable_ipv6=1" || true
+		"${ns[@]}" ip link set "$ifc" up
 		# The router reads raw frames: finished checksums, no super-frames.
-		ethtool -K "$ifc" tx off tso off gso off gro off rx off >/dev/null 2>&1 || true
+		"${ns[@]}" ethtool -K "$ifc" tx off tso off gso off gro off rx off >/dev/null 2>&1 || true
 	done
 done
 
@@ -66,7 +76,7 @@ done
 
 rc=0
 # 600 connections of 10 requests, each request of its own class.
-"$STEERGEN" -c "$TMP/gen.conf" --connections 600 --concurrency 64 \
+ip netns exec "$GNS" "$STEERGEN" -c "$TMP/gen.conf" --connections 600 --concurrency 64 \
 	--requests 10 --classes request --backoff --json \
 	> "$TMP/gen.json" 2> "$TMP/gen.log" || rc=$?
 python3 - "$TMP/gen.json" <<'PY' || rc=1
