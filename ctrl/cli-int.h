@@ -51,6 +51,10 @@ int argp_next(struct argp *p, const struct optdef *defs,
 int argp_positionals(struct argp *p, const char **pos, int n,
 		     const char *names);
 
+/* Positional VAL as the command's one NAME; CLI_EUSAGE when *NAME was
+ * given already. */
+int argp_one_name(struct argp *p, const char **name, const char *val);
+
 /* Option D's value VAL into *SLOT; CLI_EUSAGE when it was given before. */
 int argp_set_once(struct argp *p, const struct optdef *d, const char **slot,
 		  const char *val);

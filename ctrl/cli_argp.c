@@ -80,6 +80,15 @@ int argp_positionals(struct argp *p, const char **pos, int n,
 	return 0;
 }
 
+int argp_one_name(struct argp *p, const char **name, const char *val)
+{
+	if (*name != NULL)
+		return cli_errf(p->err, p->errlen, CLI_EUSAGE,
+				"%s: unexpected argument '%s'", p->what, val);
+	*name = val;
+	return 0;
+}
+
 int argp_set_once(struct argp *p, const struct optdef *d, const char **slot,
 		  const char *val)
 {

@@ -120,11 +120,8 @@ static int cmd_intercept_add(struct argp *p, struct jw *w,
 		if (r < 0)
 			return r;
 		if (r == ARG_POS) {
-			if (name != NULL)
-				return cli_errf(p->err, p->errlen, CLI_EUSAGE,
-						"%s: unexpected argument '%s'",
-						p->what, v);
-			name = v;
+			if ((r = argp_one_name(p, &name, v)) != 0)
+				return r;
 			continue;
 		}
 		switch (d->id) {
@@ -232,11 +229,8 @@ static int cmd_intercept_renew(struct argp *p, struct jw *w, const char *cmd)
 		if (r < 0)
 			return r;
 		if (r == ARG_POS) {
-			if (name != NULL)
-				return cli_errf(p->err, p->errlen, CLI_EUSAGE,
-						"%s: unexpected argument '%s'",
-						p->what, v);
-			name = v;
+			if ((r = argp_one_name(p, &name, v)) != 0)
+				return r;
 			continue;
 		}
 		if ((r = argp_set_once(p, d, &ttl, v)) != 0 ||

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "conf_json.h"
 #include "ctrl.h"
 #include "ctrl-int.h"
 #include "ctrl_ttl.h"
@@ -71,20 +72,7 @@ const struct steer_conf *ctrl_running(const struct dp_shared *sh)
 bool ctrl_get_str(const struct json_node *req, const char *key, char *buf,
 		  size_t len, bool required, char *err, size_t errlen)
 {
-	const struct json_node *n = json_get(ctrl_nodes, req, key);
-
-	buf[0] = '\0';
-	if (n == NULL) {
-		if (required)
-			snprintf(err, errlen, "missing field '%s'", key);
-		return !required;
-	}
-	if (n->type != JSON_STRING || json_str_copy(n, buf, len) < 0) {
-		snprintf(err, errlen, "field '%s' must be a string of at most %zu bytes",
-			 key, len - 1);
-		return false;
-	}
-	return true;
+	return conf_json_str(ctrl_nodes, req, key, buf, len, required, err, errlen);
 }
 
 /* ---- dispatch ----------------------------------------------------------- */

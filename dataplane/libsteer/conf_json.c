@@ -10,9 +10,9 @@
 #include "conf.h"
 #include "conf_json.h"
 
-static bool get_str(const struct json_node *nodes, const struct json_node *req,
-		    const char *key, char *buf, size_t len, bool required,
-		    char *err, size_t errlen)
+bool conf_json_str(const struct json_node *nodes, const struct json_node *req,
+		   const char *key, char *buf, size_t len, bool required,
+		   char *err, size_t errlen)
 {
 	const struct json_node *n = json_get(nodes, req, key);
 
@@ -71,7 +71,7 @@ bool conf_json_intercept(const struct json_node *nodes,
 	if (!put_raw(text, len, "{ ", err, errlen))
 		return false;
 	for (unsigned i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
-		if (!get_str(nodes, req, strs[i], v, sizeof(v), i < 3, err, errlen))
+		if (!conf_json_str(nodes, req, strs[i], v, sizeof(v), i < 3, err, errlen))
 			return false;
 		if (v[0] == '\0' && json_get(nodes, req, strs[i]) == NULL)
 			continue;
@@ -100,7 +100,7 @@ bool conf_json_intercept(const struct json_node *nodes,
 		for (unsigned k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
 			if (json_get(nodes, m, keys[k]) == NULL)
 				continue;
-			if (!get_str(nodes, m, keys[k], v, sizeof(v), true, err, errlen) ||
+			if (!conf_json_str(nodes, m, keys[k], v, sizeof(v), true, err, errlen) ||
 			    !put_kv(text, len, keys[k], v, err, errlen))
 				return false;
 		}
@@ -134,7 +134,7 @@ bool conf_json_tunnel(const struct json_node *nodes,
 	for (unsigned i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
 		if (json_get(nodes, req, strs[i]) == NULL && i >= 2)
 			continue;
-		if (!get_str(nodes, req, strs[i], v, sizeof(v), true, err, errlen) ||
+		if (!conf_json_str(nodes, req, strs[i], v, sizeof(v), true, err, errlen) ||
 		    !put_kv(text, len, strs[i], v, err, errlen))
 			return false;
 	}

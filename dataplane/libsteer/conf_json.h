@@ -8,6 +8,13 @@
 
 #include "json.h"
 
+/* String field KEY of object REQ (in NODES) into BUF (LEN bytes, ""
+ * when absent); false with a message in ERR if it is missing but
+ * REQUIRED, or not a string that fits. The control socket's fields too. */
+bool conf_json_str(const struct json_node *nodes, const struct json_node *req,
+		   const char *key, char *buf, size_t len, bool required,
+		   char *err, size_t errlen);
+
 /* Object REQ (in NODES) as `{ name = "..."; ... }` into TEXT (LEN bytes).
  * Only the shape is checked (types, required fields); the loader checks
  * the rest. False with a message in ERR. */
