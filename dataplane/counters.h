@@ -36,6 +36,7 @@
 	X(tcp_bad_flags, "TCP flags invalid in this state")                   \
 	X(tcp_out_of_window, "TCP segment outside the window")                \
 	X(tcp_dup, "TCP data already acknowledged")                           \
+	X(time_wait, "ACK or RST for a closed flow whose backend leg is over (TIME-WAIT)") \
 	X(rst_challenged, "RST in the window but not at the next byte (challenge ACK sent, RFC 5961)")                           \
 	X(tcp_ooo_limit, "out-of-order segment beyond the bound")             \
 	X(flow_table_full, "SYN refused: max_flows reached")                  \

@@ -271,7 +271,7 @@ void splice_linger_client(struct worker *w, struct flow *f, struct seg *s)
 	 * 3.10.7.4), a retransmitted FIN (or any data) is acknowledged
 	 * again, at what the backend last sent, and nothing else is said. */
 	if ((s->flags & (TCP_FIN | TCP_RST)) != TCP_FIN && s->len == 0) {
-		rte_pktmbuf_free(s->m);
+		count_drop(w, DROP_time_wait, s->m);
 		return;
 	}
 	struct rte_mbuf *m = tcp_build(w, &f->c, f->b_snd + f->b2c, f->c_snd,

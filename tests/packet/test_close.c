@@ -78,7 +78,7 @@ static void client_fin_first_closes_through_linger(void **state)
 	};
 	h_play(e, &c, st2);
 	assert_port_free(e, &c);
-	h_expect_drops(e, { DROP_tcp_no_flow, 2 }, { DROP_tcp_dup, 1 });
+	h_expect_drops(e, { DROP_tcp_no_flow, 2 }, { DROP_tcp_dup, 1 }, { DROP_time_wait, 1 });
 	h_expect_cnts(e, { CNT_closed_fin, 1 }, { CNT_flows_active, 0 });
 }
 
