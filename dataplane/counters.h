@@ -71,6 +71,7 @@
 	X(http_400) X(http_405) X(http_408) X(http_431) X(http_502) X(http_503)           \
 	X(requests) X(requests_same_leg) X(rebinds) X(requests_held)          \
 	X(legs_closed) X(legs_backend_closed) X(sports_released_at_close)     \
+	X(pool_parked) X(pool_reuses) X(pool_expired) X(pool_closed_backend)  \
 	X(retransmits) X(handoffs) X(arp_requests) X(arp_replies)             \
 	X(icmp_echo_replies) X(rst_sent)                                      \
 	X(syn_cookies_sent) X(syn_cookies_ok) X(header_evicted)               \

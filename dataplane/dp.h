@@ -57,6 +57,8 @@ enum flow_state {
 	FS_LINGER,                /* closed; absorbing stragglers */
 	FS_LEG_CLOSE,             /* a backend leg left behind by a re-bind,
 				   * closing (tcp_leg.c); no client side */
+	FS_LEG_IDLE,              /* ... open, in the idle pool for another
+				   * request to its target (tcp_leg.c) */
 };
 
 /* What the client's next bytes are, per-request routing (tcp_request.c). */
@@ -77,6 +79,7 @@ enum rs_state {
 };
 
 #define HOLD_MAX 64               /* frames held per worker for ARP */
+#define POOL_BUCKETS 256          /* idle pool hash heads per worker */
 #define PEND_MAX 8                /* requests on a leg awaiting responses */
 
 /* Where a flow stands with its backend's connection limit (flow.c). */
@@ -238,6 +241,12 @@ struct flow {
 	uint32_t qnext;           /* links in the slot's wait queue or the */
 	uint32_t qprev;           /* worker's ready list */
 	uint8_t bq;               /* enum bq_state */
+
+	/* FS_LEG_IDLE: links in the pool bucket (tcp_leg.c) and what the
+	 * leg's SYN said (leg_sig()) */
+	uint32_t pnext;
+	uint32_t pprev;
+	uint32_t sig;
 } __rte_cache_aligned;
 
 struct port_info {
@@ -318,6 +327,10 @@ struct worker {
 	uint32_t *free_bconns;    /* stack */
 	uint32_t n_free_bconns;
 	struct flow_fifo ready;   /* admitted flows about to connect */
+
+	/* idle backend legs by target (tcp_leg.c) */
+	uint32_t idle_pool[POOL_BUCKETS];
+	uint32_t n_pooled;
 
 	/* timers */
 	uint32_t wheel[WHEEL_SLOTS];

@@ -117,6 +117,9 @@ int flow_init(struct worker *w, uint32_t max_flows, uint32_t hbuf_size,
 	for (unsigned i = 0; i < WHEEL_SLOTS; i++)
 		w->wheel[i] = FLOW_NONE;
 	w->hq_head = w->hq_tail = FLOW_NONE;
+	for (unsigned i = 0; i < POOL_BUCKETS; i++)
+		w->idle_pool[i] = FLOW_NONE;
+	w->n_pooled = 0;
 	if (bconn_init(w, max_flows) != 0) {
 		flow_fini(w);
 		return -ENOMEM;

@@ -172,6 +172,11 @@ int flow_decide_rules(struct worker *w, struct flow *f);
 bool flow_target_is_leg(struct worker *w, const struct flow *f);
 /* Connect the current decision's target as a new leg. */
 void flow_connect_target(struct worker *w, struct flow *f);
+/* The same in two steps: set f->b to the target (false: F was answered
+ * or went on to another attempt), then connect it. Between them a leg
+ * to that target may be taken from the idle pool instead (leg_take()). */
+bool flow_target_set(struct worker *w, struct flow *f);
+void flow_connect_start(struct worker *w, struct flow *f);
 /* The connect attempt failed (RST or timeout): next backend, fail-open,
  * or an error response. */
 void flow_connect_failed(struct worker *w, struct flow *f);
@@ -196,6 +201,10 @@ void resp_expect(struct flow *f, bool head);
 /* The backend's SYN-ACK (consumed): set up the translation; the caller
  * then sends the buffered request (splice_push) and arms its RTO. */
 void splice_established(struct worker *w, struct flow *f, struct seg *s);
+/* F's backend side (f->b) is a connected leg whose next byte from us is
+ * S_NEXT and from the backend B_NEXT: set up the translation of a new
+ * request on it (the backend's SYN-ACK, or a leg from the idle pool). */
+void splice_leg_begin(struct flow *f, uint32_t s_next, uint32_t b_next);
 /* Whether spliced segment S must be dropped for its checksum: always
  * checked where it changes our state or its bytes are read. Inline: every
  * spliced segment asks, and almost every one gets "no" from the first
@@ -244,15 +253,35 @@ void splice_client_bytes(struct worker *w, struct flow *f, const struct seg *s,
 void splice_client_seg(struct worker *w, struct flow *f, struct seg *s,
 		       uint32_t c2b);
 
-/* ---- tcp_leg.c: legs left behind by a re-bind -------------------------- */
+/* ---- tcp_leg.c: backend legs without a client ------------------------- */
 
 /* Detach F's backend leg into an entry of its own that closes it with a
  * FIN (or an RST when no entry is free); F is left without a leg. */
 void leg_detach(struct worker *w, struct flow *f);
-/* Backend segment to a detached leg. */
+/* The same, but a leg that may carry another request (quiet, open both
+ * ways, no connection limit) waits in the worker's idle pool for one
+ * (dataplane.pool_max, timeouts.pool_idle_ms), as HAProxy's http-reuse
+ * safe; otherwise it is closed as leg_detach() does. */
+void leg_leave(struct worker *w, struct flow *f);
+/* F is about to connect its target (f->b, f->vxlan... set): take an idle
+ * leg to it from the pool if one fits (the same SYN options as F's own
+ * would be). Then F is spliced to it (splice_leg_begin()) and true. */
+bool leg_take(struct worker *w, struct flow *f);
+/* Backend segment to a leg entry (idle or closing). */
 void leg_input(struct worker *w, struct flow *f, struct seg *s);
 /* Its timer. */
 void leg_expire(struct worker *w, struct flow *f);
+
+/* The MSS our SYN to F's target says: what the client's side can carry,
+ * less VXLAN's 50 bytes for an overlay target (whose segments come back
+ * wrapped). */
+static inline uint16_t leg_syn_mss(const struct dp_shared *sh, const struct flow *f)
+{
+	uint16_t mss = (uint16_t)(sh->ports[f->c.port].mtu - 40 -
+				  (f->vxlan ? VXLAN_OVERHEAD : 0));
+
+	return f->c_mss < mss ? f->c_mss : mss;
+}
 
 /* ---- tcp_client.c: what the router itself sends and keeps ------------- */
 

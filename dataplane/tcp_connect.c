@@ -112,15 +112,11 @@ void flow_send_syn(struct worker *w, struct flow *f)
 {
 	uint8_t opts[12];
 	unsigned n = 0;
-	/* A VXLAN target's segments come back wrapped in 50 more bytes. */
-	uint16_t mss = (uint16_t)(w->sh->ports[f->c.port].mtu - 40 -
-				  (f->vxlan ? VXLAN_OVERHEAD : 0));
+	uint16_t mss = leg_syn_mss(w->sh, f);
 	uint32_t win = f->c_wnd << (f->c_ws_ok ? f->c_wscale : 0);
 
 	/* The client's options, so the backend talks to it as it would
-	 * directly; the MSS is what the client's side can carry. */
-	if (f->c_mss < mss)
-		mss = f->c_mss;
+	 * directly (leg_take() reuses a leg only for the same options). */
 	opts[n++] = 2;
 	opts[n++] = 4;
 	opts[n++] = (uint8_t)(mss >> 8);
@@ -313,22 +309,33 @@ static bool decision_refresh(struct worker *w, struct flow *f,
 	return f->tunnel >= 0 || f->backend >= 0;
 }
 
-void flow_connect_target(struct worker *w, struct flow *f)
+bool flow_target_set(struct worker *w, struct flow *f)
 {
 	const struct steer_conf *c = rs_conf(w->pub->rs);
 
 	if (f->gen != w->pub->generation && !decision_refresh(w, f, c)) {
 		w->st.cnt[CNT_closed_connect_failed]++;
 		flow_respond(w, f, 503);
-		return;
+		return false;
 	}
 	bool ok = f->tunnel >= 0 ? target_tunnel(w, f, c) : target_backend(w, f, c);
 
 	if (!ok) {
 		flow_connect_failed(w, f);
-		return;
+		return false;
 	}
+	return true;
+}
+
+void flow_connect_start(struct worker *w, struct flow *f)
+{
 	connect_start(w, f);
+}
+
+void flow_connect_target(struct worker *w, struct flow *f)
+{
+	if (flow_target_set(w, f))
+		connect_start(w, f);
 }
 
 

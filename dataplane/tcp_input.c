@@ -317,6 +317,7 @@ void tcp_backend_input(struct worker *w, struct seg *s)
 		count_drop(w, DROP_tcp_no_flow, s->m);
 		return;
 	case FS_LEG_CLOSE:
+	case FS_LEG_IDLE:
 		leg_input(w, f, s);
 		return;
 	}
@@ -345,6 +346,7 @@ void tcp_expire(struct worker *w, struct flow *f)
 		flow_send_syn(w, f);
 		return;
 	case FS_LEG_CLOSE:
+	case FS_LEG_IDLE:
 		leg_expire(w, f);
 		return;
 	case FS_SPLICE:

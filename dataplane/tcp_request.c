@@ -6,7 +6,8 @@
  * A request for the leg the flow is spliced to goes on at once; one for
  * another target waits until the leg is quiet (every response complete and
  * acknowledged by the client, every byte we sent acknowledged by the
- * backend), then the leg is closed (tcp_leg.c) and a new one connected.
+ * backend), then the leg goes to the idle pool or is closed (tcp_leg.c),
+ * and the request goes on an idle leg to its target or a new one.
  *
  * Sequence spaces: hbuf[0] is client byte h_seq and backend byte b_base.
  * Bytes the body spliced past the buffer map by c2b; the previous
@@ -241,7 +242,7 @@ static void leave_leg(struct worker *w, struct flow *f)
 {
 	if (flow_leg_alive(f)) {
 		f->r_nxt = f->b_snd + f->b2c;
-		leg_detach(w, f);
+		leg_leave(w, f);
 	}
 	f->r_base = f->r_nxt;
 }
@@ -271,7 +272,19 @@ void req_progress(struct worker *w, struct flow *f)
 	if (flow_leg_alive(f))
 		w->st.cnt[CNT_rebinds]++;
 	leave_leg(w, f);
-	flow_connect_target(w, f);
+	if (!flow_target_set(w, f))
+		return;
+	/* Never the first request of a connection (that one connects,
+	 * req_decide_first()): a pooled leg the backend is closing just now
+	 * fails this request, which the client may retry only on a
+	 * connection that served one before (HAProxy's "safe" reuse). */
+	if (leg_take(w, f)) {
+		req_on_leg(w, f);
+		splice_push(w, f, false);
+		flow_timer(w, f, 200);    /* RTO for the buffered request */
+		return;
+	}
+	flow_connect_start(w, f);
 }
 
 /* A complete header is in the buffer: decide it and send it on, or hold
@@ -453,13 +466,19 @@ void req_client_data(struct worker *w, struct flow *f, struct seg *s)
 	/* Into the buffer: the next request, or the body of one that waits
 	 * for its leg. */
 	uint32_t before = f->s_nxt;
+	uint16_t leg_before = f->b.local_port;
 	bool news = ack_take(f, s);
 	int r = take_bytes(w, f, s, a);
 	if (r == -2) {
 		rte_pktmbuf_free(s->m);
 		return;
 	}
-	ack_to_backend(w, f, news, before);
+	/* Sent on: more bytes on the same leg, or any on a leg taken from
+	 * the pool just now (another sequence space). */
+	bool sent = f->b.local_port == leg_before ? SEQ_LT(before, f->s_nxt)
+						   : f->b_sent > 0;
+	if (f->b.local_port == leg_before)
+		ack_to_backend(w, f, news, before);
 	/* A request that went on to the leg at once needs no ACK of ours:
 	 * the backend's (with its response, or on its own) reaches the client
 	 * translated, and covers these bytes (ack_to_client()). That saves a
@@ -467,7 +486,7 @@ void req_client_data(struct worker *w, struct flow *f, struct seg *s)
 	 * response, for a new leg, or incomplete — is acknowledged now, or
 	 * the client would resend it. */
 	bool forwarded = f->state == FS_SPLICE && !f->held && f->rq != RQ_HEADER &&
-			 r < 0 && SEQ_LT(before, f->s_nxt);
+			 r < 0 && sent;
 	if (!forwarded &&
 	    (f->state == FS_SPLICE || f->state == FS_QUEUED || f->state == FS_CONNECT))
 		client_ack(w, f);

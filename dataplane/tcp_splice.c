@@ -198,6 +198,37 @@ void splice_push(struct worker *w, struct flow *f, bool retransmit)
 	}
 }
 
+void splice_leg_begin(struct flow *f, uint32_t s_next, uint32_t b_next)
+{
+	f->b_base = s_next;
+	f->b_una = s_next;
+	f->b_acked = s_next;
+	f->s_nxt = s_next;
+	f->b_snd = b_next;
+	f->b_fin = false;
+	f->b_sent = 0;
+	/* Client bytes past the buffer map to backend bytes past buffer +
+	 * injected lines; backend bytes continue the client's view of our
+	 * sequence space (r_nxt: r_isn + 1 for the first leg). */
+	f->c_buf_end = f->h_seq + (f->per_req ? f->out_len : f->hlen);
+	if (SEQ_LT(f->c_snd, f->h_seq + f->hlen))
+		f->c_snd = f->h_seq + f->hlen;
+	f->c2b = f->b_base + f->inj_len - f->h_seq;
+	f->c2b_prev = f->c2b;
+	f->c_prev_lo = f->c_prev_hi = f->h_seq;
+	f->b2c = f->r_nxt - b_next;
+	f->rs_frame = b_next;
+	f->rs = RS_IDLE;
+	f->n_pend = 0;
+	f->pend_head = 0;
+	f->leg_gone = false;
+	f->resp_last = false;
+	nat_sums(f);
+	f->state = FS_SPLICE;
+	f->spliced = true;
+	f->retries = 0;
+}
+
 void splice_established(struct worker *w, struct flow *f, struct seg *s)
 {
 	struct tcp_opts o;
@@ -210,34 +241,8 @@ void splice_established(struct worker *w, struct flow *f, struct seg *s)
 	f->b_mss = o.mss ? o.mss : TCP_DEFAULT_MSS;
 	/* RFC 7323 section 2.2: the window of a SYN is never scaled. */
 	f->b_wnd = rte_be_to_cpu_16(s->th->rx_win);
-	f->b_base = f->s_isn + 1;
-	f->b_una = f->b_base;
-	f->b_acked = f->b_base;
-	f->s_nxt = f->b_base;
 	f->b_ack = f->b_isn + 1;
-	f->b_snd = f->b_isn + 1;
-	f->b_fin = false;
-	f->b_sent = 0;
-	/* Client bytes past the buffer map to backend bytes past buffer +
-	 * injected lines; backend bytes continue the client's view of our
-	 * sequence space (r_nxt: r_isn + 1 for the first leg). */
-	f->c_buf_end = f->h_seq + (f->per_req ? f->out_len : f->hlen);
-	if (SEQ_LT(f->c_snd, f->h_seq + f->hlen))
-		f->c_snd = f->h_seq + f->hlen;
-	f->c2b = f->b_base + f->inj_len - f->h_seq;
-	f->c2b_prev = f->c2b;
-	f->c_prev_lo = f->c_prev_hi = f->h_seq;
-	f->b2c = f->r_nxt - (f->b_isn + 1);
-	f->rs_frame = f->b_isn + 1;
-	f->rs = RS_IDLE;
-	f->n_pend = 0;
-	f->pend_head = 0;
-	f->leg_gone = false;
-	f->resp_last = false;
-	nat_sums(f);
-	f->state = FS_SPLICE;
-	f->spliced = true;
-	f->retries = 0;
+	splice_leg_begin(f, f->s_isn + 1, f->b_isn + 1);
 	rte_pktmbuf_free(s->m);
 }
 

@@ -28,6 +28,8 @@ struct conf_timeouts {
 	uint32_t syn_rto_ms;      /* first SYN retransmission of an attempt */
 	uint32_t idle_s;          /* spliced flow idle timeout */
 	uint32_t linger_ms;       /* after both FINs / RST */
+	uint32_t pool_idle_ms;    /* an idle backend leg waits this long for a
+				   * request before it is closed */
 };
 
 /* When a worker answers a SYN with a cookie instead of a flow entry. */
@@ -49,7 +51,23 @@ struct conf_dataplane {
 	uint32_t idle_backoff_max_us;
 	uint8_t syn_cookies;      /* enum conf_syn_cookies */
 	uint32_t syn_backlog;     /* half-open flows per worker before cookies */
+	uint32_t pool_max;        /* idle backend legs per worker (0: no pool);
+				   * CONF_POOL_DEFAULT: conf_pool_max() */
 };
+
+#define CONF_POOL_DEFAULT UINT32_MAX
+#define CONF_POOL_IDLE_MS 2000
+
+/* The idle pool's size: by default 1024 legs per worker, at most a quarter
+ * of the flow table, so idle legs never crowd out clients. */
+static inline uint32_t conf_pool_max(const struct conf_dataplane *d)
+{
+	uint32_t q = d->max_flows / 4;
+
+	if (d->pool_max != CONF_POOL_DEFAULT)
+		return d->pool_max < q ? d->pool_max : q;
+	return q < 1024 ? q : 1024;
+}
 
 struct conf_port {
 	char name[CONF_NAME_MAX];

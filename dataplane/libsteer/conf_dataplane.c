@@ -50,7 +50,7 @@ static int load_eal(struct conf_loader *l, const config_setting_t *dp)
 static int load_timeouts(struct conf_loader *l, const config_setting_t *dp)
 {
 	static const char *const keys[] = { "syn_ms", "header_ms",
-		"connect_ms", "syn_rto_ms", "idle_s", "linger_ms", NULL };
+		"connect_ms", "syn_rto_ms", "idle_s", "linger_ms", "pool_idle_ms", NULL };
 	static const char what[] = "dataplane.timeouts";
 	struct conf_timeouts *t = &l->c->dataplane.timeouts;
 	config_setting_t *g;
@@ -64,7 +64,9 @@ static int load_timeouts(struct conf_loader *l, const config_setting_t *dp)
 	    (rc = ld_get_u32(l, g, "connect_ms", what, false, 10, 600000, &t->connect_ms)) != 0 ||
 	    (rc = ld_get_u32(l, g, "syn_rto_ms", what, false, 10, 60000, &t->syn_rto_ms)) != 0 ||
 	    (rc = ld_get_u32(l, g, "idle_s", what, false, 1, 86400, &t->idle_s)) != 0 ||
-	    (rc = ld_get_u32(l, g, "linger_ms", what, false, 0, 600000, &t->linger_ms)) != 0)
+	    (rc = ld_get_u32(l, g, "linger_ms", what, false, 0, 600000, &t->linger_ms)) != 0 ||
+	    (rc = ld_get_u32(l, g, "pool_idle_ms", what, false, 10, 600000,
+			     &t->pool_idle_ms)) != 0)
 		return rc;
 	return 0;
 }
@@ -98,7 +100,7 @@ int conf_load_dataplane(struct conf_loader *l, const config_setting_t *root)
 {
 	static const char *const keys[] = { "eal", "workers", "max_flows",
 		"header_max", "header_buffers", "timeouts", "idle_backoff",
-		"idle_backoff_max_us", "syn_cookies", "syn_backlog", NULL };
+		"idle_backoff_max_us", "syn_cookies", "syn_backlog", "pool_max", NULL };
 	static const char what[] = "dataplane";
 	struct conf_dataplane *d = &l->c->dataplane;
 	uint32_t workers = 1;
@@ -110,8 +112,10 @@ int conf_load_dataplane(struct conf_loader *l, const config_setting_t *root)
 		.header_max = 16384,
 		.timeouts = { .syn_ms = 5000, .header_ms = 10000,
 			      .connect_ms = 2000, .syn_rto_ms = CONF_SYN_RTO_MS,
-			      .idle_s = 300, .linger_ms = 2000 },
+			      .idle_s = 300, .linger_ms = 2000,
+			      .pool_idle_ms = CONF_POOL_IDLE_MS },
 		.idle_backoff_max_us = 100,
+		.pool_max = CONF_POOL_DEFAULT,
 	};
 	if ((rc = ld_get_group(l, root, "dataplane", true, &g)) != 0 ||
 	    (rc = ld_check_keys(l, g, keys, what)) != 0 ||
@@ -127,7 +131,9 @@ int conf_load_dataplane(struct conf_loader *l, const config_setting_t *root)
 			     &d->idle_backoff_max_us)) != 0 ||
 	    (rc = load_syn_cookies(l, g, d)) != 0 ||
 	    (rc = ld_get_u32(l, g, "syn_backlog", what, false, 1, 16777216,
-			     &d->syn_backlog)) != 0)
+			     &d->syn_backlog)) != 0 ||
+	    (rc = ld_get_u32(l, g, "pool_max", what, false, 0, 16777216,
+			     &d->pool_max)) != 0)
 		return rc;
 	d->workers = workers;
 	/* A flow holds a header buffer until its target acknowledged the

@@ -50,6 +50,8 @@ static void dump_dataplane(struct out *o, const struct conf_dataplane *d)
 		out_uint(o, "syn_rto_ms", t->syn_rto_ms);
 	out_uint(o, "idle_s", t->idle_s);
 	out_uint(o, "linger_ms", t->linger_ms);
+	if (t->pool_idle_ms != CONF_POOL_IDLE_MS)
+		out_uint(o, "pool_idle_ms", t->pool_idle_ms);
 	out_puts(o, " };\n ");
 	out_bool(o, "idle_backoff", d->idle_backoff);
 	out_uint(o, "idle_backoff_max_us", d->idle_backoff_max_us);
@@ -58,6 +60,8 @@ static void dump_dataplane(struct out *o, const struct conf_dataplane *d)
 		   d->syn_cookies == CONF_COOKIES_NEVER ? "never" : "auto");
 	out_puts(o, ";");
 	out_uint(o, "syn_backlog", d->syn_backlog);
+	if (d->pool_max != CONF_POOL_DEFAULT)
+		out_uint(o, "pool_max", d->pool_max);
 	out_puts(o, "\n};\n");
 }
 

@@ -92,9 +92,9 @@ void h_eal_init(void)
 
 static const char conf_fmt[] =
 	"dataplane = {\n"
-	"  workers = %u; max_flows = %u; header_max = %u;%s\n"
+	"  workers = %u; max_flows = %u; header_max = %u;%s%s\n"
 	"  timeouts = { syn_ms = %u; header_ms = %u; connect_ms = %u;\n"
-	"               idle_s = %u; linger_ms = %u;%s };\n"
+	"               idle_s = %u; linger_ms = %u;%s%s };\n"
 	"};\n"
 	"ports = (\n"
 	"  { name = \"edge\";  device = \"net_null0\"; address = \"198.18.0.1/24\"; },\n"
@@ -128,7 +128,7 @@ static const char default_web[] =
 
 static void conf_text(const struct h_params *p, char *text, size_t len)
 {
-	char syn[128] = "", rto[40] = "", mg[40] = "";
+	char syn[128] = "", rto[40] = "", mg[40] = "", pool[40] = "", pidle[40] = "";
 
 	if (p->syn_cookies || p->syn_backlog || p->header_buffers)
 		snprintf(syn, sizeof(syn),
@@ -138,11 +138,15 @@ static void conf_text(const struct h_params *p, char *text, size_t len)
 			 p->header_buffers ? p->header_buffers : p->max_flows);
 	if (p->syn_rto_ms)
 		snprintf(rto, sizeof(rto), " syn_rto_ms = %u;", p->syn_rto_ms);
+	if (p->pool_max >= 0)
+		snprintf(pool, sizeof(pool), " pool_max = %d;", p->pool_max);
+	if (p->pool_idle_ms)
+		snprintf(pidle, sizeof(pidle), " pool_idle_ms = %u;", p->pool_idle_ms);
 	if (p->maglev_size)
 		snprintf(mg, sizeof(mg), " maglev_size = %u;", p->maglev_size);
 	snprintf(text, len, conf_fmt, p->workers, p->max_flows, p->header_max, syn,
-		 p->syn_ms, p->header_ms, p->connect_ms, p->idle_s, p->linger_ms,
-		 rto, p->listen_port ? p->listen_port : H_LISTEN_PORT,
+		 pool, p->syn_ms, p->header_ms, p->connect_ms, p->idle_s, p->linger_ms,
+		 rto, pidle, p->listen_port ? p->listen_port : H_LISTEN_PORT,
 		 p->per_request ? "request" : "connection",
 		 p->services_before ? p->services_before : "",
 		 p->web_backends ? p->web_backends : default_web,

@@ -100,6 +100,11 @@ struct h_params {
 	const char *web_service;  /* more keys of service web (" retries = 0;") */
 	const char *services_before; /* services listed before web (each a
 				   * group and a comma): moves web's index */
+	int pool_max;             /* dataplane.pool_max: 0 (default here) no
+				   * idle pool, a switch closes the old leg
+				   * as these tables were written; > 0 that
+				   * many; < 0 not written (steerd's default) */
+	unsigned pool_idle_ms;    /* 0: not written (the loader's 2000) */
 	unsigned maglev_size;     /* web's and api's (0: not written, the
 				   * loader's 65537); the packet fuzzer's
 				   * reloads build small tables */

@@ -24,7 +24,7 @@
 static const char rich[] =
 	"dataplane = { workers = 4; max_flows = 16777216; header_max = 256;\n"
 	"  eal = [ ]; idle_backoff = false; idle_backoff_max_us = 10000;\n"
-	"  syn_cookies = \"always\"; syn_backlog = 7;\n"
+	"  syn_cookies = \"always\"; syn_backlog = 7; pool_max = 0;\n"
 	"  timeouts = { syn_ms = 100; header_ms = 600000; connect_ms = 10; syn_rto_ms = 60000; idle_s = 86400; linger_ms = 0; }; };\n"
 	"ports = ( { name = \"edge\"; device = \"0000:00:1f.6\"; address = \"198.18.0.1/24\"; },\n"
 	"  { name = \"inner\"; device = \"net_af_packet1\"; address = \"10.0.0.1/32\"; } );\n"
@@ -88,6 +88,7 @@ static bool dataplane_equal(const struct conf_dataplane *a,
 	DIFF(a->idle_backoff_max_us != b->idle_backoff_max_us, "idle_backoff_max_us");
 	DIFF(a->syn_cookies != b->syn_cookies, "syn_cookies");
 	DIFF(a->syn_backlog != b->syn_backlog, "syn_backlog");
+	DIFF(a->pool_max != b->pool_max, "pool_max");
 	DIFF(a->header_buffers != b->header_buffers, "header_buffers");
 	return true;
 }
@@ -507,6 +508,9 @@ static void connect_policy_keys_are_written_only_when_not_the_default(void **sta
 		{ "", "", "", NULL, "syn_rto_ms" },
 		{ "syn_rto_ms = 200;", "", "", NULL, "syn_rto_ms" },
 		{ "syn_rto_ms = 10;", "", "", "connect_ms = 2000; syn_rto_ms = 10;", NULL },
+		{ "", "", "", NULL, "pool_idle_ms" },
+		{ "pool_idle_ms = 2000;", "", "", NULL, "pool_idle_ms" },
+		{ "pool_idle_ms = 10;", "", "", "linger_ms = 2000; pool_idle_ms = 10;", NULL },
 		{ "", "", "", NULL, "retries" },
 		{ "", "retries = 3;", "", NULL, "retries" },
 		{ "", "retries = 0;", "", "maglev_size = 65537; retries = 0;", NULL },

@@ -116,6 +116,10 @@ static const struct bad_case bad_cases[] = {
 	{ "dataplane = { syn_cookies = true; };\n" PORT LSN SVC,
 	  "t.conf:1: 'syn_cookies' must be \"auto\", \"always\" or \"never\"",
 	  "syn_cookies is not a bool" },
+	{ "dataplane = { pool_max = -1; };\n" PORT LSN SVC,
+	  "t.conf:1: 'pool_max' must be between 0 and 16777216", "negative pool" },
+	{ "dataplane = { timeouts = { pool_idle_ms = 9; }; };\n" PORT LSN SVC,
+	  "t.conf:1: 'pool_idle_ms' must be between 10 and 600000 (got 9)", "pool_idle_ms too small" },
 	{ "dataplane = { syn_backlog = 0; };\n" PORT LSN SVC,
 	  "t.conf:1: 'syn_backlog' must be between 1 and 16777216", "zero backlog" },
 	{ "dataplane = { idle_backoff_max_us = 0; };\n" PORT LSN SVC,
@@ -562,6 +566,8 @@ static void base_config_loads_with_defaults(void **state)
 	assert_int_equal(d->idle_backoff_max_us, 100);
 	assert_int_equal(d->syn_cookies, CONF_COOKIES_AUTO);
 	assert_int_equal(d->syn_backlog, 1024);
+	assert_int_equal(d->timeouts.pool_idle_ms, 2000);
+	assert_int_equal(conf_pool_max(d), 1024);
 
 	assert_int_equal(c->n_ports, 1);
 	assert_string_equal(c->ports[0].name, "edge");
@@ -646,6 +652,8 @@ static void optional_keys_are_parsed_and_names_lowercased(void **state)
 	assert_int_equal(d->header_buffers, 1000);
 	/* half the table by default when that is below 1024 */
 	assert_int_equal(d->syn_backlog, 500);
+	/* a quarter of the table by default when that is below 1024 */
+	assert_int_equal(conf_pool_max(d), 250);
 	assert_int_equal(d->n_eal, 3);
 	assert_string_equal(d->eal[2], "64");
 	assert_null(d->eal[3]);
