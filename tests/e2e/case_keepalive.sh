@@ -141,6 +141,7 @@ fi
 stats=$(stats_json)
 check_counter "$stats" counters.requests -ge "$SENT" "every request counted ($SENT sent)"
 check_counter "$stats" counters.rebinds -gt 0 "requests moved a connection to another leg"
+check_counter "$stats" counters.pool_reuses -gt 0 "requests went on an idle backend leg from the pool (no handshake)"
 check_counter "$stats" counters.requests_same_leg -gt 0 "requests stayed on the connection's leg"
 check_counter "$stats" counters.closed_rst_client -eq 0 "no client reset a flow"
 check_counter "$stats" counters.closed_rst_backend -eq 0 "no backend reset a flow"
@@ -160,6 +161,6 @@ for d in tcp_out_of_window frame_ooo req_wait; do
 		warn "drops.$d = $v (client segments refused; the client had to retransmit them)"
 	fi
 done
-say "      counters: $("$E2E_PYTHON" -c 'import json,sys; c=json.loads(sys.argv[1]).get("counters",{}); print({k:c.get(k) for k in ("requests","requests_same_leg","rebinds","requests_held","legs_closed","legs_backend_closed","backend_connects","flows_created","rst_sent","retransmits")})' "$stats")"
+say "      counters: $("$E2E_PYTHON" -c 'import json,sys; c=json.loads(sys.argv[1]).get("counters",{}); print({k:c.get(k) for k in ("requests","requests_same_leg","rebinds","requests_held","legs_closed","legs_backend_closed","pool_parked","pool_reuses","backend_connects","flows_created","rst_sent","retransmits")})' "$stats")"
 say "      drops: $("$E2E_PYTHON" -c 'import json,sys; d=json.loads(sys.argv[1]).get("drops",{}); print({k:v for k,v in d.items() if v} or "none")' "$stats")"
 e2e_end
