@@ -68,6 +68,9 @@ struct bench {
 	uint16_t port_id[N_PORTS];
 	uint64_t now;                   /* worker clock, ms */
 	uint32_t linger_ms;
+	uint32_t pool_max;        /* dataplane.pool_max: 0 (the switching
+				   * series close every old leg) unless
+				   * --pool */
 	enum routing routing;
 	unsigned phase;                 /* LOOP_CONN: enum phase; LOOP_KA: enum ka_step */
 	uint64_t ran[LOOP_SETUP];       /* frames through each timed loop */

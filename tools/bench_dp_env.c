@@ -83,6 +83,7 @@ void env_eal_init(const char *prog, unsigned mem_mb, unsigned lcores)
 static const char conf_fmt[] =
 	"dataplane = {\n"
 	"  workers = %u; max_flows = %u; header_max = 4096; idle_backoff = false;\n"
+	"  pool_max = %u;\n"
 	"  timeouts = { syn_ms = 5000; header_ms = 10000; connect_ms = 2000;\n"
 	"               idle_s = 86400; linger_ms = %u; };\n"
 	"};\n"
@@ -218,7 +219,7 @@ void env_create_workers(struct bench *b, unsigned n, uint32_t max_flows)
 	char err[1024], name[32];
 	struct dp_shared *sh;
 
-	snprintf(text, sizeof(text), conf_fmt, n, max_flows, b->linger_ms,
+	snprintf(text, sizeof(text), conf_fmt, n, max_flows, b->pool_max, b->linger_ms,
 		 b->routing == ROUTING_CONNECTION ? "connection" : "request");
 	/* As steerd: the boot configuration lives for the process; the
 	 * ruleset owns its own copy. */
