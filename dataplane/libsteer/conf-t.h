@@ -197,6 +197,7 @@ struct conf_control {
 /* cluster: the etcd prefix this node follows (docs/scale-out.md). Read
  * by steer-etcd and steerctl --config; steerd itself only carries it. */
 #define CONF_NODE_ID_MAX 15       /* node ids 1..15: 4 ISN bits (docs/scale-out.md) */
+#define CONF_NODE_VNI 0xfffffeu   /* node-to-node VXLAN (16777214) */
 
 /* One node of the cluster for owner forwarding: its id and the address of
  * one of its ports (its inner address), where forwarded segments go. */

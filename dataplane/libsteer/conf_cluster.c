@@ -4,11 +4,23 @@
  * read the first part; steerd's workers read `id` and `nodes`. Validated
  * here like the rest, so a bad endpoint list or node names its line at
  * load time. */
+#include <stdio.h>
 #include <string.h>
 
 #include "conf_load.h"
 #include "conf_parse.h"
 #include "etcd.h"
+
+static bool on_port_subnet(const struct steer_conf *c, uint32_t ip)
+{
+	for (unsigned i = 0; i < c->n_ports; i++) {
+		uint32_t mask = UINT32_MAX << (32 - c->ports[i].plen);
+
+		if ((ip & mask) == (c->ports[i].ip & mask))
+			return true;
+	}
+	return false;
+}
 
 /* `nodes`: ids 1..CONF_NODE_ID_MAX and addresses, each unique; `id` must
  * be given with it (and it without `id` means nothing to forward to). */
@@ -34,6 +46,12 @@ static int load_nodes(struct conf_loader *l, const config_setting_t *g,
 		return ld_fail(l, list, "cluster 'nodes': at most %d nodes (ids 1..%d)",
 			       CONF_NODE_ID_MAX, CONF_NODE_ID_MAX);
 	cl->id = (uint8_t)id;
+	for (unsigned t = 0; id != 0 && t < l->c->n_tunnels; t++)
+		if (l->c->tunnels[t].type == CONF_TUNNEL_VXLAN &&
+		    l->c->tunnels[t].vni == CONF_NODE_VNI)
+			return ld_fail(l, config_setting_get_member(g, "id"),
+				       "tunnel '%s' (line %d) uses VNI %u, the node-to-node VNI of a cluster with 'id'",
+				       l->c->tunnels[t].name, l->c->tunnels[t].line, CONF_NODE_VNI);
 	for (unsigned i = 0; i < n; i++) {
 		struct conf_node *nd = &cl->nodes[i];
 		config_setting_t *e;
@@ -49,6 +67,10 @@ static int load_nodes(struct conf_loader *l, const config_setting_t *g,
 			return rc;
 		nd->id = (uint8_t)nid;
 		nd->line = ld_line(e);
+		if (!on_port_subnet(l->c, nd->addr))
+			return ld_fail(l, config_setting_get_member(e, "address"),
+				       "%s: address not on a port's subnet (a node is known alive by its ARP answers)",
+				       what);
 		for (unsigned j = 0; j < i; j++) {
 			if (cl->nodes[j].id == nd->id)
 				return ld_fail(l, e, "duplicate cluster node id %u (first at line %d)",
