@@ -100,6 +100,7 @@ struct h_params {
 	const char *web_service;  /* more keys of service web (" retries = 0;") */
 	const char *services_before; /* services listed before web (each a
 				   * group and a comma): moves web's index */
+	const char *extra;        /* more top-level sections (e.g. cluster) */
 	unsigned maglev_size;     /* web's and api's (0: not written, the
 				   * loader's 65537); the packet fuzzer's
 				   * reloads build small tables */
