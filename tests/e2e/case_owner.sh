@@ -219,7 +219,7 @@ say "      latency per request (median / p90): straight to a ${med_a} / ${p90_a}
 
 # --- node a killed --------------------------------------------------------
 
-_kill "${PID[a]}" KILL
+_kill "${PID[a]}" KILL 2>/dev/null
 unset "PID[a]"
 sleep 3                        # b stops counting a live after 1.6 s
 t0=$(date +%s%3N)
