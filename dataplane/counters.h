@@ -57,7 +57,11 @@
 	X(frame_ooo, "segment beyond the point HTTP framing has reached (retransmitted later)") \
 	X(req_framing, "malformed chunked request body (connection reset)")   \
 	X(resp_framing, "malformed response from the backend (connection reset)") \
-	X(resp_unsolicited, "backend bytes with no request pending (connection reset)")
+	X(resp_unsolicited, "backend bytes with no request pending (connection reset)") \
+	X(owner_no_route, "segment of another node's flow: no route to that node's address") \
+	X(owner_unresolved, "segment of another node's flow: that node's MAC not resolved yet (asked for; retransmitted later)") \
+	X(owner_bad, "node-to-node VXLAN from no node of the cluster, or no IPv4 TCP segment inside") \
+	X(owner_client_unresolved, "segment forwarded to us: the client's next hop not resolved yet (asked for; retransmitted later)")
 
 #define STEER_COUNTERS(X)                                                     \
 	X(rx_packets) X(rx_bytes) X(tx_packets) X(tx_bytes)                   \
@@ -77,6 +81,7 @@
 	X(syn_cookies_sent) X(syn_cookies_ok) X(header_evicted)               \
 	X(neigh_held) X(neigh_held_sent)                                      \
 	X(health_checks) X(health_check_fails) X(backends_down)               \
+	X(owner_forwarded) X(owner_received) X(owner_node_down) X(owner_id_unknown) \
 	X(busy_cycles) X(idle_cycles) X(polls)
 
 enum steer_drop {

@@ -282,6 +282,11 @@ struct dp_shared {
 	uint64_t cookie_key[2];      /* SYN cookies (set by the first worker) */
 	uint64_t isn_key[2];         /* RFC 6528's F (set by the first worker) */
 	struct steer_stats ctrl_st;  /* the main lcore's own counters */
+	/* Owner forwarding (owner.h): bit N set while node id N answers ARP.
+	 * Written by the main lcore, read relaxed by workers: a stale bit
+	 * costs one segment's fate, never memory safety. */
+	_Atomic uint32_t owner_live;
+	uint64_t owner_probe_ms;     /* main lcore: the last probe round */
 	/* The workers are polling the ports (set by the main lcore once it
 	 * launched them; status reports it with quit, docs/control.md). */
 	volatile bool serving;
@@ -296,6 +301,8 @@ struct tx_buf {
 struct worker {
 	unsigned id;
 	unsigned lcore;
+	bool fwd_in;              /* the frame in hand came from another node
+				   * (owner.c): never forwarded again */
 	uint16_t queue;           /* rx/tx queue on every port */
 	struct dp_shared *sh;
 	struct rte_mempool *pool; /* packets we build */
@@ -375,6 +382,7 @@ static inline uint16_t dp_ports_per_worker(unsigned n_workers)
 
 /* Per-mbuf metadata for packets passed between lcores. */
 #define MBUF_ZONE(m) ((m)->hash.usr)   /* 0 underlay, tunnel + 1 overlay */
+#define MBUF_FWD (1u << 31)   /* in MBUF_ZONE: forwarded by another node */
 
 /* Milliseconds of the TSC clock: the workers' and the control loop's
  * time base. */

@@ -145,7 +145,8 @@ static void learn(struct neigh_table *t, uint64_t key, const struct rte_ether_ad
 	for (int b = 0; b < 6; b++)
 		v |= (uint64_t)mac->addr_bytes[b] << (8 * (5 - b));
 	e->port = (uint8_t)port;
-	e->expires = worker_ms() + NEIGH_REACHABLE_MS;
+	e->heard = worker_ms();
+	e->expires = e->heard + NEIGH_REACHABLE_MS;
 	e->tries = 0;
 	/* relaxed: a 64-bit store is seen whole; the key is already out. */
 	atomic_store_explicit(&e->mac, v, memory_order_relaxed);
@@ -219,6 +220,28 @@ void neigh_request(struct dp_shared *sh, uint32_t zone, uint32_t ip, unsigned po
 		return;
 	if (worker_ms() >= e->next_try && e->tries < NEIGH_TRIES)
 		send_request(sh, e, zone, ip, port);
+}
+
+void neigh_probe(struct dp_shared *sh, uint32_t ip, unsigned port)
+{
+	struct neigh_entry *e = entry_get(sh->neigh, neigh_key(0, ip), true);
+
+	if (e == NULL)
+		return;
+	e->wanted = true;
+	e->port = (uint8_t)port;
+	send_request(sh, e, 0, ip, port);
+	/* A probe is no resolve try: neigh_tick()'s own tries go on (and a
+	 * valid entry is not dropped for a dead node's silence here). */
+	if (e->tries > NEIGH_TRIES)
+		e->tries = NEIGH_TRIES;
+}
+
+uint64_t neigh_heard(struct dp_shared *sh, uint32_t ip)
+{
+	struct neigh_entry *e = entry_get(sh->neigh, neigh_key(0, ip), false);
+
+	return e != NULL ? e->heard : 0;
 }
 
 void neigh_tick(struct dp_shared *sh, uint64_t now)

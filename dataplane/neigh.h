@@ -29,6 +29,7 @@ struct neigh_entry {
 	_Atomic uint64_t mac;     /* NEIGH_VALID | 48-bit MAC */
 	/* main lcore only */
 	uint64_t expires;
+	uint64_t heard;           /* ms of the last ARP from it, 0 never */
 	uint64_t next_try;
 	uint8_t tries;
 	uint8_t port;             /* underlay port it is reached by */
@@ -75,6 +76,12 @@ static inline bool neigh_lookup(const struct neigh_table *t, uint32_t zone,
 	}
 	return false;
 }
+
+/* Main lcore: an ARP request for IP (underlay, via PORT) now, valid entry
+ * or not (owner.c's liveness probe); and when IP was last heard from (ms,
+ * 0 never). */
+void neigh_probe(struct dp_shared *sh, uint32_t ip, unsigned port);
+uint64_t neigh_heard(struct dp_shared *sh, uint32_t ip);
 
 /* Worker side: ask the main lcore to resolve IP in ZONE (via PORT for the
  * underlay). Cheap and lossy: a full ring just means we ask again later. */

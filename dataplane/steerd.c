@@ -26,6 +26,7 @@
 #include "flow.h"
 #include "health.h"
 #include "neigh.h"
+#include "owner.h"
 #include "publish.h"
 #include "stats.h"
 #include "worker.h"
@@ -281,6 +282,7 @@ int main(int argc, char **argv)
 		ctrl_ring_poll(sh, now);
 		if (now - last_tick >= 10) {
 			neigh_tick(sh, now);
+			owner_tick(sh, now);
 			health_tick(sh, now);
 			ctrl_ttl_tick(sh, now);
 			last_tick = now;

@@ -68,8 +68,16 @@ static uint32_t cookie_hash(const uint64_t key[2], const struct cookie_tuple *t,
 /* The first hash takes a value no period has (t < 256). */
 #define H1_EXTRA 0xffffffffu
 
+/* The cookie's fields in BITS (27..32) bits: the period in the top 8,
+ * the data in the 8 below, the hash's own bits under them. */
+static inline uint32_t width_mask(unsigned bits)
+{
+	return bits >= 32 ? UINT32_MAX : (1u << bits) - 1;
+}
+
 uint32_t cookie_make(const uint64_t key[2], const struct cookie_tuple *t,
-		     uint32_t c_isn, uint64_t now_ms, struct cookie_opts *o)
+		     uint32_t c_isn, uint64_t now_ms, struct cookie_opts *o,
+		     unsigned bits)
 {
 	uint32_t period = (uint32_t)(now_ms >> COOKIE_PERIOD_SHIFT) & 0xff;
 	unsigned mi = 0;
@@ -79,25 +87,27 @@ uint32_t cookie_make(const uint64_t key[2], const struct cookie_tuple *t,
 	o->mss = mss_table[mi];
 	unsigned ws = o->wscale < 0 ? 15 : (unsigned)(o->wscale > 14 ? 14 : o->wscale);
 	uint32_t data = (uint32_t)mi << 5 | ws << 1 | (o->sack_ok ? 1 : 0);
+	uint32_t low = width_mask(bits - 8);
 
-	return cookie_hash(key, t, H1_EXTRA) + c_isn + (period << 24) +
-	       ((cookie_hash(key, t, period) + (data << 16)) & 0xffffff);
+	return (cookie_hash(key, t, H1_EXTRA) + c_isn + (period << (bits - 8)) +
+		((cookie_hash(key, t, period) + (data << (bits - 16))) & low)) &
+	       width_mask(bits);
 }
 
 bool cookie_check(const uint64_t key[2], const struct cookie_tuple *t,
 		  uint32_t c_isn, uint32_t cookie, uint64_t now_ms,
-		  struct cookie_opts *o)
+		  struct cookie_opts *o, unsigned bits)
 {
-	uint32_t x = cookie - cookie_hash(key, t, H1_EXTRA) - c_isn;
-	uint32_t period = x >> 24;
+	uint32_t x = (cookie - cookie_hash(key, t, H1_EXTRA) - c_isn) & width_mask(bits);
+	uint32_t period = x >> (bits - 8);
 	uint32_t now = (uint32_t)(now_ms >> COOKIE_PERIOD_SHIFT) & 0xff;
 
 	if (((now - period) & 0xff) > 1)
 		return false;             /* stale, or not ours */
-	uint32_t y = (x - cookie_hash(key, t, period)) & 0xffffff;
-	if (y & 0xffff)
-		return false;             /* the hash's own 16 bits differ */
-	uint32_t data = y >> 16;
+	uint32_t y = (x - cookie_hash(key, t, period)) & width_mask(bits - 8);
+	if (y & width_mask(bits - 16))
+		return false;             /* the hash's own bits differ */
+	uint32_t data = y >> (bits - 16);
 	o->mss = mss_table[data >> 5];
 	unsigned ws = data >> 1 & 15;
 	o->wscale = ws == 15 ? -1 : (int8_t)ws;

@@ -13,7 +13,12 @@
  * 2-4 under a secret key. A blind forged ACK is accepted with
  * probability 2^-23 per try (2 periods x 256 data values in 2^32; the low
  * 16 bits are pure hash, so an ACK number off by a little never passes);
- * an accepted one costs a flow entry until header_ms, never a buffer. */
+ * an accepted one costs a flow entry until header_ms, never a buffer.
+ *
+ * In a cluster (owner.h) the cookie is made in the low BITS = 27 bits of
+ * the ISN, the node id above it: the same fields shifted down by 5, 11
+ * bits of pure hash, so a blind forged ACK passes with probability 2^-18
+ * per try. BITS = 32 is the encoding above. */
 #ifndef STEER_SYNCOOKIE_H
 #define STEER_SYNCOOKIE_H
 
@@ -40,13 +45,14 @@ uint64_t siphash24_16(const uint64_t key[2], const uint8_t m[16]);
 /* The cookie for a SYN of TUPLE with client ISN C_ISN at NOW_MS and
  * options O; O->mss is rounded down to what the cookie can carry. */
 uint32_t cookie_make(const uint64_t key[2], const struct cookie_tuple *t,
-		     uint32_t c_isn, uint64_t now_ms, struct cookie_opts *o);
+		     uint32_t c_isn, uint64_t now_ms, struct cookie_opts *o,
+		     unsigned bits);
 
-/* Is COOKIE (the client's ACK number - 1) one we made for TUPLE and C_ISN
- * (its sequence number - 1) in this period or the one before? Then O
- * holds the options it carried. */
+/* Is COOKIE (the client's ACK number - 1, its low BITS bits) one we made
+ * for TUPLE and C_ISN (its sequence number - 1) in this period or the one
+ * before? Then O holds the options it carried. */
 bool cookie_check(const uint64_t key[2], const struct cookie_tuple *t,
 		  uint32_t c_isn, uint32_t cookie, uint64_t now_ms,
-		  struct cookie_opts *o);
+		  struct cookie_opts *o, unsigned bits);
 
 #endif

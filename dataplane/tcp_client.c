@@ -12,6 +12,7 @@
 
 #include "flow.h"
 #include "http.h"
+#include "owner.h"
 #include "pkt.h"
 #include "publish.h"
 #include "stats.h"
@@ -137,7 +138,9 @@ static void cookie_synack(struct worker *w, struct seg *s)
 	tcp_parse_opts(s->th, &o);
 	struct cookie_opts co = { .mss = o.mss ? o.mss : TCP_DEFAULT_MSS,
 				  .wscale = o.wscale, .sack_ok = o.sack_ok };
-	uint32_t isn = cookie_make(w->sh->cookie_key, &t, s->seq, w->now, &co);
+	unsigned id = owner_self(w);
+	uint32_t isn = owner_isn(id, cookie_make(w->sh->cookie_key, &t, s->seq, w->now,
+						 &co, id ? OWNER_LOW_BITS : 32));
 	struct flow_end c = {
 		.peer_ip = t.c_ip, .local_ip = t.l_ip, .peer_port = t.c_port,
 		.local_port = t.l_port, .peer_mac = s->eth->src_addr,
@@ -196,8 +199,14 @@ static struct flow *cookie_ack(struct worker *w, struct seg *s, unsigned listene
 	struct cookie_tuple t = seg_tuple(s);
 	struct cookie_opts co;
 
-	if (!cookies_recent(w) ||
-	    !cookie_check(w->sh->cookie_key, &t, s->seq - 1, s->ack - 1, w->now, &co)) {
+	unsigned id = owner_self(w);
+
+	/* In a cluster the cookie is the ISN's low bits, our id above
+	 * (owner.h); another node's id never got this far. */
+	if (!cookies_recent(w) || (id && owner_of_ack(s->ack) != id) ||
+	    !cookie_check(w->sh->cookie_key, &t, s->seq - 1,
+			  id ? (s->ack - 1) & OWNER_LOW_MASK : s->ack - 1, w->now, &co,
+			  id ? OWNER_LOW_BITS : 32)) {
 		tcp_reply_rst(w, s->port, s->eth, s->ip, s->th, s->len);
 		count_drop(w, cookies_recent(w) ? DROP_syn_cookie_bad : DROP_tcp_no_flow,
 			   s->m);
@@ -250,7 +259,8 @@ struct flow *flow_accept(struct worker *w, struct seg *s, unsigned listener)
 	f->state = FS_SYN_RCVD;
 	w->n_half_open++;
 	flow_init_client(w, f, s, listener, s->seq,
-			 isn_make(w, k.c_ip, k.l_ip, (uint32_t)k.c_port << 16 | k.l_port),
+			 owner_isn(owner_self(w), isn_make(w, k.c_ip, k.l_ip,
+					(uint32_t)k.c_port << 16 | k.l_port)),
 			 o.mss ? o.mss : TCP_DEFAULT_MSS, o.wscale, o.sack_ok);
 	flow_synack(w, f);
 	flow_timer(w, f, w->sh->conf->dataplane.timeouts.syn_ms);

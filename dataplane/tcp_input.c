@@ -20,6 +20,7 @@
 
 #include "flow.h"
 #include "http.h"
+#include "owner.h"
 #include "pkt.h"
 #include "publish.h"
 #include "stats.h"
@@ -168,6 +169,9 @@ bool tcp_client_input(struct worker *w, struct seg *s, int listener)
 		return true;
 	}
 	if (f == NULL) {
+		/* Another node's flow that ECMP moved here (owner.h)? */
+		if (owner_forward(w, s))
+			return true;
 		/* A SYN, or the ACK that returns a SYN cookie (then the new
 		 * flow takes S in as header bytes). */
 		f = flow_accept(w, s, (unsigned)listener);

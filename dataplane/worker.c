@@ -20,6 +20,7 @@
 #include "flow.h"
 #include "hc_table.h"
 #include "neigh.h"
+#include "owner.h"
 #include "pkt.h"
 #include "publish.h"
 #include "tcp.h"
@@ -106,9 +107,19 @@ static void vxlan_input(struct worker *w, struct rte_mbuf *m, unsigned port,
 		count_drop(w, DROP_vxlan_bad, m);
 		return;
 	}
+	uint32_t vni = rte_be_to_cpu_32(vx->vx_vni) >> 8;
+	if (vni == OWNER_VNI) {
+		/* Another node's segment of one of our flows (owner.h). */
+		int p = owner_rx(w, m, ip);
+		if (p >= 0) {
+			w->fwd_in = true;
+			frame_input(w, m, (unsigned)p, 0);
+			w->fwd_in = false;
+		}
+		return;
+	}
 	const struct ruleset *rs = w->pub->rs;
-	int t = tunnel_by_vni(rs_conf(rs), rte_be_to_cpu_32(vx->vx_vni) >> 8,
-			      ip->src_addr);
+	int t = tunnel_by_vni(rs_conf(rs), vni, ip->src_addr);
 	if (t < 0) {
 		count_drop(w, DROP_vxlan_vni, m);
 		return;
@@ -136,7 +147,7 @@ static void handoff(struct worker *w, struct rte_mbuf *m, unsigned port,
 		    uint32_t zone, unsigned owner)
 {
 	m->port = (uint16_t)port;
-	MBUF_ZONE(m) = zone;
+	MBUF_ZONE(m) = zone | (w->fwd_in ? MBUF_FWD : 0);
 	if (rte_ring_enqueue(w->sh->workers[owner]->handoff, m) != 0)
 		count_drop(w, DROP_handoff_full, m);
 	else
@@ -359,8 +370,11 @@ static unsigned worker_rings(struct worker *w)
 	unsigned n, total = 0;
 
 	n = rte_ring_dequeue_burst(w->handoff, (void **)pkts, BURST, NULL);
-	for (unsigned i = 0; i < n; i++)
-		frame_input(w, pkts[i], pkts[i]->port, MBUF_ZONE(pkts[i]));
+	for (unsigned i = 0; i < n; i++) {
+		w->fwd_in = MBUF_ZONE(pkts[i]) & MBUF_FWD;
+		frame_input(w, pkts[i], pkts[i]->port, MBUF_ZONE(pkts[i]) & ~MBUF_FWD);
+	}
+	w->fwd_in = false;
 	total += n;
 	n = rte_ring_dequeue_burst(w->txr, (void **)pkts, BURST, NULL);
 	for (unsigned i = 0; i < n; i++)

@@ -214,10 +214,24 @@ struct conf_control {
 
 /* cluster: the etcd prefix this node follows (docs/scale-out.md). Read
  * by steer-etcd and steerctl --config; steerd itself only carries it. */
+#define CONF_NODE_ID_MAX 15       /* node ids 1..15: 4 ISN bits (docs/scale-out.md) */
+#define CONF_NODE_VNI 0xfffffeu   /* node-to-node VXLAN (16777214) */
+
+/* One node of the cluster for owner forwarding: its id and the address of
+ * one of its ports (its inner address), where forwarded segments go. */
+struct conf_node {
+	uint8_t id;
+	uint32_t addr;
+	int line;
+};
+
 struct conf_cluster {
 	char *name;               /* NULL: no cluster (the rest is NULL too) */
 	char *etcd;               /* "http://host:port,..." */
 	char *node;               /* or NULL: the host name */
+	uint8_t id;               /* this node's id; 0: no owner forwarding */
+	unsigned n_nodes;
+	struct conf_node nodes[CONF_NODE_ID_MAX]; /* file order; may list us */
 };
 
 struct steer_conf {

@@ -368,6 +368,17 @@ static void dump_cluster(struct out *o, const struct conf_cluster *cl)
 	out_str(o, "etcd", cl->etcd);
 	if (cl->node != NULL)
 		out_str(o, "node", cl->node);
+	if (cl->id != 0) {
+		out_uint(o, "id", cl->id);
+		out_puts(o, " nodes = (");
+		for (unsigned i = 0; i < cl->n_nodes; i++) {
+			out_puts(o, i ? ", {" : " {");
+			out_uint(o, "id", cl->nodes[i].id);
+			out_ip(o, "address", cl->nodes[i].addr);
+			out_puts(o, " }");
+		}
+		out_puts(o, " );");
+	}
 	out_puts(o, " };\n");
 }
 

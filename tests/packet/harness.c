@@ -121,7 +121,7 @@ static const char conf_fmt[] =
 	"  { name = \"bob-web\"; service = \"web\"; tunnel = \"bob\";\n"
 	"    headers = ( { name = \"x-dev\"; value = \"bob\"; } ); preview = \"bob-b0b\"; }\n"
 	");\n"
-	"previews = { domain = \"preview.example.test\"; };\n";
+	"previews = { domain = \"preview.example.test\"; };\n%s";
 
 static const char default_web[] =
 	"{ address = \"198.18.1.10:8080\"; }, { address = \"198.18.1.11:8080\"; }";
@@ -151,7 +151,8 @@ static void conf_text(const struct h_params *p, char *text, size_t len)
 		 p->services_before ? p->services_before : "",
 		 p->web_backends ? p->web_backends : default_web,
 		 p->web_service ? p->web_service : "", mg, mg,
-		 p->bob_no_fail_open ? " fail_open = false;" : "");
+		 p->bob_no_fail_open ? " fail_open = false;" : "",
+		 p->extra ? p->extra : "");
 }
 
 static void fill_defaults(struct h_params *p)

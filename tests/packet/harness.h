@@ -105,6 +105,7 @@ struct h_params {
 				   * as these tables were written; > 0 that
 				   * many; < 0 not written (steerd's default) */
 	unsigned pool_idle_ms;    /* 0: not written (the loader's 2000) */
+	const char *extra;        /* more top-level sections (e.g. cluster) */
 	unsigned maglev_size;     /* web's and api's (0: not written, the
 				   * loader's 65537); the packet fuzzer's
 				   * reloads build small tables */

@@ -484,6 +484,34 @@ static const struct bad_case bad_cases[] = {
 	  "t.conf:5: invalid 'name'", "a name goes into etcd keys: no '/'" },
 	{ BASE "cluster = { name = \"c1\"; etcd = \"a:1\"; peers = 3; };\n",
 	  "t.conf:5: unknown key 'peers'", "unknown key" },
+#define CL "cluster = { name = \"c1\"; etcd = \"a:1\"; "
+	{ BASE CL "id = 1; };\n",
+	  "t.conf:5: cluster 'id' needs a 'nodes' list", "an id alone forwards to nobody" },
+	{ BASE CL "nodes = ( { id = 2; address = \"198.18.0.2\"; } ); };\n",
+	  "t.conf:5: cluster 'nodes' needs this node's own 'id'", "nodes without our id" },
+	{ BASE CL "id = 16; nodes = ( { id = 2; address = \"198.18.0.2\"; } ); };\n",
+	  "t.conf:5: 'id' must be between 1 and 15 (got 16)", "ids are 4 ISN bits: 1..15" },
+	{ BASE CL "id = 1; nodes = ( { id = 0; address = \"198.18.0.2\"; } ); };\n",
+	  "t.conf:5: 'id' must be between 1 and 15 (got 0)", "id 0 is no node" },
+	{ BASE CL "id = 1; nodes = ( { id = 2; address = \"198.18.9\"; } ); };\n",
+	  "t.conf:5: invalid 'address'", "a node's address is a dotted quad" },
+	{ BASE CL "id = 1; nodes = ( { id = 2; } ); };\n",
+	  "t.conf:5: missing 'address' in cluster node #1", "a node needs its address" },
+	{ BASE CL "id = 1; nodes = ( { id = 2; address = \"198.18.0.2\"; via = 1; } ); };\n",
+	  "t.conf:5: unknown key 'via' in cluster node #1", "unknown keys in a node" },
+	{ BASE CL "id = 1; nodes = (\n { id = 2; address = \"198.18.0.2\"; },\n"
+	  " { id = 2; address = \"198.18.0.3\"; } ); };\n",
+	  "t.conf:7: duplicate cluster node id 2 (first at line 6)", "ids are unique" },
+	{ BASE CL "id = 1; nodes = (\n { id = 2; address = \"198.18.0.2\"; },\n"
+	  " { id = 3; address = \"198.18.0.2\"; } ); };\n",
+	  "t.conf:7: duplicate cluster node address (first at line 6)", "addresses are unique" },
+	{ BASE CL "id = 1; nodes = ( { id = 2; address = \"10.9.9.2\"; } ); };\n",
+	  "t.conf:5: cluster node #1: address not on a port's subnet", "liveness is by ARP: on-link only" },
+	{ BASE "tunnels = ( { name = \"a\"; type = \"vxlan\"; remote = \"198.18.0.20\"; vni = 16777214;"
+	  " source = \"198.19.0.1\"; target = \"198.19.0.2:80\"; } );\n"
+	  CL "id = 1; nodes = ( { id = 2; address = \"198.18.0.2\"; } ); };\n",
+	  "t.conf:6: tunnel 'a' (line 5) uses VNI 16777214", "the node-to-node VNI is reserved" },
+#undef CL
 };
 
 static struct steer_conf *load(const char *text, char *err, size_t n)
@@ -1035,6 +1063,25 @@ static void cluster_section_loads_and_is_absent_by_default(void **state)
 	assert_string_equal(c->cluster.name, "c1");
 	assert_string_equal(c->cluster.etcd, "http://127.0.0.1:2379,10.0.0.2:2379");
 	assert_string_equal(c->cluster.node, "n1");
+	assert_int_equal(c->cluster.id, 0);
+	assert_int_equal(c->cluster.n_nodes, 0);
+	conf_free(c);
+	c = load(BASE "cluster = { name = \"c1\"; etcd = \"a:1\"; id = 2; nodes = (\n"
+		 " { id = 1; address = \"198.18.0.1\"; },\n"
+		 " { id = 2; address = \"198.18.0.2\"; },\n"
+		 " { id = 15; address = \"198.18.0.15\"; } ); };\n", err, sizeof(err));
+	if (c == NULL)
+		fail_msg("%s", err);
+	assert_int_equal(c->cluster.id, 2);
+	assert_int_equal(c->cluster.n_nodes, 3);
+	assert_int_equal(c->cluster.nodes[2].id, 15);
+	assert_int_equal(c->cluster.nodes[2].addr, 0xc612000f);
+	assert_int_equal(c->cluster.nodes[1].line, 7);
+	/* the dump reads back the same */
+	char *text = conf_dump(c, NULL, err, sizeof(err));
+	assert_non_null(text);
+	assert_non_null(strstr(text, " id = 2; nodes = ( { id = 1; address = \"198.18.0.1\"; }"));
+	free(text);
 	conf_free(c);
 	c = load(BASE, err, sizeof(err));
 	assert_non_null(c);
