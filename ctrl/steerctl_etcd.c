@@ -129,7 +129,7 @@ static int validate(struct ectx *x, const struct etcd_resp *cur,
 		free(kvs);
 		return -EINVAL;
 	}
-	c = etcd_conf_apply(base, x->prefix, kvs, n, x->err, sizeof(x->err));
+	c = etcd_conf_apply(base, x->prefix, kvs, n, false, x->err, sizeof(x->err));
 	conf_free(base);
 	free(kvs);
 	if (c == NULL)
