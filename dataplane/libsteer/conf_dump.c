@@ -19,6 +19,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "conf.h"
 #include "conf_dump_out.h"
@@ -527,5 +528,58 @@ char *conf_dump(const struct steer_conf *c, const struct conf_edit *edit,
 		errno = ENOMEM;
 		return NULL;
 	}
+	return o.buf;
+}
+
+char *conf_dump_one(const struct steer_conf *c, enum conf_okind kind,
+		    unsigned idx)
+{
+	static const struct conf_edit none = { .backend_op = CONF_BE_NONE };
+	struct steer_conf v = *c;
+	struct lines ln = { 0, 1 };
+	struct out o = { 0 };
+
+	/* C with that one object of its kind: the section's writer, then
+	 * the group cut out of "KEY = (\n  { ... }\n);" */
+	switch (kind) {
+	case CO_TUNNEL:
+		if (idx >= c->n_tunnels)
+			return NULL;
+		v.tunnels = &c->tunnels[idx];
+		v.n_tunnels = 1;
+		dump_tunnels(&o, &v, &none, -1, &ln);
+		break;
+	case CO_INTERCEPT:
+		if (idx >= c->n_intercepts)
+			return NULL;
+		v.intercepts = &c->intercepts[idx];
+		v.n_intercepts = 1;
+		dump_intercepts(&o, &v, &none, -1, &ln);
+		break;
+	case CO_SERVICE:
+		if (idx >= c->n_services)
+			return NULL;
+		v.services = &c->services[idx];
+		v.n_services = 1;
+		dump_services(&o, &v, &none, -1, -1, &ln);
+		break;
+	case CO_LISTENER:
+		if (idx >= c->n_listeners)
+			return NULL;
+		v.listeners = &c->listeners[idx];
+		v.n_listeners = 1;
+		dump_listeners(&o, &v, &none, &ln);
+		break;
+	default:
+		return NULL;
+	}
+	char *a = o.failed ? NULL : strchr(o.buf, '{');
+	char *b = a ? strrchr(a, '}') : NULL;
+	if (b == NULL) {
+		free(o.buf);
+		return NULL;
+	}
+	b[1] = '\0';
+	memmove(o.buf, a, (size_t)(b - a) + 2);
 	return o.buf;
 }

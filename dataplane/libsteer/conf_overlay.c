@@ -19,6 +19,23 @@ const char *conf_okind_name(enum conf_okind k)
 	return k >= 0 && k < CO_KINDS ? names[k] : "object";
 }
 
+int conf_overlay_find(const struct steer_conf *c, enum conf_okind kind,
+		      const char *name)
+{
+	switch (kind) {
+	case CO_TUNNEL: return conf_find_tunnel(c, name);
+	case CO_INTERCEPT: return conf_find_intercept(c, name);
+	case CO_SERVICE: return conf_find_service(c, name);
+	case CO_LISTENER:
+		for (unsigned i = 0; i < c->n_listeners; i++)
+			if (strcmp(c->listeners[i].name, name) == 0)
+				return (int)i;
+		return -1;
+	default:
+		return -1;
+	}
+}
+
 static int cmp_hide(const void *a, const void *b)
 {
 	const struct conf_overlay_drop *x = a, *y = b;
@@ -46,10 +63,11 @@ bool conf_overlay_hides(const struct conf_overlay *ov, enum conf_okind kind,
 
 /* The sorted index of every name OV hides: O(log n) per base object
  * instead of a walk of the overlay (thousands against thousands). */
-static int index_build(struct conf_overlay *ov)
+int conf_overlay_index(struct conf_overlay *ov)
 {
 	unsigned n = ov->n + ov->n_drop;
 
+	free(ov->hide);
 	ov->hide = malloc(sizeof(*ov->hide) * (n ? n : 1));
 	if (ov->hide == NULL)
 		return -ENOMEM;
@@ -102,7 +120,7 @@ struct steer_conf *conf_overlay_load(const struct steer_conf *base,
 	struct steer_conf *c = NULL;
 	char *text;
 
-	if (index_build(ov) < 0) {
+	if (conf_overlay_index(ov) < 0) {
 		snprintf(err, errlen, "out of memory");
 		errno = ENOMEM;
 		return NULL;

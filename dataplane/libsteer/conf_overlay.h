@@ -51,6 +51,20 @@ struct conf_overlay {
 bool conf_overlay_hides(const struct conf_overlay *ov, enum conf_okind kind,
 			const char *name);
 
+/* Index of C's object NAME of KIND, or -1. */
+int conf_overlay_find(const struct steer_conf *c, enum conf_okind kind,
+		      const char *name);
+
+/* C's object IDX of KIND as one group, the text an overlay object is
+ * (conf_dump.c): malloc'd, or NULL (no such object, out of memory). So
+ * that a file's object a cluster's replaced can be put back. */
+char *conf_dump_one(const struct steer_conf *c, enum conf_okind kind,
+		    unsigned idx);
+
+/* Build (again) OV's sorted index of hidden names: -ENOMEM or 0. Freed
+ * by conf_overlay_load(), else the caller's (free(ov->hide)). */
+int conf_overlay_index(struct conf_overlay *ov);
+
 /* BASE with OV laid over it, loaded as file NAME: a new configuration, or
  * NULL (errno) with ERR, whose "NAME:LINE:" is the object's
  * "LABEL:LINE-IN-OBJECT:" when the line is one of OV's. OV's line fields
