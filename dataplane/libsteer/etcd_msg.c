@@ -337,14 +337,19 @@ static int parse_list(const struct json_node *nodes, const struct json_node *l,
 
 int etcd_parse(const char *body, size_t len, struct etcd_resp *r)
 {
-	struct json_node *nodes = malloc(ETCD_NODES_MAX * sizeof(*nodes));
+	/* every JSON node takes at least two bytes of text but the last
+	 * (a digit and a comma): a range of thousands of keys fits */
+	size_t max = len / 2 + 16 > ETCD_NODES_MAX ? len / 2 + 16 : ETCD_NODES_MAX;
+	if (max > UINT32_MAX / 2)
+		return -ENOMEM;
+	struct json_node *nodes = malloc(max * sizeof(*nodes));
 	const char *jerr;
 	int rc = -EPROTO;
 
 	memset(r, 0, sizeof(*r));
 	if (nodes == NULL)
 		return -ENOMEM;
-	if (json_parse(body, len, nodes, ETCD_NODES_MAX, &jerr) < 0 ||
+	if (json_parse(body, len, nodes, (unsigned)max, &jerr) < 0 ||
 	    nodes[0].type != JSON_OBJECT) {
 		snprintf(r->error, sizeof(r->error), "etcd: not a JSON object: %.*s",
 			 (int)(len > 80 ? 80 : len), body);
