@@ -208,7 +208,7 @@ static int follow(struct follower *f)
 			char name[128];
 			enum etcd_kind k = etcd_key_kind(f->prefix, r.kvs[i].key, name,
 							 sizeof(name));
-			if (k != EK_TUNNEL && k != EK_INTERCEPT)
+			if (!etcd_kind_is_rule(k))
 				continue;
 			f->revision = r.kvs[i].mod_rev;
 			set_change(f, r.kvs[i].key, r.kvs[i].value);

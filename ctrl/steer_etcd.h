@@ -10,19 +10,26 @@
 
 #include "etcd.h"
 
-#define SET_MAX 1024
+#include "etcd_layout.h"
 
-/* One tunnel or intercept as etcd holds it. */
+/* Objects in a set; steerd takes up to 200 000 in one apply. */
+#define SET_MAX 200000
+/* One cluster.apply part stays under steerd's line (64 KiB) and request
+ * (4096 JSON nodes) limits. */
+#define PART_BYTES 49152
+#define PART_NODES 3000
+
+/* One rule object as etcd holds it. */
 struct obj {
 	char key[ETCD_KEY_MAX];
 	char *value;              /* JSON text, malloc'd */
-	bool tunnel;
+	enum etcd_kind kind;
 };
 
 /* The objects steerd runs (GOOD), and what a refused change left out. */
 struct objset {
-	struct obj o[SET_MAX];
-	unsigned n;
+	struct obj *o;
+	unsigned n, cap;
 };
 
 struct follower {
@@ -49,6 +56,11 @@ int set_change(struct follower *f, const char *key, const char *value);
 void set_resync(struct follower *f, const struct etcd_kv *kvs, unsigned n);
 /* GOOD again, to a steerd that lost it (restarted, reloaded). */
 void set_reapply(struct follower *f);
+/* The cluster.apply requests that carry S, in order, into PARTS (each
+ * malloc'd; *N of them, at least one): each under PART_BYTES and
+ * PART_NODES unless one object alone is larger. REV is the revision.
+ * 0, or -ENOMEM. */
+int set_parts(const struct objset *s, long long rev, char ***parts, unsigned *n);
 /* One request to steerd; 0 and its {"ok": true}, or -1 with ERR. */
 int steerd_call(struct follower *f, const char *req, size_t len, char *err,
 		size_t errlen);

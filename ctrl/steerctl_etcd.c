@@ -1,7 +1,7 @@
 /* steerctl --etcd: the cluster's rules in etcd (docs/scale-out.md).
  * A change is validated before it is written: the prefix is read with its
  * revision, the would-be rule set (the node configuration of --config
- * plus every tunnel and intercept in etcd, with the change) is loaded and
+ * plus every rule object in etcd, with the change) is loaded and
  * compiled as steerd would, and the write is a txn that holds only if no
  * key under the prefix changed since that revision. A lost race is
  * retried with a fresh read, a few times. */
@@ -12,29 +12,21 @@
 #include <time.h>
 
 #include "conf.h"
+#include "conf_json_out.h"
 #include "etcd.h"
 #include "etcd_layout.h"
 #include "rules.h"
-#include "steerctl-int.h"
+#include "steerctl_etcd-int.h"
 
 #define RETRIES 5
 
-struct ectx {
-	struct etcd_client c;
-	const struct cli_opts *o;
-	const char *cluster;
-	char prefix[ETCD_KEY_MAX];
-	char err[ERR_MAX];
-};
-
-static int fail(struct ectx *x, const char *what)
+int fail(struct ectx *x, const char *what)
 {
 	fprintf(stderr, "%s: %s%s%s\n", STEERCTL, what, *x->err ? ": " : "", x->err);
 	return 1;
 }
 
-static int call(struct ectx *x, const char *path, struct jw *w,
-		struct etcd_resp *r)
+int call(struct ectx *x, const char *path, struct jw *w, struct etcd_resp *r)
 {
 	int rc;
 
@@ -47,7 +39,7 @@ static int call(struct ectx *x, const char *path, struct jw *w,
 	return rc;
 }
 
-static int range_prefix(struct ectx *x, struct etcd_resp *r)
+int range_prefix(struct ectx *x, struct etcd_resp *r)
 {
 	struct jw w;
 
@@ -56,127 +48,95 @@ static int range_prefix(struct ectx *x, struct etcd_resp *r)
 	return call(x, "/v3/kv/range", &w, r);
 }
 
-/* Copy JSON node N (in NODES) to W, leaving out members named in SKIP. */
-static void copy_node(struct jw *w, const struct json_node *nodes,
-		      const struct json_node *n, const char *const *skip)
+struct steer_conf *etcd_node_conf(struct ectx *x)
 {
-	char s[65536];
-
-	switch (n->type) {
-	case JSON_NULL: jw_null(w); return;
-	case JSON_BOOL: jw_bool(w, n->boolean); return;
-	case JSON_NUMBER: jw_int(w, (long long)n->number); return;
-	case JSON_STRING:
-		if (json_str_copy(n, s, sizeof(s)) < 0)
-			w->failed = true;
-		else
-			jw_str(w, s);
-		return;
-	case JSON_ARRAY:
-	case JSON_OBJECT:
-		break;
-	}
-	if (n->type == JSON_ARRAY)
-		jw_arr_begin(w);
-	else
-		jw_obj_begin(w);
-	for (uint32_t i = 0; i < n->n_children; i++) {
-		const struct json_node *c = json_child(nodes, n, i);
-		bool skipped = false;
-		if (n->type == JSON_OBJECT) {
-			snprintf(s, sizeof(s), "%.*s", (int)c->key_len, c->key);
-			for (unsigned k = 0; skip && skip[k]; k++)
-				skipped |= strcmp(s, skip[k]) == 0;
-			if (skipped)
-				continue;
-			jw_key(w, s);
-		}
-		copy_node(w, nodes, c, NULL);
-	}
-	if (n->type == JSON_ARRAY)
-		jw_arr_end(w);
-	else
-		jw_obj_end(w);
-}
-
-/* Validate the prefix's rules with KEY set to VAL (NULL: removed). */
-static int validate(struct ectx *x, const struct etcd_resp *cur,
-		    const char *key, const char *val)
-{
-	struct etcd_kv *kvs = calloc(cur->n_kvs + 1, sizeof(*kvs));
-	struct steer_conf *base, *c;
-	struct ruleset *rs;
-	unsigned n = 0;
-
-	if (kvs == NULL)
-		return -ENOMEM;
-	for (unsigned i = 0; i < cur->n_kvs; i++)
-		if (strcmp(cur->kvs[i].key, key) != 0)
-			kvs[n++] = cur->kvs[i];
-	if (val != NULL) {
-		snprintf(kvs[n].key, sizeof(kvs[n].key), "%s", key);
-		kvs[n].value = (char *)val;
-		kvs[n++].value_len = strlen(val);
-	}
 	if (x->o->config == NULL) {
-		free(kvs);
 		snprintf(x->err, sizeof(x->err), "--config FILE is needed: the node "
 			 "configuration (services, listeners) the change is "
 			 "validated against");
-		return -EINVAL;
+		return NULL;
 	}
-	if ((base = conf_load_file(x->o->config, x->err, sizeof(x->err))) == NULL) {
+	return conf_load_file(x->o->config, x->err, sizeof(x->err));
+}
+
+/* Validate the prefix's rules with the N changes CH made. */
+static int validate(struct ectx *x, const struct etcd_resp *cur,
+		    const struct change *ch, unsigned n)
+{
+	struct etcd_kv *kvs = calloc(cur->n_kvs + n + 1, sizeof(*kvs));
+	struct steer_conf *base, *c;
+	unsigned k = 0;
+
+	if (kvs == NULL)
+		return -ENOMEM;
+	for (unsigned i = 0; i < cur->n_kvs; i++) {
+		bool changed = false;
+		for (unsigned j = 0; j < n && !changed; j++)
+			changed = strcmp(cur->kvs[i].key, ch[j].key) == 0;
+		if (!changed)
+			kvs[k++] = cur->kvs[i];
+	}
+	for (unsigned j = 0; j < n; j++)
+		if (ch[j].val != NULL) {
+			memcpy(kvs[k].key, ch[j].key, sizeof(kvs[k].key));
+			kvs[k].value = ch[j].val;
+			kvs[k++].value_len = strlen(ch[j].val);
+		}
+	if ((base = etcd_node_conf(x)) == NULL) {
 		free(kvs);
 		return -EINVAL;
 	}
-	c = etcd_conf_apply(base, x->prefix, kvs, n, x->err, sizeof(x->err));
+	c = etcd_conf_apply(base, x->prefix, kvs, k, true, x->err, sizeof(x->err));
 	conf_free(base);
 	free(kvs);
 	if (c == NULL)
 		return -EINVAL;
-	if ((rs = rs_compile(c, x->err, sizeof(x->err))) == NULL) {
-		conf_free(c);
-		return -EINVAL;
-	}
-	rs_free(rs);
+	conf_free(c);
 	return 0;
 }
 
-/* Write KEY = VAL (NULL: delete) after validating, retrying lost races.
- * MUST_EXIST / MUST_NOT: the key's state before the write. */
-static int write_checked(struct ectx *x, const char *what, const char *key,
-			 const char *val, int64_t lease, bool must_not_exist)
+static void changes_free(struct change *ch, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		free(ch[i].val);
+}
+
+int write_changes(struct ectx *x, const char *what, make_fn make, void *arg,
+		  int64_t lease, const char *absent)
 {
 	char epoch[ETCD_KEY_MAX];
 
 	etcd_key(epoch, sizeof(epoch), x->cluster, EK_EPOCH, "");
 	for (int attempt = 0; attempt < RETRIES; attempt++) {
+		static struct change ch[CHANGES_MAX];
+		const char *keys[CHANGES_MAX], *vals[CHANGES_MAX];
 		struct etcd_resp cur, r;
-		bool exists = false;
+		unsigned n = 0;
 		struct jw w;
 		int rc;
 
 		if (range_prefix(x, &cur) < 0)
 			return fail(x, "reading etcd");
-		for (unsigned i = 0; i < cur.n_kvs; i++)
-			exists |= strcmp(cur.kvs[i].key, key) == 0;
-		if (must_not_exist && exists) {
+		x->err[0] = '\0';
+		if ((rc = make(x, &cur, ch, &n, arg)) < 0) {
+			changes_free(ch, n);
 			etcd_resp_free(&cur);
-			snprintf(x->err, sizeof(x->err), "%s already exists", key);
 			return fail(x, what);
 		}
-		if (val == NULL && !exists) {
-			etcd_resp_free(&cur);
-			snprintf(x->err, sizeof(x->err), "no key %s", key);
-			return fail(x, what);
-		}
-		rc = validate(x, &cur, key, val);
+		rc = validate(x, &cur, ch, n);
 		etcd_resp_free(&cur);
-		if (rc < 0)
+		if (rc < 0) {
+			changes_free(ch, n);
 			return fail(x, "refused, nothing written");
+		}
+		for (unsigned i = 0; i < n; i++) {
+			keys[i] = ch[i].key;
+			vals[i] = ch[i].val;
+		}
 		jw_init(&w);
-		etcd_req_txn(&w, x->prefix, cur.revision,
-			     must_not_exist ? key : NULL, key, val, lease, epoch);
+		etcd_req_txn_n(&w, x->prefix, cur.revision, absent, keys, vals, n,
+			       lease, epoch);
+		changes_free(ch, n);
 		if (call(x, "/v3/kv/txn", &w, &r) < 0)
 			return fail(x, "writing etcd");
 		etcd_resp_free(&r);
@@ -189,6 +149,46 @@ static int write_checked(struct ectx *x, const char *what, const char *key,
 	snprintf(x->err, sizeof(x->err), "the rules in etcd kept changing under us "
 		 "(%d attempts); nothing written, try again", RETRIES);
 	return fail(x, what);
+}
+
+/* One key to a value given in advance (write_checked()). */
+struct one {
+	const char *key, *val;
+	bool must_not_exist;
+};
+
+static int make_one(struct ectx *x, const struct etcd_resp *cur,
+		    struct change *ch, unsigned *n, void *arg)
+{
+	const struct one *o = arg;
+	bool exists = false;
+
+	for (unsigned i = 0; i < cur->n_kvs; i++)
+		exists |= strcmp(cur->kvs[i].key, o->key) == 0;
+	if (o->must_not_exist && exists) {
+		snprintf(x->err, sizeof(x->err), "%s already exists", o->key);
+		return -EEXIST;
+	}
+	if (o->val == NULL && !exists) {
+		snprintf(x->err, sizeof(x->err), "no key %s", o->key);
+		return -ENOENT;
+	}
+	snprintf(ch[0].key, sizeof(ch[0].key), "%s", o->key);
+	ch[0].val = o->val ? strdup(o->val) : NULL;
+	if (o->val != NULL && ch[0].val == NULL)
+		return -ENOMEM;
+	*n = 1;
+	return 0;
+}
+
+/* Write KEY = VAL (NULL: delete) after validating, retrying lost races. */
+static int write_checked(struct ectx *x, const char *what, const char *key,
+			 const char *val, int64_t lease, bool must_not_exist)
+{
+	struct one o = { key, val, must_not_exist };
+
+	return write_changes(x, what, make_one, &o, lease,
+			     must_not_exist ? key : NULL);
 }
 
 static int lease_grant(struct ectx *x, int64_t ttl, int64_t *id)
@@ -237,7 +237,7 @@ static int do_add(struct ectx *x, enum etcd_kind kind, const char *req, size_t l
 		return fail(x, "bad name");
 	}
 	jw_init(&v);
-	copy_node(&v, nodes, &nodes[0], skip);
+	conf_json_copy(&v, nodes, &nodes[0], skip);
 	if (v.failed)
 		return fail(x, "out of memory");
 	snprintf(what, sizeof(what), "%s add %s",
@@ -389,18 +389,34 @@ int do_etcd(const struct cli_opts *o, int argc, char **argv)
 	if (argc >= 2 && strcmp(argv[0], "status") == 0 &&
 	    strcmp(argv[1], "--cluster") == 0)
 		return do_cluster_status(&x);
+	if (argc >= 1 && strcmp(argv[0], "import") == 0) {
+		if (argc != 2) {
+			fprintf(stderr, "%s: usage: import FILE\n", STEERCTL);
+			return 2;
+		}
+		return etcd_import(&x, argv[1]);
+	}
 	jw_init(&w);
 	if (cli_request(argc, argv, &w, x.err, sizeof(x.err)) != 0 ||
 	    cli_request_cmd(w.buf, w.len, cmd, sizeof(cmd)) != 0) {
 		fprintf(stderr, "%s: %s\n", STEERCTL, x.err);
 		goto out;
 	}
+	if (strcmp(cmd, "dump") == 0) {
+		rc = etcd_dump(&x);
+		goto out;
+	}
+	if (strncmp(cmd, "backend.", 8) == 0) {
+		rc = etcd_backend(&x, w.buf, w.len);
+		goto out;
+	}
 	bool icpt = strncmp(cmd, "intercept.", 10) == 0;
 	enum etcd_kind kind = icpt ? EK_INTERCEPT : EK_TUNNEL;
-	const char *verb = strchr(cmd, '.') + 1;
+	const char *verb = strchr(cmd, '.') ? strchr(cmd, '.') + 1 : cmd;
 	if (!icpt && strncmp(cmd, "tunnel.", 7) != 0) {
 		fprintf(stderr, "%s: with --etcd: intercept add|remove|list|renew, "
-			"tunnel add|remove|list, status --cluster\n", STEERCTL);
+			"tunnel add|remove|list, backend add|remove|drain|list, "
+			"import FILE, dump, status --cluster\n", STEERCTL);
 		goto out;
 	}
 	if (strcmp(verb, "add") == 0) {

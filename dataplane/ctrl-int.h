@@ -60,6 +60,9 @@ void ctrl_apply_edit(struct dp_shared *sh, const struct conf_edit *e,
 /* Compile NC (which it takes) and publish it; replies either way. */
 void ctrl_publish_conf(struct dp_shared *sh, struct steer_conf *nc,
 		       struct jw *w);
+/* The same, FIX (or NULL) rewriting the compiler's message first. */
+void ctrl_publish_conf_fix(struct dp_shared *sh, struct steer_conf *nc,
+			   void (*fix)(char *err, size_t errlen), struct jw *w);
 /* The running rules with intercept DROP (an index, or -1) removed and/or
  * the intercept group text ADD (or NULL) appended: derived from the running
  * ones (conf_derive(), rs_derive()) rather than recompiled, and published;
@@ -72,12 +75,18 @@ void ctrl_cmd_dump(struct dp_shared *sh, struct jw *w);
 
 /* ---- ctrl_cluster.c: the rules of a cluster, from steer-etcd ---- */
 
-/* cluster.apply: the full set of etcd's tunnels and intercepts */
+/* cluster.apply: the full set of etcd's rule objects, in parts */
 void ctrl_cmd_cluster_apply(struct dp_shared *sh, const struct json_node *req,
 			    struct jw *w);
 /* A reload published the file alone: the next cluster.report asks
  * steer-etcd for the set again. */
 void ctrl_cluster_reloaded(void);
+/* True while a cluster.apply is in force; *REV (if not NULL) the etcd
+ * revision of the last one since steerd started, 0 before the first. */
+bool ctrl_cluster_applied(long long *rev);
+
+/* ---- ctrl_cluster_report.c ---- */
+
 /* cluster.report: steer-etcd's state, for status and metrics */
 void ctrl_cmd_cluster_report(const struct json_node *req, struct jw *w);
 /* The "cluster" member of status: steer-etcd's last report, or what C's

@@ -1,293 +1,394 @@
 /* A cluster's rules, as steer-etcd hands them over (docs/scale-out.md).
- * cluster.apply carries every tunnel and intercept under the cluster's
- * etcd prefix; steerd drops the ones the previous apply brought that are
- * gone, replaces or adds the rest, and validates, compiles and publishes
- * the result once, like any edit: all or nothing, and a refused set leaves
- * the running rules in place. The rules of the file (and steerctl edits
- * over the socket) stay; an etcd object of the same name takes their
- * place. cluster.report is steer-etcd's heartbeat: what status and the
- * metrics say about etcd. Main lcore only. */
+ * cluster.apply carries every rule object under the cluster's etcd
+ * prefix (tunnels, intercepts, services, listeners, previews); steerd
+ * drops the ones the previous apply brought that are gone, replaces or
+ * adds the rest, and validates, compiles and publishes the result once,
+ * like any edit: all or nothing, and a refused set leaves the running
+ * rules in place. The rules of the file (and steerctl edits over the
+ * socket) stay; an etcd object of the same name takes their place.
+ *
+ * A set larger than one request line (64 KiB) comes in parts: each part
+ * a request of its own ("part": i of "parts": n, in order), whose objects
+ * are turned into configuration text and kept; the last part applies
+ * the whole. Bounded by MAX_OBJECTS and MAX_TEXT. Main lcore only. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "conf.h"
 #include "conf_json.h"
+#include "conf_overlay.h"
 #include "ctrl-int.h"
-#include "ctrl_cluster.h"
 #include "json.h"
 #include "publish.h"
 
-#define MAX_OBJECTS 1024
+#define MAX_OBJECTS 200000
+#define MAX_TEXT (256u << 20)        /* bytes of staged text */
+#define MAX_PARTS 100000
+
+/* The request's lists, by overlay kind. */
+static const char *const lists[CO_KINDS] = {
+	[CO_TUNNEL] = "tunnels", [CO_INTERCEPT] = "intercepts",
+	[CO_SERVICE] = "services", [CO_LISTENER] = "listeners",
+};
+
+struct staged {
+	enum conf_okind kind;
+	char name[CONF_NAME_MAX];
+	char *text;
+	char *label;
+};
 
 static struct {
-	bool reported;
-	char cluster[64], node[64], endpoints[512], last_error[512];
-	long long revision;        /* the etcd revision the rules are at */
-	unsigned long long refused;
-	double last_ok;            /* CLOCK_REALTIME s etcd last answered */
-	double last_report;
+	/* the parts received so far of the apply under way */
+	struct staged *s;
+	unsigned n, cap;
+	size_t bytes;
+	char *previews;            /* staged previews group, or NULL */
+	unsigned next_part;        /* 0: none under way */
+	unsigned parts;
+	/* what the last apply in force brought, so the next can drop it */
+	struct conf_overlay_drop *last;
+	char (*last_names)[CONF_NAME_MAX];
+	unsigned n_last;
+	bool last_previews;
+	char *file_previews;       /* the previews before the cluster's */
+	/* the node's own objects a cluster's one replaced, put back when
+	 * that one goes */
+	struct staged *shadow;
+	unsigned n_shadow, cap_shadow;
 	bool applied;              /* a cluster.apply is in force (no reload since) */
-	/* the names the last apply brought, so the next can drop them */
-	char (*names)[CONF_NAME_MAX];
-	bool *is_tunnel;
-	unsigned n_names;
+	long long applied_rev;     /* the revision of the last one; 0: none yet */
 } cl;
 
-static double now_s(void)
+bool ctrl_cluster_applied(long long *rev)
 {
-	struct timespec t;
-	clock_gettime(CLOCK_REALTIME, &t);
-	return (double)t.tv_sec + t.tv_nsec * 1e-9;
+	if (rev != NULL)
+		*rev = cl.applied_rev;
+	return cl.applied;
 }
 
-/* One edit of C (dump, edit, load again); C is replaced on success. */
-static bool edit(struct steer_conf **c, const struct conf_edit *e, char *err,
-		 size_t errlen)
+static void stage_reset(void)
 {
-	char *t = conf_dump(*c, e, err, errlen);
-	struct steer_conf *nc;
+	for (unsigned i = 0; i < cl.n; i++) {
+		free(cl.s[i].text);
+		free(cl.s[i].label);
+	}
+	cl.n = 0;
+	cl.bytes = 0;
+	free(cl.previews);
+	cl.previews = NULL;
+	cl.next_part = 0;
+}
 
-	if (t == NULL)
+static bool stage_add(enum conf_okind k, const char *name, const char *text)
+{
+	char label[CONF_NAME_MAX + 32];
+
+	if (cl.n == cl.cap) {
+		unsigned cap = cl.cap ? cl.cap * 2 : 256;
+		struct staged *s = realloc(cl.s, sizeof(*s) * cap);
+		if (s == NULL)
+			return false;
+		cl.s = s;
+		cl.cap = cap;
+	}
+	snprintf(label, sizeof(label), "cluster:%s/%s", lists[k], name);
+	struct staged *s = &cl.s[cl.n];
+	s->kind = k;
+	snprintf(s->name, sizeof(s->name), "%s", name);
+	s->text = strdup(text);
+	s->label = strdup(label);
+	if (s->text == NULL || s->label == NULL) {
+		free(s->text);
+		free(s->label);
 		return false;
-	nc = conf_load_string(t, "cluster", err, errlen);
-	free(t);
-	if (nc == NULL)
-		return false;
-	conf_free(*c);
-	*c = nc;
+	}
+	cl.bytes += strlen(text);
+	cl.n++;
 	return true;
 }
 
-static bool in_list(const struct json_node *l, const char *name)
+static int shadow_find(enum conf_okind k, const char *name)
 {
-	char n[CONF_NAME_MAX];
-
-	for (uint32_t i = 0; l && i < l->n_children; i++) {
-		const struct json_node *o = json_child(ctrl_nodes, l, i);
-		const struct json_node *nm = json_get(ctrl_nodes, o, "name");
-		if (nm && json_str_copy(nm, n, sizeof(n)) >= 0 && strcmp(n, name) == 0)
-			return true;
-	}
-	return false;
+	for (unsigned i = 0; i < cl.n_shadow; i++)
+		if (cl.shadow[i].kind == k && strcmp(cl.shadow[i].name, name) == 0)
+			return (int)i;
+	return -1;
 }
 
-static bool add_all(struct steer_conf **c, const struct json_node *l,
-		    bool tunnel, char *err, size_t errlen)
+/* Keep RUN's object NAME of K, which the cluster's replaces from now. */
+static void shadow_save(const struct steer_conf *run, enum conf_okind k,
+			const char *name)
 {
-	static char text[LINE_MAX_BYTES];
+	int i = conf_overlay_find(run, k, name);
+	char label[CONF_NAME_MAX + 32];
+
+	if (i < 0 || shadow_find(k, name) >= 0)
+		return;
+	if (cl.n_shadow == cl.cap_shadow) {
+		unsigned cap = cl.cap_shadow ? cl.cap_shadow * 2 : 16;
+		struct staged *s = realloc(cl.shadow, sizeof(*s) * cap);
+		if (s == NULL)
+			return;
+		cl.shadow = s;
+		cl.cap_shadow = cap;
+	}
+	struct staged *s = &cl.shadow[cl.n_shadow];
+	snprintf(label, sizeof(label), "%s:%s", run->file, name);
+	s->kind = k;
+	snprintf(s->name, sizeof(s->name), "%s", name);
+	s->text = conf_dump_one(run, k, (unsigned)i);
+	s->label = strdup(label);
+	if (s->text == NULL || s->label == NULL) {
+		free(s->text);
+		free(s->label);
+		return;
+	}
+	cl.n_shadow++;
+}
+
+static void shadow_forget(unsigned i)
+{
+	free(cl.shadow[i].text);
+	free(cl.shadow[i].label);
+	cl.shadow[i] = cl.shadow[--cl.n_shadow];
+}
+
+/* The objects of one request into the stage; false with ERR. */
+static bool stage_request(const struct json_node *req, char *err, size_t errlen)
+{
+	static char text[LINE_MAX_BYTES * 2];
 	char name[CONF_NAME_MAX], e[768];
 
-	for (uint32_t i = 0; l && i < l->n_children; i++) {
-		const struct json_node *o = json_child(ctrl_nodes, l, i);
-		const struct json_node *nm = o ? json_get(ctrl_nodes, o, "name") : NULL;
-		if (o == NULL || o->type != JSON_OBJECT || nm == NULL ||
-		    json_str_copy(nm, name, sizeof(name)) < 0) {
-			snprintf(err, errlen, "%s[%u]: an object with a name",
-				 tunnel ? "tunnels" : "intercepts", i);
+	for (int k = 0; k < CO_KINDS; k++) {
+		const struct json_node *l = json_get(ctrl_nodes, req, lists[k]);
+		if (l != NULL && l->type != JSON_ARRAY) {
+			snprintf(err, errlen, "cluster.apply: '%s' is a list", lists[k]);
 			return false;
 		}
-		if (!(tunnel ? conf_json_tunnel : conf_json_intercept)(
-			    ctrl_nodes, o, text, sizeof(text), e, sizeof(e))) {
-			snprintf(err, errlen, "%s '%s': %s", tunnel ? "tunnel" :
-				 "intercept", name, e);
+		for (uint32_t i = 0; l && i < l->n_children; i++) {
+			const struct json_node *o = json_child(ctrl_nodes, l, i);
+			const struct json_node *nm = json_get(ctrl_nodes, o, "name");
+			if (o->type != JSON_OBJECT || nm == NULL ||
+			    json_str_copy(nm, name, sizeof(name)) < 0) {
+				snprintf(err, errlen, "%s[%u]: an object with a name",
+					 lists[k], i);
+				return false;
+			}
+			if (!conf_json_object(k, ctrl_nodes, o, text, sizeof(text), e,
+					      sizeof(e))) {
+				snprintf(err, errlen, "%s '%s': %s", conf_okind_name(k),
+					 name, e);
+				return false;
+			}
+			if (cl.n >= MAX_OBJECTS || cl.bytes + strlen(text) > MAX_TEXT) {
+				snprintf(err, errlen, "cluster.apply: more than %u objects "
+					 "or %u MiB in all", MAX_OBJECTS, MAX_TEXT >> 20);
+				return false;
+			}
+			if (!stage_add(k, name, text)) {
+				snprintf(err, errlen, "out of memory");
+				return false;
+			}
+		}
+	}
+	const struct json_node *p = json_get(ctrl_nodes, req, "previews");
+	if (p != NULL) {
+		if (!conf_json_group(ctrl_nodes, p, "previews", text, sizeof(text), e,
+				     sizeof(e))) {
+			snprintf(err, errlen, "%s", e);
 			return false;
 		}
-		struct conf_edit ed = { 0 };
-		if (tunnel) {
-			ed.add_tunnel = text;
-			if (conf_find_tunnel(*c, name) >= 0)
-				ed.drop_tunnel = name;
-		} else {
-			ed.add_intercept = text;
-			if (conf_find_intercept(*c, name) >= 0)
-				ed.drop_intercept = name;
-		}
-		if (!edit(c, &ed, e, sizeof(e))) {
-			snprintf(err, errlen, "%s '%s': %s", tunnel ? "tunnel" :
-				 "intercept", name, e);
+		free(cl.previews);
+		if ((cl.previews = strdup(text)) == NULL) {
+			snprintf(err, errlen, "out of memory");
 			return false;
 		}
 	}
 	return true;
 }
 
-static void remember(const struct json_node *tl, const struct json_node *il)
+/* The running previews as a group, to put back when the cluster's go. */
+static char *previews_text(const struct conf_previews *p)
 {
-	unsigned n = (tl ? tl->n_children : 0) + (il ? il->n_children : 0), k = 0;
+	char d[600], h[600], *t = malloc(1300);
 
-	free(cl.names);
-	free(cl.is_tunnel);
-	cl.names = calloc(n ? n : 1, sizeof(*cl.names));
-	cl.is_tunnel = calloc(n ? n : 1, sizeof(*cl.is_tunnel));
-	cl.n_names = 0;
-	if (cl.names == NULL || cl.is_tunnel == NULL)
+	if (t == NULL)
+		return NULL;
+	if (p->domain != NULL && conf_quote(d, sizeof(d), p->domain) < 0)
+		d[0] = '\0';
+	if (conf_quote(h, sizeof(h), p->header) < 0)
+		snprintf(h, sizeof(h), "\"x-telepresence-intercept-id\"");
+	snprintf(t, 1300, "{ %s%s%s header = %s; }", p->domain ? "domain = " : "",
+		 p->domain ? d : "", p->domain ? ";" : "", h);
+	return t;
+}
+
+/* The stage in force: remember what it brought. */
+static void remember(void)
+{
+	free(cl.last);
+	free(cl.last_names);
+	cl.n_last = 0;
+	cl.last = calloc(cl.n ? cl.n : 1, sizeof(*cl.last));
+	cl.last_names = calloc(cl.n ? cl.n : 1, sizeof(*cl.last_names));
+	if (cl.last == NULL || cl.last_names == NULL)
 		return;
-	for (int t = 0; t < 2; t++) {
-		const struct json_node *l = t ? tl : il;
-		for (uint32_t i = 0; l && i < l->n_children; i++) {
-			const struct json_node *o = json_child(ctrl_nodes, l, i);
-			json_str_copy(json_get(ctrl_nodes, o, "name"), cl.names[k],
-				      CONF_NAME_MAX);
-			cl.is_tunnel[k++] = t;
-		}
+	for (unsigned i = 0; i < cl.n; i++) {
+		memcpy(cl.last_names[i], cl.s[i].name, CONF_NAME_MAX);
+		cl.last[i] = (struct conf_overlay_drop){ cl.s[i].kind, cl.last_names[i] };
 	}
-	cl.n_names = k;
+	cl.n_last = cl.n;
+}
+
+static struct conf_overlay *blame_ov;
+
+static void blame(char *err, size_t errlen)
+{
+	conf_overlay_blame(blame_ov, "cluster", err, errlen);
+}
+
+/* The staged set over the running rules, published; replies. */
+static void apply_stage(struct dp_shared *sh, long long rev, struct jw *w)
+{
+	const struct steer_conf *run = ctrl_running(sh);
+	struct conf_overlay ov = { 0 };
+	struct conf_overlay_drop *drop = NULL;
+	char err[1024];
+	unsigned nd = 0;
+
+	struct conf_overlay last = { .drop = cl.last, .n_drop = cl.n_last };
+	bool *restored = calloc(cl.n_shadow + 1, sizeof(bool));
+
+	ov.o = calloc(cl.n + cl.n_last + 1, sizeof(*ov.o));
+	drop = calloc(cl.n_last ? cl.n_last : 1, sizeof(*drop));
+	if (ov.o == NULL || drop == NULL || restored == NULL ||
+	    conf_overlay_index(&last) < 0) {
+		ctrl_reply_error(w, "out of memory");
+		goto out;
+	}
+	for (unsigned i = 0; i < cl.n; i++) {
+		struct conf_overlay_obj *o = &ov.o[ov.n++];
+		o->kind = cl.s[i].kind;
+		memcpy(o->name, cl.s[i].name, CONF_NAME_MAX);
+		o->text = cl.s[i].text;
+		o->label = cl.s[i].label;
+		/* the first time it replaces one of the node's own */
+		if (!conf_overlay_hides(&last, o->kind, o->name))
+			shadow_save(run, o->kind, o->name);
+	}
+	/* what the last apply brought and this one does not */
+	if (conf_overlay_index(&ov) < 0) {
+		ctrl_reply_error(w, "out of memory");
+		goto out;
+	}
+	for (unsigned i = 0; i < cl.n_last; i++) {
+		const struct conf_overlay_drop *d = &cl.last[i];
+		int sh;
+		if (conf_overlay_hides(&ov, d->kind, d->name))
+			continue;
+		if ((sh = shadow_find(d->kind, d->name)) < 0) {
+			drop[nd++] = *d;
+			continue;
+		}
+		/* gone from the cluster: the node's own comes back */
+		struct conf_overlay_obj *o = &ov.o[ov.n++];
+		o->kind = d->kind;
+		memcpy(o->name, d->name, CONF_NAME_MAX);
+		o->text = cl.shadow[sh].text;
+		o->label = cl.shadow[sh].label;
+		restored[sh] = true;
+	}
+	ov.drop = drop;
+	ov.n_drop = nd;
+	if (cl.previews != NULL && !cl.last_previews) {
+		free(cl.file_previews);
+		cl.file_previews = previews_text(&run->previews);
+	}
+	ov.previews = cl.previews != NULL ? cl.previews :
+		      cl.last_previews ? cl.file_previews : NULL;
+	ov.previews_label = "cluster:previews";
+	struct steer_conf *nc = conf_overlay_load(run, &ov, "cluster", err, sizeof(err));
+	if (nc == NULL) {
+		ctrl_reply_error(w, err);
+		goto out;
+	}
+	uint64_t gen = dp_pub_load(sh)->generation;
+	blame_ov = &ov;
+	ctrl_publish_conf_fix(sh, nc, blame, w);
+	blame_ov = NULL;
+	if (dp_pub_load(sh)->generation != gen) {
+		for (unsigned i = cl.n_shadow; i-- > 0;)
+			if (restored[i])
+				shadow_forget(i);
+		remember();
+		cl.last_previews = cl.previews != NULL;
+		cl.applied = true;
+		cl.applied_rev = rev > 0 ? rev : cl.applied_rev + 1;
+	}
+out:
+	free(last.hide);
+	free(restored);
+	free(ov.hide);
+	free(ov.o);
+	free(drop);
+	stage_reset();
 }
 
 void ctrl_cmd_cluster_apply(struct dp_shared *sh, const struct json_node *req,
 			    struct jw *w)
 {
-	const struct json_node *tl = json_get(ctrl_nodes, req, "tunnels");
-	const struct json_node *il = json_get(ctrl_nodes, req, "intercepts");
-	char err[1024], *t;
-	struct steer_conf *c;
+	const struct json_node *pn = json_get(ctrl_nodes, req, "part");
+	const struct json_node *nn = json_get(ctrl_nodes, req, "parts");
+	const struct json_node *rv = json_get(ctrl_nodes, req, "revision");
+	double part = pn && pn->type == JSON_NUMBER ? pn->number : 0;
+	double parts = nn && nn->type == JSON_NUMBER ? nn->number : 1;
+	char err[1024];
 
-	if ((tl && tl->type != JSON_ARRAY) || (il && il->type != JSON_ARRAY) ||
-	    (tl ? tl->n_children : 0) + (il ? il->n_children : 0) > MAX_OBJECTS) {
-		ctrl_reply_error(w, "cluster.apply: 'tunnels' and 'intercepts' are "
-				 "lists of at most 1024 objects in all");
+	if ((pn && pn->type != JSON_NUMBER) || (nn && nn->type != JSON_NUMBER) ||
+	    parts < 1 || parts > MAX_PARTS || part < 0 || part >= parts ||
+	    part != (unsigned)part || parts != (unsigned)parts) {
+		stage_reset();
+		ctrl_reply_error(w, "cluster.apply: 'part' 0..parts-1, 'parts' 1..100000");
 		return;
 	}
-	if ((t = conf_dump(ctrl_running(sh), NULL, err, sizeof(err))) == NULL) {
-		ctrl_reply_error(w, "out of memory");
-		return;
-	}
-	c = conf_load_string(t, "running-config", err, sizeof(err));
-	free(t);
-	if (c == NULL) {
+	/* part 0 starts an apply (and drops one left half-sent) */
+	if (part == 0)
+		stage_reset();
+	else if ((unsigned)part != cl.next_part || (unsigned)parts != cl.parts) {
+		snprintf(err, sizeof(err), "cluster.apply: part %u of %u out of order "
+			 "(expected %u of %u); start again at part 0", (unsigned)part,
+			 (unsigned)parts, cl.next_part, cl.parts);
+		stage_reset();
 		ctrl_reply_error(w, err);
 		return;
 	}
-	/* what the last apply brought and this one does not: intercepts
-	 * first, so that a tunnel is no longer in use when it goes */
-	for (int pass = 0; pass < 2; pass++)
-		for (unsigned i = 0; i < cl.n_names; i++) {
-			const char *n = cl.names[i];
-			struct conf_edit e = { 0 };
-			if (cl.is_tunnel[i] != (pass == 1) ||
-			    in_list(pass ? tl : il, n))
-				continue;
-			if (pass ? conf_find_tunnel(c, n) < 0 : conf_find_intercept(c, n) < 0)
-				continue;
-			*(pass ? &e.drop_tunnel : &e.drop_intercept) = n;
-			if (!edit(&c, &e, err, sizeof(err)))
-				goto refuse;
-		}
-	if (!add_all(&c, tl, true, err, sizeof(err)) ||
-	    !add_all(&c, il, false, err, sizeof(err)))
-		goto refuse;
-	uint64_t gen = dp_pub_load(sh)->generation;
-	ctrl_publish_conf(sh, c, w);
-	if (dp_pub_load(sh)->generation != gen) {
-		remember(tl, il);
-		cl.applied = true;
+	cl.parts = (unsigned)parts;
+	if (!stage_request(req, err, sizeof(err))) {
+		stage_reset();
+		ctrl_reply_error(w, err);
+		return;
 	}
-	return;
-refuse:
-	conf_free(c);
-	ctrl_reply_error(w, err);
-}
-
-static void get(const struct json_node *req, const char *key, char *buf, size_t len)
-{
-	char err[128];
-	ctrl_get_str(req, key, buf, len, false, err, sizeof(err));
-}
-
-void ctrl_cmd_cluster_report(const struct json_node *req, struct jw *w)
-{
-	const struct json_node *n;
-
-	get(req, "cluster", cl.cluster, sizeof(cl.cluster));
-	get(req, "node", cl.node, sizeof(cl.node));
-	get(req, "endpoints", cl.endpoints, sizeof(cl.endpoints));
-	get(req, "last_error", cl.last_error, sizeof(cl.last_error));
-	if ((n = json_get(ctrl_nodes, req, "revision")) && n->type == JSON_NUMBER)
-		cl.revision = (long long)n->number;
-	if ((n = json_get(ctrl_nodes, req, "refused")) && n->type == JSON_NUMBER)
-		cl.refused = (unsigned long long)n->number;
-	/* steer-etcd says how long ago etcd answered; the time is kept here
-	 * so that it keeps growing if steer-etcd itself goes away */
-	if ((n = json_get(ctrl_nodes, req, "etcd_ago_s")) && n->type == JSON_NUMBER &&
-	    n->number >= 0)
-		cl.last_ok = now_s() - n->number;
-	cl.last_report = now_s();
-	cl.reported = true;
-	jw_obj_begin(w);
-	jw_key(w, "ok");
-	jw_bool(w, true);
-	/* false for a steerd that has not been given the set (it started
-	 * after steer-etcd) or has reloaded its file since: send it again */
-	jw_key(w, "applied");
-	jw_bool(w, cl.applied);
-	jw_obj_end(w);
+	if ((unsigned)part + 1 < cl.parts) {
+		cl.next_part = (unsigned)part + 1;
+		jw_obj_begin(w);
+		jw_key(w, "ok");
+		jw_bool(w, true);
+		jw_key(w, "staged");
+		jw_uint(w, cl.n);
+		jw_obj_end(w);
+		return;
+	}
+	apply_stage(sh, rv && rv->type == JSON_NUMBER ? (long long)rv->number : 0, w);
 }
 
 void ctrl_cluster_reloaded(void)
 {
 	/* the file replaced the rules: the cluster's objects are gone */
 	cl.applied = false;
-	cl.n_names = 0;
-}
-
-void ctrl_cluster_status(const struct steer_conf *c, struct jw *w)
-{
-	if (!cl.reported && c->cluster.name == NULL)
-		return;
-	double now = now_s();
-	jw_key(w, "cluster");
-	jw_obj_begin(w);
-	if (!cl.reported) {
-		/* configured, but no steer-etcd has reported yet */
-		jw_key(w, "name");
-		jw_str(w, c->cluster.name);
-		jw_key(w, "etcd_endpoints");
-		jw_str(w, c->cluster.etcd);
-		jw_key(w, "last_error");
-		jw_str(w, "steer-etcd has not reported: the rules are the file's");
-		jw_obj_end(w);
-		return;
-	}
-	jw_key(w, "name");
-	jw_str(w, cl.cluster);
-	jw_key(w, "node");
-	jw_str(w, cl.node);
-	jw_key(w, "etcd_endpoints");
-	jw_str(w, cl.endpoints);
-	jw_key(w, "revision");
-	jw_int(w, cl.revision);
-	jw_key(w, "etcd_last_reachable_s");
-	jw_uint(w, cl.last_ok > 0 ? (unsigned long long)(now - cl.last_ok) : 0);
-	jw_key(w, "etcd_reachable_ever");
-	jw_bool(w, cl.last_ok > 0);
-	jw_key(w, "changes_refused");
-	jw_uint(w, cl.refused);
-	jw_key(w, "last_error");
-	jw_str(w, cl.last_error);
-	jw_key(w, "report_age_s");
-	jw_uint(w, (unsigned long long)(now - cl.last_report));
-	jw_obj_end(w);
-}
-
-void ctrl_cluster_metrics(FILE *f)
-{
-	if (!cl.reported)
-		return;
-	double now = now_s();
-	fprintf(f, "# HELP steer_cluster_info The cluster this node follows in etcd.\n"
-		   "# TYPE steer_cluster_info gauge\n"
-		   "steer_cluster_info{cluster=\"%s\",node=\"%s\",endpoints=\"%s\"} 1\n",
-		cl.cluster, cl.node, cl.endpoints);
-	fprintf(f, "# HELP steer_cluster_revision etcd revision of the rules applied.\n"
-		   "# TYPE steer_cluster_revision gauge\nsteer_cluster_revision %lld\n",
-		cl.revision);
-	fprintf(f, "# HELP steer_cluster_etcd_last_reachable_seconds Seconds since etcd last answered.\n"
-		   "# TYPE steer_cluster_etcd_last_reachable_seconds gauge\n"
-		   "steer_cluster_etcd_last_reachable_seconds %.1f\n",
-		cl.last_ok > 0 ? now - cl.last_ok : -1.0);
-	fprintf(f, "# HELP steer_cluster_changes_refused_total Changes from etcd that failed validation.\n"
-		   "# TYPE steer_cluster_changes_refused_total counter\n"
-		   "steer_cluster_changes_refused_total %llu\n", cl.refused);
+	cl.n_last = 0;
+	cl.last_previews = false;
+	while (cl.n_shadow > 0)
+		shadow_forget(cl.n_shadow - 1);
 }

@@ -80,6 +80,12 @@ static const char *needs_restart(const struct steer_conf *boot,
 /* Compile NC and make it the running ruleset; reply either way. */
 void ctrl_publish_conf(struct dp_shared *sh, struct steer_conf *nc, struct jw *w)
 {
+	ctrl_publish_conf_fix(sh, nc, NULL, w);
+}
+
+void ctrl_publish_conf_fix(struct dp_shared *sh, struct steer_conf *nc,
+			   void (*fix)(char *err, size_t errlen), struct jw *w)
+{
 	char err[1024];
 	const char *what = needs_restart(sh->conf, nc);
 
@@ -94,6 +100,8 @@ void ctrl_publish_conf(struct dp_shared *sh, struct steer_conf *nc, struct jw *w
 	struct ruleset *rs = rs_compile(nc, err, sizeof(err));
 	if (rs == NULL) {
 		conf_free(nc);
+		if (fix != NULL)
+			fix(err, sizeof(err));
 		ctrl_reply_error(w, err);
 		return;
 	}

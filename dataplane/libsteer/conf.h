@@ -60,6 +60,8 @@ int conf_find_intercept(const struct steer_conf *c, const char *name);
  * validation path for files, reloads and changes (docs/control.md, "How a
  * change is applied"). */
 
+struct conf_overlay;
+
 enum conf_backend_op { CONF_BE_NONE, CONF_BE_ADD, CONF_BE_REMOVE, CONF_BE_DRAIN };
 
 struct conf_edit {
@@ -72,6 +74,9 @@ struct conf_edit {
 	uint32_t backend_ip;          /* host order */
 	uint16_t backend_port;
 	uint32_t backend_weight;      /* CONF_BE_ADD; 0 means default (1) */
+	/* objects laid over the configuration (conf_overlay.h), or NULL;
+	 * conf_dump() records where it wrote them */
+	struct conf_overlay *overlay;
 };
 
 /* Write C as libconfig text that conf_load_string() turns back into an equal

@@ -19,11 +19,49 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "conf.h"
 #include "conf_dump_out.h"
 #include "conf_health.h"
+#include "conf_overlay.h"
 #include "maglev.h"
+
+/* The line O's next byte is on, counted as the text grows (for the
+ * overlay's objects, conf_overlay.h). */
+struct lines {
+	size_t at;
+	int line;
+};
+
+static int line_now(const struct out *o, struct lines *ln)
+{
+	for (; o->buf != NULL && ln->at < o->len; ln->at++)
+		ln->line += o->buf[ln->at] == '\n';
+	return ln->line;
+}
+
+static bool hidden(const struct conf_edit *e, enum conf_okind k, const char *name)
+{
+	return e->overlay != NULL && conf_overlay_hides(e->overlay, k, name);
+}
+
+/* The overlay's objects of kind K, as more elements of list L. */
+static void dump_overlay(struct out *o, struct list *l, const struct conf_edit *e,
+			 enum conf_okind k, struct lines *ln)
+{
+	struct conf_overlay *ov = e->overlay;
+
+	for (unsigned i = 0; ov != NULL && i < ov->n; i++) {
+		struct conf_overlay_obj *ob = &ov->o[i];
+		if (ob->kind != k)
+			continue;
+		list_elem(l);
+		ob->line = line_now(o, ln);
+		out_puts(o, ob->text);
+		ob->lines = line_now(o, ln) - ob->line + 1;
+	}
+}
 
 /* ---- sections ---- */
 
@@ -104,7 +142,8 @@ static void dump_routes(struct out *o, const struct steer_conf *c)
 	out_puts(o, ";\n");
 }
 
-static void dump_listeners(struct out *o, const struct steer_conf *c)
+static void dump_listeners(struct out *o, const struct steer_conf *c,
+			   const struct conf_edit *e, struct lines *ln)
 {
 	static const char *const routing[] = {
 		[CONF_ROUTING_REQUEST] = "request",
@@ -116,6 +155,8 @@ static void dump_listeners(struct out *o, const struct steer_conf *c)
 	for (unsigned i = 0; i < c->n_listeners; i++) {
 		const struct conf_listener *li = &c->listeners[i];
 
+		if (hidden(e, CO_LISTENER, li->name))
+			continue;
 		list_elem(&l);
 		out_puts(o, "{");
 		out_str(o, "name", li->name);
@@ -147,6 +188,7 @@ static void dump_listeners(struct out *o, const struct steer_conf *c)
 		list_end(&rl);
 		out_puts(o, "; }");
 	}
+	dump_overlay(o, &l, e, CO_LISTENER, ln);
 	list_end(&l);
 	out_puts(o, ";\n");
 }
@@ -182,7 +224,8 @@ static void dump_backend(struct out *o, struct list *l,
 /* The backend edit applies to service SVC (or none: -1), backend BE (for
  * remove and drain). */
 static void dump_services(struct out *o, const struct steer_conf *c,
-			  const struct conf_edit *e, int svc, int be)
+			  const struct conf_edit *e, int svc, int be,
+			  struct lines *ln)
 {
 	struct list l, bl;
 
@@ -199,6 +242,8 @@ static void dump_services(struct out *o, const struct steer_conf *c,
 		 * moves new flows of every backend. */
 		if (op == CONF_BE_ADD && size == default_maglev_size(s->n_backends))
 			size = default_maglev_size(s->n_backends + 1);
+		if (hidden(e, CO_SERVICE, s->name))
+			continue;
 		list_elem(&l);
 		out_puts(o, "{");
 		out_str(o, "name", s->name);
@@ -237,6 +282,7 @@ static void dump_services(struct out *o, const struct steer_conf *c,
 		list_end(&bl);
 		out_puts(o, "; }");
 	}
+	dump_overlay(o, &l, e, CO_SERVICE, ln);
 	list_end(&l);
 	out_puts(o, ";\n");
 }
@@ -251,7 +297,7 @@ static void dump_added(struct out *o, struct list *l, const char *text)
 }
 
 static void dump_tunnels(struct out *o, const struct steer_conf *c,
-			 const struct conf_edit *e, int drop)
+			 const struct conf_edit *e, int drop, struct lines *ln)
 {
 	struct list l;
 
@@ -259,7 +305,7 @@ static void dump_tunnels(struct out *o, const struct steer_conf *c,
 	for (unsigned i = 0; i < c->n_tunnels; i++) {
 		const struct conf_tunnel *t = &c->tunnels[i];
 
-		if ((int)i == drop)
+		if ((int)i == drop || hidden(e, CO_TUNNEL, t->name))
 			continue;
 		list_elem(&l);
 		out_puts(o, "{");
@@ -276,6 +322,7 @@ static void dump_tunnels(struct out *o, const struct steer_conf *c,
 		out_puts(o, " }");
 	}
 	dump_added(o, &l, e->add_tunnel);
+	dump_overlay(o, &l, e, CO_TUNNEL, ln);
 	list_end(&l);
 	out_puts(o, ";\n");
 }
@@ -306,7 +353,7 @@ static void dump_matchers(struct out *o, const struct conf_intercept *in)
 }
 
 static void dump_intercepts(struct out *o, const struct steer_conf *c,
-			    const struct conf_edit *e, int drop)
+			    const struct conf_edit *e, int drop, struct lines *ln)
 {
 	static const char *const path_key[] = {
 		[CONF_PATH_EQUAL] = "path_equal",
@@ -319,7 +366,7 @@ static void dump_intercepts(struct out *o, const struct steer_conf *c,
 	for (unsigned i = 0; i < c->n_intercepts; i++) {
 		const struct conf_intercept *in = c->intercepts[i];
 
-		if ((int)i == drop)
+		if ((int)i == drop || hidden(e, CO_INTERCEPT, in->name))
 			continue;
 		list_elem(&l);
 		out_puts(o, "{");
@@ -334,12 +381,24 @@ static void dump_intercepts(struct out *o, const struct steer_conf *c,
 		out_puts(o, " }");
 	}
 	dump_added(o, &l, e->add_intercept);
+	dump_overlay(o, &l, e, CO_INTERCEPT, ln);
 	list_end(&l);
 	out_puts(o, ";\n");
 }
 
-static void dump_previews(struct out *o, const struct conf_previews *p)
+static void dump_previews(struct out *o, const struct conf_previews *p,
+			  const struct conf_edit *e, struct lines *ln)
 {
+	struct conf_overlay *ov = e->overlay;
+
+	if (ov != NULL && ov->previews != NULL) {
+		out_puts(o, "previews =\n");
+		ov->previews_line = line_now(o, ln);
+		out_puts(o, ov->previews);
+		ov->previews_lines = line_now(o, ln) - ov->previews_line + 1;
+		out_puts(o, ";\n");
+		return;
+	}
 	out_puts(o, "previews = {");
 	/* absent domain: previews off, the only way to say so */
 	if (p->domain != NULL)
@@ -449,6 +508,7 @@ char *conf_dump(const struct steer_conf *c, const struct conf_edit *edit,
 {
 	static const struct conf_edit none = { .backend_op = CONF_BE_NONE };
 	struct out o = { 0 };
+	struct lines ln = { 0, 1 };
 	int drop_ic, drop_tun, svc, be, rc;
 
 	if (err != NULL && errlen > 0)
@@ -469,11 +529,11 @@ char *conf_dump(const struct steer_conf *c, const struct conf_edit *edit,
 	dump_dataplane(&o, &c->dataplane);
 	dump_ports(&o, c);
 	dump_routes(&o, c);
-	dump_listeners(&o, c);
-	dump_services(&o, c, edit, svc, be);
-	dump_tunnels(&o, c, edit, drop_tun);
-	dump_intercepts(&o, c, edit, drop_ic);
-	dump_previews(&o, &c->previews);
+	dump_listeners(&o, c, edit, &ln);
+	dump_services(&o, c, edit, svc, be, &ln);
+	dump_tunnels(&o, c, edit, drop_tun, &ln);
+	dump_intercepts(&o, c, edit, drop_ic, &ln);
+	dump_previews(&o, &c->previews, edit, &ln);
 	dump_control(&o, &c->control);
 	dump_cluster(&o, &c->cluster);
 	if (o.failed) {
@@ -483,5 +543,58 @@ char *conf_dump(const struct steer_conf *c, const struct conf_edit *edit,
 		errno = ENOMEM;
 		return NULL;
 	}
+	return o.buf;
+}
+
+char *conf_dump_one(const struct steer_conf *c, enum conf_okind kind,
+		    unsigned idx)
+{
+	static const struct conf_edit none = { .backend_op = CONF_BE_NONE };
+	struct steer_conf v = *c;
+	struct lines ln = { 0, 1 };
+	struct out o = { 0 };
+
+	/* C with that one object of its kind: the section's writer, then
+	 * the group cut out of "KEY = (\n  { ... }\n);" */
+	switch (kind) {
+	case CO_TUNNEL:
+		if (idx >= c->n_tunnels)
+			return NULL;
+		v.tunnels = &c->tunnels[idx];
+		v.n_tunnels = 1;
+		dump_tunnels(&o, &v, &none, -1, &ln);
+		break;
+	case CO_INTERCEPT:
+		if (idx >= c->n_intercepts)
+			return NULL;
+		v.intercepts = &c->intercepts[idx];
+		v.n_intercepts = 1;
+		dump_intercepts(&o, &v, &none, -1, &ln);
+		break;
+	case CO_SERVICE:
+		if (idx >= c->n_services)
+			return NULL;
+		v.services = &c->services[idx];
+		v.n_services = 1;
+		dump_services(&o, &v, &none, -1, -1, &ln);
+		break;
+	case CO_LISTENER:
+		if (idx >= c->n_listeners)
+			return NULL;
+		v.listeners = &c->listeners[idx];
+		v.n_listeners = 1;
+		dump_listeners(&o, &v, &none, &ln);
+		break;
+	default:
+		return NULL;
+	}
+	char *a = o.failed ? NULL : strchr(o.buf, '{');
+	char *b = a ? strrchr(a, '}') : NULL;
+	if (b == NULL) {
+		free(o.buf);
+		return NULL;
+	}
+	b[1] = '\0';
+	memmove(o.buf, a, (size_t)(b - a) + 2);
 	return o.buf;
 }

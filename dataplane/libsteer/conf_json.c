@@ -162,3 +162,134 @@ bool conf_json_tunnel(const struct json_node *nodes,
 	}
 	return put_raw(text, len, "}", err, errlen);
 }
+
+/* ---- any group: services, listeners, previews ---- */
+
+/* A libconfig setting name: a letter, then letters, digits, '_' or '-'. */
+static bool good_key(const char *k, size_t n)
+{
+	if (n == 0 || n >= CONF_NAME_MAX ||
+	    !((k[0] >= 'a' && k[0] <= 'z') || (k[0] >= 'A' && k[0] <= 'Z')))
+		return false;
+	for (size_t i = 1; i < n; i++)
+		if (!((k[i] >= 'a' && k[i] <= 'z') || (k[i] >= 'A' && k[i] <= 'Z') ||
+		      (k[i] >= '0' && k[i] <= '9') || k[i] == '_' || k[i] == '-'))
+			return false;
+	return true;
+}
+
+static bool put_value(char *text, size_t len, const struct json_node *nodes,
+		      const struct json_node *n, const char *where, int depth,
+		      char *err, size_t errlen)
+{
+	char s[4096], q[sizeof(s) * 2 + 8], num[64];
+
+	if (depth > 8) {
+		snprintf(err, errlen, "%s: nested too deep", where);
+		return false;
+	}
+	switch (n->type) {
+	case JSON_NULL:
+		snprintf(err, errlen, "%s: null is not a value", where);
+		return false;
+	case JSON_BOOL:
+		return put_raw(text, len, n->boolean ? "true" : "false", err, errlen);
+	case JSON_NUMBER:
+		/* the schema's numbers are integers; the loader checks ranges */
+		if (n->number != (double)(long long)n->number ||
+		    n->number > 9.2e18 || n->number < -9.2e18) {
+			snprintf(err, errlen, "%s: an integer", where);
+			return false;
+		}
+		snprintf(num, sizeof(num), "%lld%s", (long long)n->number,
+			 n->number > 2147483647.0 || n->number < -2147483648.0 ? "L" : "");
+		return put_raw(text, len, num, err, errlen);
+	case JSON_STRING:
+		if (json_str_copy(n, s, sizeof(s)) < 0 ||
+		    conf_quote(q, sizeof(q), s) < 0) {
+			snprintf(err, errlen, "%s: a string of at most %zu bytes without "
+				 "control characters", where, sizeof(s) - 1);
+			return false;
+		}
+		return put_raw(text, len, q, err, errlen);
+	case JSON_ARRAY: {
+		/* a list of groups, or an array of scalars: what the schema
+		 * has (backends, routes; none of scalars yet) */
+		bool groups = n->n_children == 0 ||
+			      json_child(nodes, n, 0)->type == JSON_OBJECT;
+		if (!put_raw(text, len, groups ? "( " : "[ ", err, errlen))
+			return false;
+		for (uint32_t i = 0; i < n->n_children; i++) {
+			const struct json_node *c = json_child(nodes, n, i);
+			char w[128];
+			snprintf(w, sizeof(w), "%s[%u]", where, i);
+			if ((c->type == JSON_OBJECT) != groups) {
+				snprintf(err, errlen, "%s: all objects or no object", w);
+				return false;
+			}
+			if ((i && !put_raw(text, len, ", ", err, errlen)) ||
+			    !put_value(text, len, nodes, c, w, depth + 1, err, errlen))
+				return false;
+		}
+		return put_raw(text, len, groups ? " )" : " ]", err, errlen);
+	}
+	case JSON_OBJECT:
+		break;
+	}
+	if (!put_raw(text, len, "{ ", err, errlen))
+		return false;
+	for (uint32_t i = 0; i < n->n_children; i++) {
+		const struct json_node *c = json_child(nodes, n, i);
+		char w[160];
+		if (!good_key(c->key, c->key_len)) {
+			snprintf(err, errlen, "%s: bad key '%.*s'", where,
+				 (int)(c->key_len > 63 ? 63 : c->key_len), c->key);
+			return false;
+		}
+		snprintf(w, sizeof(w), "%.*s", (int)c->key_len, c->key);
+		if (!put_raw(text, len, w, err, errlen) ||
+		    !put_raw(text, len, " = ", err, errlen))
+			return false;
+		snprintf(w, sizeof(w), "%.100s.%.*s", where, (int)c->key_len, c->key);
+		if (!put_value(text, len, nodes, c, w, depth + 1, err, errlen) ||
+		    !put_raw(text, len, "; ", err, errlen))
+			return false;
+	}
+	return put_raw(text, len, "}", err, errlen);
+}
+
+bool conf_json_group(const struct json_node *nodes, const struct json_node *obj,
+		     const char *what, char *text, size_t len, char *err,
+		     size_t errlen)
+{
+	text[0] = '\0';
+	if (obj->type != JSON_OBJECT) {
+		snprintf(err, errlen, "%s: a JSON object", what);
+		return false;
+	}
+	return put_value(text, len, nodes, obj, what, 0, err, errlen);
+}
+
+bool conf_json_object(enum conf_okind kind, const struct json_node *nodes,
+		      const struct json_node *obj, char *text, size_t len,
+		      char *err, size_t errlen)
+{
+	if (obj->type != JSON_OBJECT) {
+		snprintf(err, errlen, "a JSON object");
+		return false;
+	}
+	switch (kind) {
+	case CO_TUNNEL:
+		return conf_json_tunnel(nodes, obj, text, len, err, errlen);
+	case CO_INTERCEPT:
+		return conf_json_intercept(nodes, obj, text, len, err, errlen);
+	case CO_SERVICE:
+	case CO_LISTENER:
+		return conf_json_group(nodes, obj, conf_okind_name(kind), text, len,
+				       err, errlen);
+	case CO_KINDS:
+		break;
+	}
+	snprintf(err, errlen, "no such kind of object");
+	return false;
+}

@@ -1,4 +1,4 @@
-/* JSON rule objects (intercepts, tunnels) into libconfig group text:
+/* JSON rule objects (intercepts, tunnels; any group) into libconfig group text:
  * conf_json.c. */
 #ifndef STEER_CONF_JSON_H
 #define STEER_CONF_JSON_H
@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "conf_overlay.h"
 #include "json.h"
 
 /* String field KEY of object REQ (in NODES) into BUF (LEN bytes, ""
@@ -23,6 +24,20 @@ bool conf_json_intercept(const struct json_node *nodes,
 			 char *err, size_t errlen);
 bool conf_json_tunnel(const struct json_node *nodes,
 		      const struct json_node *req, char *text, size_t len,
+		      char *err, size_t errlen);
+
+/* Any object OBJ as a libconfig group, member by member: strings,
+ * integers, booleans, objects as groups, arrays of objects as lists (the
+ * JSON form of a file's group: services[], listeners[], previews;
+ * docs/scale-out.md). Keys must be libconfig names; WHAT starts the
+ * messages. The loader checks keys and values. */
+bool conf_json_group(const struct json_node *nodes, const struct json_node *obj,
+		     const char *what, char *text, size_t len, char *err,
+		     size_t errlen);
+
+/* An object of KIND: conf_json_tunnel(), _intercept() or _group(). */
+bool conf_json_object(enum conf_okind kind, const struct json_node *nodes,
+		      const struct json_node *obj, char *text, size_t len,
 		      char *err, size_t errlen);
 
 #endif

@@ -49,6 +49,14 @@ void etcd_req_txn(struct jw *w, const char *prefix, int64_t rev,
 		  const char *absent, const char *key, const char *val,
 		  int64_t lease, const char *epoch_key);
 
+/* The same with N changes: KEYS[i] put to VALS[i] (NULL: deleted), all
+ * under LEASE (0: none). etcd takes at most 128 operations in a txn
+ * (--max-txn-ops): N + 1 (the epoch) must stay within. */
+void etcd_req_txn_n(struct jw *w, const char *prefix, int64_t rev,
+		    const char *absent, const char *const *keys,
+		    const char *const *vals, unsigned n, int64_t lease,
+		    const char *epoch_key);
+
 /* One key-value, decoded; VALUE is malloc'd (NUL-terminated), NULL for a
  * delete event. */
 struct etcd_kv {

@@ -1,14 +1,52 @@
 /* The etcd key layout (etcd_layout.h) and the rule set a range of it makes
- * on top of a node's own configuration. */
+ * on top of a node's own configuration (conf_overlay.h: one load). */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "conf_json.h"
+#include "conf_overlay.h"
 #include "etcd_layout.h"
 #include "json.h"
+#include "rules.h"
 
-static const char *const dirs[] = { "tunnels/", "intercepts/", "nodes/" };
+/* The directory of each kind; epoch and previews are keys of their own. */
+static const char *const dirs[] = {
+	[EK_TUNNEL] = "tunnels/", [EK_INTERCEPT] = "intercepts/",
+	[EK_NODE] = "nodes/", [EK_EPOCH] = NULL,
+	[EK_SERVICE] = "services/", [EK_LISTENER] = "listeners/",
+	[EK_PREVIEWS] = NULL,
+};
+#define N_KINDS (int)(sizeof(dirs) / sizeof(dirs[0]))
+
+bool etcd_kind_is_rule(enum etcd_kind k)
+{
+	return k == EK_TUNNEL || k == EK_INTERCEPT || k == EK_SERVICE ||
+	       k == EK_LISTENER || k == EK_PREVIEWS;
+}
+
+int etcd_okind(enum etcd_kind k)
+{
+	switch (k) {
+	case EK_TUNNEL: return CO_TUNNEL;
+	case EK_INTERCEPT: return CO_INTERCEPT;
+	case EK_SERVICE: return CO_SERVICE;
+	case EK_LISTENER: return CO_LISTENER;
+	default: return -1;
+	}
+}
+
+const char *etcd_kind_dir(enum etcd_kind k)
+{
+	static const char *const names[] = {
+		[EK_TUNNEL] = "tunnels", [EK_INTERCEPT] = "intercepts",
+		[EK_NODE] = "nodes", [EK_EPOCH] = "epoch",
+		[EK_SERVICE] = "services", [EK_LISTENER] = "listeners",
+		[EK_PREVIEWS] = "previews",
+	};
+	return k >= 0 && k < N_KINDS ? names[k] : "";
+}
 
 int etcd_prefix(char *out, size_t len, const char *cluster)
 {
@@ -23,11 +61,12 @@ int etcd_key(char *out, size_t len, const char *cluster, enum etcd_kind kind,
 {
 	char p[ETCD_KEY_MAX];
 
-	if (etcd_prefix(p, sizeof(p), cluster) < 0)
+	if (etcd_prefix(p, sizeof(p), cluster) < 0 || kind < 0 || kind >= N_KINDS)
 		return -1;
-	if (kind == EK_EPOCH)
-		return (size_t)snprintf(out, len, "%sepoch", p) >= len ? -1 : 0;
-	if (kind < 0 || kind > EK_NODE || *name == '\0' || strchr(name, '/') ||
+	if (dirs[kind] == NULL)
+		return (size_t)snprintf(out, len, "%s%s", p, etcd_kind_dir(kind)) >= len ?
+		       -1 : 0;
+	if (*name == '\0' || strchr(name, '/') ||
 	    (size_t)snprintf(out, len, "%s%s%s", p, dirs[kind], name) >= len)
 		return -1;
 	return 0;
@@ -43,7 +82,14 @@ enum etcd_kind etcd_key_kind(const char *prefix, const char *key, char *name,
 	key += pl;
 	if (strcmp(key, "epoch") == 0)
 		return EK_EPOCH;
-	for (int k = 0; k <= EK_NODE; k++) {
+	if (strcmp(key, "previews") == 0) {
+		if (len > 0)
+			name[0] = '\0';
+		return EK_PREVIEWS;
+	}
+	for (int k = 0; k < N_KINDS; k++) {
+		if (dirs[k] == NULL)
+			continue;
 		size_t dl = strlen(dirs[k]);
 		if (strncmp(key, dirs[k], dl) != 0)
 			continue;
@@ -56,88 +102,117 @@ enum etcd_kind etcd_key_kind(const char *prefix, const char *key, char *name,
 	return EK_NONE;
 }
 
-/* One object's value into group text; its "name" must be the key's. */
-static int object_text(const struct etcd_kv *kv, enum etcd_kind kind,
-		       const char *name, char *text, size_t len, char *err,
-		       size_t errlen)
+int etcd_object_text(const struct etcd_kv *kv, enum etcd_kind kind,
+		     const char *name, char *text, size_t len, char *err,
+		     size_t errlen)
 {
-	static struct json_node nodes[4096];
+	static struct json_node nodes[ETCD_NODES_MAX];
 	const char *jerr;
 	char nm[CONF_NAME_MAX], e[512];
 	const struct json_node *n;
+	bool ok;
 
-	if (json_parse(kv->value, kv->value_len, nodes, 4096, &jerr) < 0 ||
+	if (json_parse(kv->value, kv->value_len, nodes, ETCD_NODES_MAX, &jerr) < 0 ||
 	    nodes[0].type != JSON_OBJECT) {
 		snprintf(err, errlen, "%s: not a JSON object (%s)", kv->key,
 			 jerr ? jerr : "not an object");
 		return -1;
 	}
 	n = json_get(nodes, &nodes[0], "name");
-	if (n == NULL || n->type != JSON_STRING ||
-	    json_str_copy(n, nm, sizeof(nm)) < 0 || strcmp(nm, name) != 0) {
+	if (kind != EK_PREVIEWS &&
+	    (n == NULL || n->type != JSON_STRING ||
+	     json_str_copy(n, nm, sizeof(nm)) < 0 || strcmp(nm, name) != 0)) {
 		snprintf(err, errlen, "%s: \"name\" must be \"%s\", the key's last part",
 			 kv->key, name);
 		return -1;
 	}
-	if (!(kind == EK_TUNNEL ? conf_json_tunnel : conf_json_intercept)(
-		    nodes, &nodes[0], text, len, e, sizeof(e))) {
+	if (kind == EK_PREVIEWS)
+		ok = conf_json_group(nodes, &nodes[0], "previews", text, len, e,
+				     sizeof(e));
+	else
+		ok = conf_json_object(etcd_okind(kind), nodes, &nodes[0], text, len,
+				      e, sizeof(e));
+	if (!ok) {
 		snprintf(err, errlen, "%s: %s", kv->key, e);
 		return -1;
 	}
 	return 0;
 }
 
-/* Tunnels first, so that intercepts may name them. Each object is one
- * edit of the running text, loaded again: the loader's message names
- * the object (its line in "etcd:<key>"). */
+/* The objects' texts and labels, freed together. */
+struct texts {
+	char **s;
+	unsigned n;
+};
+
+static char *keep(struct texts *t, const char *s)
+{
+	char *d = strdup(s);
+
+	if (d != NULL)
+		t->s[t->n++] = d;
+	return d;
+}
+
 struct steer_conf *etcd_conf_apply(const struct steer_conf *base,
 				   const char *prefix,
 				   const struct etcd_kv *kvs, unsigned n,
-				   char *err, size_t errlen)
+				   bool compile, char *err, size_t errlen)
 {
-	static char text[131072];
-	char *dump = conf_dump(base, NULL, err, errlen);
-	struct steer_conf *c;
+	static char text[262144];
+	struct conf_overlay ov = { 0 };
+	struct texts t = { calloc(2 * n + 2, sizeof(char *)), 0 };
+	struct steer_conf *c = NULL;
 
-	if (dump == NULL || (c = conf_load_string(dump, base->file, err, errlen)) == NULL) {
-		free(dump);
-		return NULL;
+	ov.o = calloc(n ? n : 1, sizeof(*ov.o));
+	if (t.s == NULL || ov.o == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
 	}
-	free(dump);
-	for (int pass = EK_TUNNEL; pass <= EK_INTERCEPT; pass++)
-		for (unsigned i = 0; i < n; i++) {
-			char name[CONF_NAME_MAX];
-			if (kvs[i].value == NULL ||
-			    etcd_key_kind(prefix, kvs[i].key, name, sizeof(name)) !=
-			    (enum etcd_kind)pass)
-				continue;
-			if (object_text(&kvs[i], pass, name, text, sizeof(text),
-					err, errlen) < 0)
-				goto fail;
-			struct conf_edit e = {
-				.add_tunnel = pass == EK_TUNNEL ? text : NULL,
-				.add_intercept = pass == EK_INTERCEPT ? text : NULL,
-				.drop_tunnel = NULL,
-			};
-			/* an object of the same name from the file gives way */
-			if (pass == EK_TUNNEL && conf_find_tunnel(c, name) >= 0)
-				e.drop_tunnel = name;
-			if (pass == EK_INTERCEPT && conf_find_intercept(c, name) >= 0)
-				e.drop_intercept = name;
-			char *t = conf_dump(c, &e, err, errlen);
-			char where[ETCD_KEY_MAX + 8];
-			if (t == NULL)
-				goto fail;
-			snprintf(where, sizeof(where), "etcd:%s", kvs[i].key);
-			struct steer_conf *nc = conf_load_string(t, where, err, errlen);
-			free(t);
-			if (nc == NULL)
-				goto fail;
-			conf_free(c);
-			c = nc;
+	for (unsigned i = 0; i < n; i++) {
+		char name[CONF_NAME_MAX], label[ETCD_KEY_MAX + 8];
+		enum etcd_kind k = etcd_key_kind(prefix, kvs[i].key, name, sizeof(name));
+		if (kvs[i].value == NULL || !etcd_kind_is_rule(k))
+			continue;
+		if (etcd_object_text(&kvs[i], k, name, text, sizeof(text), err,
+				     errlen) < 0)
+			goto out;
+		snprintf(label, sizeof(label), "etcd:%s", kvs[i].key);
+		const char *tx = keep(&t, text), *lb = keep(&t, label);
+		if (tx == NULL || lb == NULL) {
+			snprintf(err, errlen, "out of memory");
+			goto out;
 		}
+		if (k == EK_PREVIEWS) {
+			ov.previews = tx;
+			ov.previews_label = lb;
+			continue;
+		}
+		struct conf_overlay_obj *o = &ov.o[ov.n++];
+		o->kind = (enum conf_okind)etcd_okind(k);
+		snprintf(o->name, sizeof(o->name), "%s", name);
+		o->text = tx;
+		o->label = lb;
+	}
+	c = conf_overlay_load(base, &ov, "etcd", err, errlen);
+	if (c != NULL && compile) {
+		struct ruleset *rs = rs_compile(c, err, errlen);
+		if (rs == NULL) {
+			conf_free(c);
+			c = NULL;
+			conf_overlay_blame(&ov, "etcd", err, errlen);
+		} else {
+			/* the ruleset owns C: a copy by dump and load */
+			char *d = conf_dump(c, NULL, err, errlen);
+			c = d ? conf_load_string(d, "etcd", err, errlen) : NULL;
+			free(d);
+			rs_free(rs);
+		}
+	}
+out:
+	for (unsigned i = 0; t.s != NULL && i < t.n; i++)
+		free(t.s[i]);
+	free(t.s);
+	free(ov.o);
 	return c;
-fail:
-	conf_free(c);
-	return NULL;
 }

@@ -178,6 +178,14 @@ void etcd_req_txn(struct jw *w, const char *prefix, int64_t rev,
 		  const char *absent, const char *key, const char *val,
 		  int64_t lease, const char *epoch_key)
 {
+	etcd_req_txn_n(w, prefix, rev, absent, &key, &val, 1, lease, epoch_key);
+}
+
+void etcd_req_txn_n(struct jw *w, const char *prefix, int64_t rev,
+		    const char *absent, const char *const *keys,
+		    const char *const *vals, unsigned n, int64_t lease,
+		    const char *epoch_key)
+{
 	jw_obj_begin(w);
 	jw_key(w, "compare");
 	jw_arr_begin(w);
@@ -202,23 +210,25 @@ void etcd_req_txn(struct jw *w, const char *prefix, int64_t rev,
 	jw_arr_end(w);
 	jw_key(w, "success");
 	jw_arr_begin(w);
-	jw_obj_begin(w);
-	if (val != NULL) {
-		jw_key(w, "request_put");
+	for (unsigned i = 0; i < n; i++) {
 		jw_obj_begin(w);
-		put_body(w, key, val, lease);
-	} else {
-		jw_key(w, "request_delete_range");
-		jw_obj_begin(w);
-		put_b64(w, "key", key, strlen(key));
+		if (vals[i] != NULL) {
+			jw_key(w, "request_put");
+			jw_obj_begin(w);
+			put_body(w, keys[i], vals[i], lease);
+		} else {
+			jw_key(w, "request_delete_range");
+			jw_obj_begin(w);
+			put_b64(w, "key", keys[i], strlen(keys[i]));
+		}
+		jw_obj_end(w);
+		jw_obj_end(w);
 	}
-	jw_obj_end(w);
-	jw_obj_end(w);
 	if (epoch_key != NULL) {
 		jw_obj_begin(w);
 		jw_key(w, "request_put");
 		jw_obj_begin(w);
-		put_body(w, epoch_key, key, 0);
+		put_body(w, epoch_key, n ? keys[0] : "", 0);
 		jw_obj_end(w);
 		jw_obj_end(w);
 	}
@@ -337,14 +347,19 @@ static int parse_list(const struct json_node *nodes, const struct json_node *l,
 
 int etcd_parse(const char *body, size_t len, struct etcd_resp *r)
 {
-	struct json_node *nodes = malloc(ETCD_NODES_MAX * sizeof(*nodes));
+	/* every JSON node takes at least two bytes of text but the last
+	 * (a digit and a comma): a range of thousands of keys fits */
+	size_t max = len / 2 + 16 > ETCD_NODES_MAX ? len / 2 + 16 : ETCD_NODES_MAX;
+	if (max > UINT32_MAX / 2)
+		return -ENOMEM;
+	struct json_node *nodes = malloc(max * sizeof(*nodes));
 	const char *jerr;
 	int rc = -EPROTO;
 
 	memset(r, 0, sizeof(*r));
 	if (nodes == NULL)
 		return -ENOMEM;
-	if (json_parse(body, len, nodes, ETCD_NODES_MAX, &jerr) < 0 ||
+	if (json_parse(body, len, nodes, (unsigned)max, &jerr) < 0 ||
 	    nodes[0].type != JSON_OBJECT) {
 		snprintf(r->error, sizeof(r->error), "etcd: not a JSON object: %.*s",
 			 (int)(len > 80 ? 80 : len), body);

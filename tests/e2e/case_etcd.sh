@@ -5,22 +5,25 @@
 # developer's machine on one segment; both segments use the same
 # addresses, so one tunnel object is right for both nodes:
 #
-#   sx-h1: 198.18.10.10 client, .20:8080 web1, .21:9000 dev1 -- sx-e1 in sx-n1: steerd n1 (198.18.10.1)
-#   sx-h2: 198.18.10.10 client, .20:8080 web2, .21:9000 dev2 -- sx-e2 in sx-n2: steerd n2 (198.18.10.1)
+#   se-h1: 198.18.10.10 client, .20:8080 web1, .21:9000 dev1, .22:8080 new1 -- se-e1 in se-n1: steerd n1 (198.18.10.1)
+#   se-h2: 198.18.10.10 client, .20:8080 web2, .21:9000 dev2, .22:8080 new2 -- se-e2 in se-n2: steerd n2 (198.18.10.1)
 #
-# Each steerd runs in a namespace of its own (sx-n1, sx-n2): DPDK's
+# Each steerd runs in a namespace of its own (se-n1, se-n2): DPDK's
 # af_packet PMD joins a PACKET_FANOUT group, and two processes' groups in
 # one namespace collide. steer-etcd and etcd stay in the root namespace
 # (steer-etcd reaches steerd over its unix socket); the metrics are read
-# inside sx-nN.
+# inside se-nN.
 #
 # Checks: an intercept added with steerctl --etcd is in force on both nodes
 # (ms from the write returning to the first request it routes, per node);
 # a bad rule put straight into etcd is refused by both and the old rules
 # keep serving; with etcd stopped both keep serving and say so in status
 # and the metrics, and take changes again once it is back; an intercept
-# with --ttl 3s disappears from both by itself. Everything this case makes
-# is named sx-* and removed at exit, failure or not.
+# with --ttl 3s disappears from both by itself; the service web imported
+# into etcd, a backend added and the old one drained there reach both
+# nodes (and status says the rules are etcd's), and when the service
+# leaves etcd each node has its file's web again. Everything this case makes
+# is named se-* and removed at exit, failure or not.
 set -euo pipefail
 
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -28,7 +31,7 @@ SRC=${STEER_SRC:-$(cd "$E2E_DIR/../.." && pwd)}
 STEERD=${STEERD:-$SRC/build/dataplane/steerd}
 STEERCTL=${STEERCTL:-$SRC/build/ctrl/steerctl}
 STEER_ETCD=${STEER_ETCD:-$SRC/build/ctrl/steer-etcd}
-CLUSTER=sx-e2e
+CLUSTER=se-e2e
 EP=http://127.0.0.1:23790
 
 skip() { echo "SKIP  $*"; exit 77; }
@@ -44,11 +47,11 @@ command -v etcd >/dev/null && command -v etcdctl >/dev/null ||
 if ss -ltn | grep -Eq '127.0.0.1:(23790|23800)\b|\*:(23790|23800)\b'; then
 	skip "port 23790 or 23800 is taken"
 fi
-for n in sx-h1 sx-h2 sx-n1 sx-n2; do
+for n in se-h1 se-h2 se-n1 se-n2; do
 	[ -e "/run/netns/$n" ] && die "namespace $n exists (another run?)"
 done
 
-TMP=$(mktemp -d /tmp/sx-etcd.XXXXXX)
+TMP=$(mktemp -d /tmp/se-etcd.XXXXXX)
 PIDS=()
 ETCD_PID=
 cleanup() {
@@ -64,14 +67,14 @@ cleanup() {
 		kill -KILL "$p" 2>/dev/null || true
 	done
 	for n in 1 2; do
-		ip netns pids "sx-h$n" 2>/dev/null | xargs -r kill -KILL 2>/dev/null || true
-		ip netns pids "sx-n$n" 2>/dev/null | xargs -r kill -KILL 2>/dev/null || true
-		ip netns del "sx-h$n" 2>/dev/null || true
-		ip netns del "sx-n$n" 2>/dev/null || true
-		ip link del "sx-e$n" 2>/dev/null || true
+		ip netns pids "se-h$n" 2>/dev/null | xargs -r kill -KILL 2>/dev/null || true
+		ip netns pids "se-n$n" 2>/dev/null | xargs -r kill -KILL 2>/dev/null || true
+		ip netns del "se-h$n" 2>/dev/null || true
+		ip netns del "se-n$n" 2>/dev/null || true
+		ip link del "se-e$n" 2>/dev/null || true
 	done
 	# the EAL's runtime directories of our two steerds (--file-prefix)
-	rm -rf "/var/run/dpdk/sx-etcd-$$-1" "/var/run/dpdk/sx-etcd-$$-2"
+	rm -rf "/var/run/dpdk/se-etcd-$$-1" "/var/run/dpdk/se-etcd-$$-2"
 	rm -rf "$TMP"
 	exit $rc
 }
@@ -82,11 +85,11 @@ now_ms() { date +%s%3N; }
 
 # --- etcd ---
 start_etcd() {
-	setsid etcd --name sx --data-dir "$TMP/etcd" \
+	setsid etcd --name se --data-dir "$TMP/etcd" \
 		--listen-client-urls $EP --advertise-client-urls $EP \
 		--listen-peer-urls http://127.0.0.1:23800 \
 		--initial-advertise-peer-urls http://127.0.0.1:23800 \
-		--initial-cluster sx=http://127.0.0.1:23800 \
+		--initial-cluster se=http://127.0.0.1:23800 \
 		</dev/null >>"$TMP/etcd.log" 2>&1 &
 	ETCD_PID=$!
 	for _ in $(seq 100); do
@@ -104,28 +107,29 @@ stop_etcd() {
 
 # --- topology ---
 for n in 1 2; do
-	ns=sx-h$n
+	ns=se-h$n
 	ip netns add $ns
-	ip netns add sx-n$n
-	ip link add sx-e$n type veth peer name sx-p$n
-	ip link set sx-p$n netns $ns
-	ip link set sx-e$n netns sx-n$n
+	ip netns add se-n$n
+	ip link add se-e$n type veth peer name se-p$n
+	ip link set se-p$n netns $ns
+	ip link set se-e$n netns se-n$n
 	ip netns exec $ns sh -c "
 		sysctl -qw net.ipv6.conf.all.disable_ipv6=1
 		sysctl -qw net.ipv6.conf.default.disable_ipv6=1
 		ip link set lo up
-		ip addr add 198.18.10.10/24 dev sx-p$n
-		ip addr add 198.18.10.20/24 dev sx-p$n
-		ip addr add 198.18.10.21/24 dev sx-p$n
-		ip link set sx-p$n up
-		ethtool -K sx-p$n tx off tso off gso off gro off rx off >/dev/null 2>&1 || true"
-	ip netns exec sx-n$n sh -c "
+		ip addr add 198.18.10.10/24 dev se-p$n
+		ip addr add 198.18.10.20/24 dev se-p$n
+		ip addr add 198.18.10.21/24 dev se-p$n
+		ip addr add 198.18.10.22/24 dev se-p$n
+		ip link set se-p$n up
+		ethtool -K se-p$n tx off tso off gso off gro off rx off >/dev/null 2>&1 || true"
+	ip netns exec se-n$n sh -c "
 		sysctl -qw net.ipv6.conf.all.disable_ipv6=1
 		sysctl -qw net.ipv6.conf.default.disable_ipv6=1
 		ip link set lo up
-		ethtool -K sx-e$n tx off tso off gso off gro off rx off >/dev/null 2>&1 || true
-		ip link set sx-e$n up"
-	for s in "web$n 198.18.10.20 8080" "dev$n 198.18.10.21 9000"; do
+		ethtool -K se-e$n tx off tso off gso off gro off rx off >/dev/null 2>&1 || true
+		ip link set se-e$n up"
+	for s in "web$n 198.18.10.20 8080" "dev$n 198.18.10.21 9000" "new$n 198.18.10.22 8080"; do
 		read -r name addr port <<<"$s"
 		setsid ip netns exec $ns python3 "$E2E_DIR/server.py" --bind "$addr" \
 			--port "$port" --name "$name" </dev/null >"$TMP/$name.log" 2>&1 &
@@ -133,8 +137,8 @@ for n in 1 2; do
 	done
 	cat >"$TMP/n$n.conf" <<CONF
 dataplane = {
-  eal = [ "--no-huge", "-m", "256", "--no-pci", "--file-prefix=sx-etcd-$$-$n",
-          "--vdev=net_af_packet0,iface=sx-e$n" ];
+  eal = [ "--no-huge", "-m", "256", "--no-pci", "--file-prefix=se-etcd-$$-$n",
+          "--vdev=net_af_packet0,iface=se-e$n" ];
   workers = 1;
   idle_backoff = true;
 };
@@ -151,7 +155,7 @@ say "      etcd up on $EP"
 
 for n in 1 2; do
 	"$STEERD" --check -c "$TMP/n$n.conf" >/dev/null
-	setsid ip netns exec sx-n$n "$STEERD" -c "$TMP/n$n.conf" </dev/null \
+	setsid ip netns exec se-n$n "$STEERD" -c "$TMP/n$n.conf" </dev/null \
 		>"$TMP/steerd$n.log" 2>&1 &
 	PIDS+=($!)
 done
@@ -162,7 +166,7 @@ served_by() {
 	local n=$1
 	shift
 	# the X-Served-By header (server.py), without a python per request
-	ip netns exec sx-h$n curl -s --max-time 2 -o /dev/null \
+	ip netns exec se-h$n curl -s --max-time 2 -o /dev/null \
 		-w '%header{x-served-by}\n' "$@" http://198.18.10.1/ 2>/dev/null || echo -
 }
 
@@ -240,7 +244,7 @@ for n in 1 2; do
 	ago=$("$STEERCTL" --socket "$TMP/n$n.sock" --json status |
 		python3 -c 'import json,sys; print(json.load(sys.stdin)["cluster"]["etcd_last_reachable_s"])')
 	[ "$ago" -ge 2 ] || die "node $n says etcd answered ${ago}s ago"
-	m=$(ip netns exec sx-n$n curl -s "http://127.0.0.1:$((19880 + n))/metrics" |
+	m=$(ip netns exec se-n$n curl -s "http://127.0.0.1:$((19880 + n))/metrics" |
 		awk '$1 == "steer_cluster_etcd_last_reachable_seconds" { print int($2) }')
 	[ "${m:-0}" -ge 2 ] || die "node $n metrics: etcd last reachable '${m:-}'"
 done
@@ -286,4 +290,37 @@ say "ok    single node: --ttl 2s renewed to 3s at 1 s, gone $(($(now_ms) - t0)) 
 t=$(until_served 1 dev1 "x-user: alice")
 [ "$t" != timeout ] || die "alice did not come back after a reload"
 say "ok    after a reload of the file the cluster's rules are back within ${t} ms"
+
+# --- 7. services through etcd: the file's web imported, a backend added
+# and the old one drained with steerctl --etcd reach both nodes; the
+# service leaving etcd gives each node its file's web back ---
+"${CTL[@]}" import "$TMP/n1.conf" >/dev/null || die "import failed"
+"${CTL[@]}" backend add web 198.18.10.22:8080 >/dev/null || die "backend add through etcd failed"
+"${CTL[@]}" backend drain web 198.18.10.20:8080 >/dev/null || die "backend drain through etcd failed"
+until_served 1 new1 "x-user: nobody" >"$TMP/t1" &
+w1=$!
+until_served 2 new2 "x-user: nobody" >"$TMP/t2" &
+w2=$!
+wait $w1 $w2
+t1=$(cat "$TMP/t1") t2=$(cat "$TMP/t2")
+[ "$t1" != timeout ] && [ "$t2" != timeout ] || die "the drain did not reach both nodes (n1 $t1, n2 $t2)"
+for n in 1 2; do
+	for _ in $(seq 5); do
+		[ "$(served_by $n)" = "new$n" ] || die "node $n: a request went to the drained backend"
+	done
+	"$STEERCTL" --socket "$TMP/n$n.sock" backend list | grep -q '198.18.10.22:8080' ||
+		die "node $n does not list the backend added through etcd"
+	st=$("$STEERCTL" --socket "$TMP/n$n.sock" --json status)
+	printf '%s' "$st" | grep -q '"rules_source":"etcd"' || die "node $n: status does not say etcd: $st"
+	printf '%s' "$st" | grep -Eq '"etcd_applied_revision":[1-9]' || die "node $n: no applied revision: $st"
+done
+say "ok    backend added and the old one drained through etcd: every new request on new1/new2 (n1 after ${t1} ms, n2 after ${t2} ms)"
+"${CTL[@]}" dump | grep -q 'address = "198.18.10.22:8080"' || die "dump from etcd lacks the new backend"
+etcdctl --endpoints=$EP del "/steer/$CLUSTER/services/web" >/dev/null
+for n in 1 2; do
+	t=$(until_served $n web$n "x-user: nobody")
+	[ "$t" != timeout ] || die "node $n did not get its file's web back"
+done
+[ "$(served_by 1 -H 'x-user: alice')" = dev1 ] || die "alice lost with the service change"
+say "ok    the service removed from etcd: both nodes serve their file's web again; steerctl --etcd dump shows what a node runs"
 exit 0

@@ -24,7 +24,12 @@ static void keys_map_to_kinds_and_names(void **state)
 		{ "/steer/c1/epoch", EK_EPOCH, "" },
 		{ "/steer/c1/intercepts/", EK_NONE, "" },
 		{ "/steer/c1/intercepts/a/b", EK_NONE, "" },
-		{ "/steer/c1/listeners/web", EK_NONE, "" },
+		{ "/steer/c1/listeners/web", EK_LISTENER, "web" },
+		{ "/steer/c1/services/api", EK_SERVICE, "api" },
+		{ "/steer/c1/previews", EK_PREVIEWS, "" },
+		{ "/steer/c1/previews/x", EK_NONE, "" },
+		{ "/steer/c1/services/", EK_NONE, "" },
+		{ "/steer/c1/backends/x", EK_NONE, "" },
 		{ "/steer/c2/intercepts/alice", EK_NONE, "" },
 		{ "/steer/c1x/intercepts/alice", EK_NONE, "" },
 	};
@@ -34,7 +39,7 @@ static void keys_map_to_kinds_and_names(void **state)
 		name[0] = '\0';
 		assert_int_equal(etcd_key_kind("/steer/c1/", cases[i].key, name,
 					       sizeof(name)), cases[i].kind);
-		if (cases[i].kind == EK_INTERCEPT || cases[i].kind == EK_TUNNEL) {
+		if (etcd_kind_is_rule(cases[i].kind)) {
 			assert_string_equal(name, cases[i].name);
 			assert_int_equal(etcd_key(key, sizeof(key), "c1", cases[i].kind,
 						  name), 0);
@@ -77,7 +82,7 @@ static void a_range_loads_on_top_of_the_node_configuration(void **state)
 		kv("/steer/c1/epoch", "x"),
 	};
 	struct steer_conf *c = etcd_conf_apply(base, "/steer/c1/", kvs,
-					       ARRAY_SIZE(kvs), err, sizeof(err));
+					       ARRAY_SIZE(kvs), false, err, sizeof(err));
 	assert_non_null(c);
 	assert_int_equal(c->n_tunnels, 1);
 	assert_int_equal(c->n_intercepts, 1);
@@ -96,9 +101,83 @@ static void a_range_loads_on_top_of_the_node_configuration(void **state)
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		struct etcd_kv k2[] = { kvs[1], kv(bad[i].key, bad[i].value) };
 		err[0] = '\0';
-		assert_null(etcd_conf_apply(base, "/steer/c1/", k2, 2, err, sizeof(err)));
+		assert_null(etcd_conf_apply(base, "/steer/c1/", k2, 2, false, err, sizeof(err)));
 		if (strstr(err, bad[i].msg) == NULL || strstr(err, "/steer/c1/intercepts/bob") == NULL)
 			fail_msg("case %zu: '%s' lacks '%s' or the key", i, err, bad[i].msg);
+	}
+	conf_free(base);
+}
+
+/* Services, listeners and previews from etcd: they replace the file's of
+ * the same name, are added beside the others, and an intercept in etcd
+ * may name a service that only etcd has. */
+static void services_listeners_and_previews_replace_the_files(void **state)
+{
+	char err[1024];
+	struct steer_conf *base = conf_load_string(base_text, "base", err, sizeof(err));
+	(void)state;
+	if (base == NULL)
+		fail_msg("%s", err);
+	struct etcd_kv kvs[] = {
+		kv("/steer/c1/services/web", "{\"name\":\"web\",\"retries\":1,\"backends\":["
+		   "{\"address\":\"198.18.0.11:8080\",\"weight\":3},"
+		   "{\"address\":\"198.18.0.12:8080\",\"drain\":true}]}"),
+		kv("/steer/c1/services/api", "{\"name\":\"api\",\"backends\":[],"
+		   "\"health\":{\"path\":\"/healthz\",\"interval_ms\":500}}"),
+		kv("/steer/c1/listeners/api", "{\"name\":\"api\",\"address\":\"198.18.0.1:81\","
+		   "\"default_service\":\"api\",\"routes\":[{\"path_prefix\":\"/w\","
+		   "\"service\":\"web\"}]}"),
+		kv("/steer/c1/previews", "{\"domain\":\"preview.example.test\"}"),
+		kv("/steer/c1/tunnels/dev", "{\"name\":\"dev\",\"type\":\"direct\","
+		   "\"target\":\"198.18.0.21:9000\"}"),
+		kv("/steer/c1/intercepts/al", "{\"name\":\"al\",\"service\":\"api\","
+		   "\"tunnel\":\"dev\",\"preview\":\"al\"}"),
+	};
+	struct steer_conf *c = etcd_conf_apply(base, "/steer/c1/", kvs,
+					       ARRAY_SIZE(kvs), true, err, sizeof(err));
+	if (c == NULL)
+		fail_msg("%s", err);
+	assert_int_equal(c->n_services, 2);
+	int web = conf_find_service(c, "web"), api = conf_find_service(c, "api");
+	assert_true(web >= 0 && api >= 0);
+	assert_int_equal(c->services[web].n_backends, 2);
+	assert_int_equal(c->services[web].backends[0].ip, 0xc612000b);
+	assert_int_equal(c->services[web].backends[0].weight, 3);
+	assert_true(c->services[web].backends[1].drained);
+	assert_int_equal(c->services[web].retries, 1);
+	assert_true(c->services[api].health.enabled);
+	assert_int_equal(c->n_listeners, 2);
+	assert_int_equal(c->listeners[1].port, 81);
+	assert_int_equal(c->listeners[1].default_service, (unsigned)api);
+	assert_int_equal(c->listeners[1].routes[0].service, (unsigned)web);
+	assert_string_equal(c->previews.domain, "preview.example.test");
+	assert_int_equal(c->n_intercepts, 1);
+	conf_free(c);
+
+	/* each bad object is refused with its key and the line in it */
+	static const struct { const char *key, *value, *msg; } bad[] = {
+		{ "/steer/c1/services/web", "{\"name\":\"web\",\"backendz\":[]}",
+		  "etcd:/steer/c1/services/web:1:" },
+		{ "/steer/c1/services/web", "{\"name\":\"web\",\"backends\":["
+		  "{\"address\":\"nowhere\"}]}", "etcd:/steer/c1/services/web:1:" },
+		{ "/steer/c1/listeners/x", "{\"name\":\"x\",\"address\":\"198.18.0.1:82\","
+		  "\"default_service\":\"nope\"}", "etcd:/steer/c1/listeners/x:1:" },
+		{ "/steer/c1/listeners/x", "{\"name\":\"y\"}", "the key's last part" },
+		{ "/steer/c1/services/web", "{\"name\":\"web\",\"retries\":1.5}",
+		  "an integer" },
+		{ "/steer/c1/services/web", "{\"name\":\"web\",\"a b\":1}", "bad key" },
+		{ "/steer/c1/previews", "{\"domain\":\"-bad-\"}", "etcd:/steer/c1/previews:1:" },
+		{ "/steer/c1/intercepts/r", "{\"name\":\"r\",\"service\":\"web\","
+		  "\"tunnel\":\"dev\",\"headers\":[{\"name\":\"x\",\"regex\":\"(\"}]}",
+		  "etcd:/steer/c1/intercepts/r:" },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		struct etcd_kv k2[] = { kvs[4], kv(bad[i].key, bad[i].value) };
+		err[0] = '\0';
+		assert_null(etcd_conf_apply(base, "/steer/c1/", k2, 2, true, err,
+					    sizeof(err)));
+		if (strstr(err, bad[i].msg) == NULL)
+			fail_msg("case %zu: '%s' lacks '%s'", i, err, bad[i].msg);
 	}
 	conf_free(base);
 }
@@ -108,6 +187,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(keys_map_to_kinds_and_names),
 		cmocka_unit_test(a_range_loads_on_top_of_the_node_configuration),
+		cmocka_unit_test(services_listeners_and_previews_replace_the_files),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

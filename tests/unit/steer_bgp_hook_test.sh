@@ -48,9 +48,11 @@ round() {
 }
 routes() { grep '^route' "$T/vips.conf" 2>/dev/null | tr '\n' ' ' | sed 's/ $//'; }
 cmds() { grep -v '^show' "$T/bird.log" | tr '\n' ',' | sed 's/,$//'; }
+# status SERVING LISTENERS [CLUSTER]: CLUSTER is status's cluster member
+# (without it, a single node).
 status() {
-	printf '{"ok":true,"version":"0.1.0","workers":1,"serving":%s,"ports":[{"name":"edge","device":"net_af_packet0","address":"198.18.0.1/24"}],"generation":1,"intercepts":0,"listeners":[%s],"config":"/etc/steer/steer.conf"}\n' \
-		"$1" "$2" >"$T/status"
+	printf '{"ok":true,"version":"0.1.0","workers":1,"serving":%s,"ports":[{"name":"edge","device":"net_af_packet0","address":"198.18.0.1/24"}],"generation":1,"intercepts":0,"listeners":[%s],"config":"/etc/steer/steer.conf"%s}\n' \
+		"$1" "$2" "${3:+,\"cluster\":$3}" >"$T/status"
 	echo 0 >"$T/status.rc"
 }
 L1='{"name":"web","address":"198.18.2.1:80"}'
@@ -121,6 +123,33 @@ rm -f "$T/bird.dead"
 printf '{"ok":true,"serving":true,"listeners":[]}\n' >"$T/status"
 round
 expect "serving with no listeners: no routes" 0 "" "configure"
+
+# A node of a cluster: silent until steer-etcd's first apply is in force.
+status false "$L1"
+round
+CL0='{"rules_source":"file","etcd_applied_revision":0,"name":"c1","etcd_endpoints":"http://127.0.0.1:2379","last_error":"steer-etcd has not reported: the rules are the file'"'"'s"}'
+status true "$L1" "$CL0"
+round
+expect "cluster node serving its file's rules before steer-etcd applied: nothing announced" 1 "" ""
+CL1='{"rules_source":"file","etcd_applied_revision":0,"name":"c1","node":"n1","etcd_endpoints":"e","revision":12,"etcd_last_reachable_s":0}'
+status true "$L1" "$CL1"
+round
+expect "steer-etcd reports but has applied nothing (etcd unreachable at boot): still silent" 1 "" ""
+grep -q "steer-etcd has not applied" "$T/hook.log" && ok "the hook says why it waits" ||
+	bad "no log line saying the hook waits for steer-etcd"
+CL2='{"rules_source":"etcd","etcd_applied_revision":12,"name":"c1","node":"n1","etcd_endpoints":"e","revision":12,"etcd_last_reachable_s":0}'
+status true "$L1" "$CL2"
+round
+expect "the cluster's rules applied: announced" 0 "route 198.18.2.1/32 blackhole;" "configure"
+CL3='{"rules_source":"file","etcd_applied_revision":12,"name":"c1","node":"n1","etcd_endpoints":"e","revision":12,"etcd_last_reachable_s":0}'
+status true "$L1" "$CL3"
+round
+expect "after a reload (the set is being sent again): stays announced" 0 \
+	"route 198.18.2.1/32 blackhole;" ""
+status true "$L1" "$CL0"
+round
+expect "steerd restarted, cluster not applied yet: withdrawn" 1 "" \
+	"disable steer_vips,configure,disable steer_vips"
 
 echo "$pass passed, $failed failed"
 [ "$failed" = 0 ]
