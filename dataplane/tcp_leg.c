@@ -215,13 +215,15 @@ bool leg_take(struct worker *w, struct flow *f)
 	f->b_wscale = g->b_wscale;
 	f->b_mss = g->b_mss;
 	f->b_wnd = g->b_wnd;
-	f->b_ack = g->b_ack;
 	w->by_sport[rte_be_to_cpu_16(g->b.local_port) - w->sport_base] =
 		flow_index(w, f);
 	uint32_t s_next = g->s_nxt, b_next = g->b_snd;
 	g->b.local_port = 0;      /* the port is F's again */
 	flow_free(w, g);
 	splice_leg_begin(f, s_next, b_next);
+	/* Every byte the backend sent was taken by the client before the leg
+	 * was parked (quiet): the request says so, whatever ACK went last. */
+	f->b_ack = b_next;
 	w->st.cnt[CNT_pool_reuses]++;
 	return true;
 }
