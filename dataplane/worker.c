@@ -184,6 +184,32 @@ static void tcp_input(struct worker *w, struct rte_mbuf *m, unsigned port,
 	uint16_t dport = rte_be_to_cpu_16(th->dst_port);
 	const struct dp_shared *sh = w->sh;
 
+	if (zone == 0 && is_sport(sh, dport)) {
+		/* A backend's reply to one of our flows: no listener lookup.
+		 * Anything else to a source port (another worker's, no flow,
+		 * a listener a reload put on one) takes the full path. */
+		const struct flow *f = flow_by_sport(w, dport);
+		if (f != NULL && f->b.peer_ip == ip->src_addr &&
+		    f->b.peer_port == th->src_port) {
+			tcp_backend_input(w, &s);
+			return;
+		}
+	} else if (zone == 0 && dport < HC_PORT_FIRST) {
+		/* A client's segment: its flow first, the listener only for
+		 * a segment without one (tcp_client_input()). */
+		unsigned owner;
+		if (unlikely(client_misdirected(w, m, ip, th, &owner))) {
+			handoff(w, m, port, zone, owner);
+			return;
+		}
+		if (tcp_client_input(w, &s, LISTENER_LOOKUP))
+			return;
+		if (!is_port_ip(sh, ip->dst_addr)) {
+			count_drop(w, DROP_ip_not_local, m);
+			return;
+		}
+		goto no_listener;
+	}
 	if (zone == 0) {
 		const struct ruleset *rs = w->pub->rs;
 		int l = rs_listener_find(rs, rte_be_to_cpu_32(ip->dst_addr), dport);
@@ -231,6 +257,7 @@ static void tcp_input(struct worker *w, struct rte_mbuf *m, unsigned port,
 		tcp_backend_input(w, &s);
 		return;
 	}
+no_listener:
 	/* An RST built here would leave unencapsulated: only the
 	 * underlay gets one, and only for a segment that is intact. */
 	if (zone == 0 && seg_csum_ok(&s))
