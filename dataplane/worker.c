@@ -367,14 +367,20 @@ static void frame_input(struct worker *w, struct rte_mbuf *m, unsigned port,
 void worker_input(struct worker *w, struct rte_mbuf **pkts, unsigned n,
 		  unsigned port)
 {
+	uint64_t bytes = 0;
+
 	w->pub = dp_pub_load(w->sh);
+	/* The RX counters once per burst (frame_input() may free a frame:
+	 * its length is read first). */
+	for (unsigned i = 0; i < n; i++)
+		bytes += rte_pktmbuf_pkt_len(pkts[i]);
+	w->st.cnt[CNT_rx_packets] += n;
+	w->st.cnt[CNT_rx_bytes] += bytes;
+	w->st.port_rx[port] += n;
+	w->st.port_rx_bytes[port] += bytes;
 	for (unsigned i = 0; i < n; i++) {
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
-		w->st.cnt[CNT_rx_packets]++;
-		w->st.cnt[CNT_rx_bytes] += rte_pktmbuf_pkt_len(pkts[i]);
-		w->st.port_rx[port]++;
-		w->st.port_rx_bytes[port] += rte_pktmbuf_pkt_len(pkts[i]);
 		frame_input(w, pkts[i], port, 0);
 	}
 }
