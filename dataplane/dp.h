@@ -128,22 +128,61 @@ struct flow {
 	uint16_t c_mss;
 	uint16_t tries;           /* connect attempts */
 	int16_t status;           /* our response status, 0 none */
+	bool vxlan;               /* a VXLAN tunnel's flow (fields below) */
 
 	struct flow_end c;        /* client side: peer = client, local = listener */
 	struct flow_end b;        /* backend side: peer = target, local = us */
+	/* What a spliced segment reads and writes: the first five cache
+	 * lines (docs/performance.md, "Dataplane in-process"; checked in
+	 * flow.c). The translation, valid in FS_SPLICE: */
+	uint32_t c2b;             /* add to client seq (past the buffer) */
+	uint32_t b2c;             /* add to backend seq */
+	/* The address and port rewrite's checksum change per direction,
+	 * fixed for a leg (splice_established()): the IPv4 header's, and the
+	 * TCP checksum's (the pseudo-header's addresses plus the ports). */
+	uint32_t nat_ip_c2b, nat_tcp_c2b, nat_ip_b2c, nat_tcp_b2c;
+	uint32_t c_wnd;           /* client's last raw window field */
+	uint32_t c_acked;         /* highest ack we sent/forwarded to the client */
+	uint32_t b_una;           /* backend acknowledged up to (backend space) */
+	uint32_t b_wnd;           /* backend's receive window, bytes */
+	uint32_t c_snd;           /* client's highest seq seen (client space) */
+	uint32_t b_snd;           /* backend's highest seq seen (backend space) */
+	uint32_t b_acked;         /* highest ack from the backend */
+	uint32_t c_ack_rcv;       /* highest ack from the client */
+	uint32_t s_nxt;           /* backend seq past what we sent it */
+	bool spliced;             /* LINGER after a splice: keep translating */
+	bool per_req;             /* requests are framed and decided one by one */
+	uint8_t rq;               /* enum rq_state */
+	uint8_t rs;               /* enum rs_state */
+	uint8_t n_pend;           /* requests on this leg awaiting a response */
+	bool held;                /* a decided request waits for its leg */
+	int16_t err_pending;      /* our response once the current one ends */
+	char *hbuf;
+	uint32_t b_base;          /* backend seq of hbuf[0] */
+	uint32_t rq_frame;        /* client seq framed up to */
+	uint32_t rs_frame;        /* backend seq framed up to */
+	uint32_t c2b_prev;        /* offset of spliced bytes below c_prev_hi */
+	uint32_t c_prev_lo;       /* [c_prev_lo, c_prev_hi): spliced with c2b_prev */
+	uint32_t c_prev_hi;
+	uint32_t r_nxt;           /* client-space seq of the backend's next byte */
+	uint32_t c_buf_end;       /* client seq just past the buffered bytes */
+	struct hf_body rq_body;
+	struct hf_body rs_body;
+	/* where hbuf sits: hbuf[0] is client byte h_seq (see below) */
+	uint32_t b_ack;           /* last ack we sent to the backend */
+	uint32_t h_seq;
+	uint32_t hlen;            /* contiguous client bytes (client offset) */
+	uint32_t out_len;         /* client bytes of hbuf in the request being
+				   * sent (header and body bytes in hbuf) */
+	uint32_t hdr_end;         /* header length once complete, else 0 */
+	uint32_t inj_len;         /* bytes injected at hdr_end - 2 */
+
 	uint32_t c_isn;           /* client's ISN */
 	uint32_t r_isn;           /* our ISN towards the client */
 	uint32_t s_isn;           /* our ISN towards the backend */
 	uint32_t b_isn;           /* backend's ISN */
-	uint32_t c_wnd;           /* client's last raw window field */
-	uint32_t c_acked;         /* highest ack we sent/forwarded to the client */
-	uint32_t b_una;           /* backend acknowledged up to (backend space) */
 
 	/* header buffer */
-	char *hbuf;
-	uint32_t hlen;            /* contiguous client bytes (client offset) */
-	uint32_t hdr_end;         /* header length once complete, else 0 */
-	uint32_t inj_len;         /* bytes injected at hdr_end - 2 */
 	uint32_t ooo_start[OOO_MAX];
 	uint32_t ooo_end[OOO_MAX];
 	uint8_t n_ooo;
@@ -169,61 +208,28 @@ struct flow {
 	uint32_t vtep_ip;         /* network order */
 	struct rte_ether_addr vtep_mac;
 	bool vtep_mac_known;
-	bool vxlan;
 
-	/* translation, valid in FS_SPLICE */
-	uint32_t c2b;             /* add to client seq (past the buffer) */
-	uint32_t b2c;             /* add to backend seq */
-	/* The address and port rewrite's checksum change per direction,
-	 * fixed for a leg (splice_established()): the IPv4 header's, and the
-	 * TCP checksum's (the pseudo-header's addresses plus the ports). */
-	uint32_t nat_ip_c2b, nat_tcp_c2b, nat_ip_b2c, nat_tcp_b2c;
-	uint32_t c_buf_end;       /* client seq just past the buffered bytes */
 	uint32_t b_sent;          /* buffer bytes sent to the backend */
-	uint32_t b_ack;           /* last ack we sent to the backend */
 	uint64_t conn_deadline;   /* ms: this connect attempt gives up */
 	uint16_t b_mss;
 	bool b_ws_ok;             /* backend agreed to window scaling */
-	uint32_t b_wnd;           /* backend's receive window, bytes */
 	uint16_t resp_len;        /* our response's length (FS_RESPOND) */
-	bool spliced;             /* LINGER after a splice: keep translating */
 	bool resp_acked;          /* the client acknowledged our response+FIN */
-	uint32_t c_snd;           /* client's highest seq seen (client space) */
-	uint32_t b_snd;           /* backend's highest seq seen (backend space) */
 
 	/* Where the buffer and our responses sit in sequence space: hbuf[0]
 	 * is client byte h_seq; our own response starts at r_base. With one
 	 * request per connection these are c_isn + 1 and r_isn + 1. */
-	uint32_t h_seq;
 	uint32_t r_base;
-	uint32_t out_len;         /* client bytes of hbuf in the request being
-				   * sent (header and body bytes in hbuf) */
-	uint32_t b_base;          /* backend seq of hbuf[0] */
 
 	/* per-request routing (routing = "request"; tcp_request.c) */
-	bool per_req;             /* requests are framed and decided one by one */
-	uint8_t rq;               /* enum rq_state */
-	uint8_t rs;               /* enum rs_state */
-	uint8_t n_pend;           /* requests on this leg awaiting a response */
 	uint8_t pend_head;        /* bit i: pending request i was HEAD */
-	bool held;                /* a decided request waits for its leg */
 	bool held_switch;         /* ... for a new leg (another target) */
 	bool nx_head;             /* the decided request is HEAD */
 	bool nx_last;             /* ... and ends per-request routing */
 	bool leg_gone;            /* the backend closed between requests */
-	int16_t err_pending;      /* our response once the current one ends */
-	uint32_t rq_frame;        /* client seq framed up to */
-	uint32_t rs_frame;        /* backend seq framed up to */
 	uint32_t c_msg_end;       /* client seq where the last request ended */
-	uint32_t c2b_prev;        /* offset of spliced bytes below c_prev_hi */
-	uint32_t c_prev_lo;       /* [c_prev_lo, c_prev_hi): spliced with c2b_prev */
-	uint32_t c_prev_hi;
-	uint32_t b_acked;         /* highest ack from the backend */
-	uint32_t c_ack_rcv;       /* highest ack from the client */
-	uint32_t s_nxt;           /* backend seq past what we sent it */
 	bool resp_last;           /* the backend closes after this response */
 	bool leg_only;            /* FS_LEG_CLOSE entry: no client side */
-	uint32_t r_nxt;           /* client-space seq of the backend's next byte */
 	uint32_t n_req;           /* requests on this connection */
 	uint64_t t_req;           /* ms: first byte of the header being collected */
 	/* waiting for a first header with a buffer: the worker's eviction
@@ -232,8 +238,6 @@ struct flow {
 	uint32_t hq_prev;
 	uint64_t t_hbuf;          /* ms: took its buffer */
 	bool hq_in;
-	struct hf_body rq_body;
-	struct hf_body rs_body;
 	struct hf_resp rs_head;
 
 	/* connection limit of the backend (max_conns; flow.c) */

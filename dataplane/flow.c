@@ -1,6 +1,7 @@
 /* Per-worker flow bookkeeping: tables, pools, timer wheel, and the
  * per-backend connection counts and wait queues of max_conns. */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
 #include <rte_cycles.h>
@@ -28,6 +29,21 @@ struct bconn {
 				   * last admission saw it */
 	struct flow_fifo q;       /* flows waiting for one */
 };
+
+
+/* What a spliced segment reads and writes stays in the first five cache
+ * lines of struct flow (dp.h; docs/performance.md, "Dataplane
+ * in-process"): a reordering that moves one out fails here. */
+#define FLOW_HOT(field)                                                      \
+	_Static_assert(offsetof(struct flow, field) +                        \
+		       sizeof(((struct flow *)0)->field) <=                  \
+		       5 * RTE_CACHE_LINE_SIZE, #field " left the hot lines");
+FLOW_HOT(state) FLOW_HOT(last_active) FLOW_HOT(vxlan) FLOW_HOT(c) FLOW_HOT(b)
+FLOW_HOT(c2b) FLOW_HOT(nat_tcp_b2c) FLOW_HOT(s_nxt) FLOW_HOT(err_pending)
+FLOW_HOT(hbuf) FLOW_HOT(c_buf_end) FLOW_HOT(rq_body) FLOW_HOT(rs_body)
+FLOW_HOT(b_ack) FLOW_HOT(h_seq) FLOW_HOT(hlen) FLOW_HOT(out_len)
+FLOW_HOT(hdr_end) FLOW_HOT(inj_len)
+#undef FLOW_HOT
 
 static int bconn_init(struct worker *w, uint32_t n)
 {

@@ -54,11 +54,20 @@ void tx_send(struct worker *w, unsigned port, struct rte_mbuf *m)
 
 	if (unlikely(b->n == BURST))
 		tx_flush(w);
-	w->st.port_tx[port]++;
-	w->st.port_tx_bytes[port] += rte_pktmbuf_pkt_len(m);
-	w->st.cnt[CNT_tx_packets]++;
-	w->st.cnt[CNT_tx_bytes] += rte_pktmbuf_pkt_len(m);
 	b->m[b->n++] = m;
+}
+
+/* The TX counters, once per burst (tx_send() only buffers). */
+static void tx_count(struct worker *w, unsigned port, const struct tx_buf *b)
+{
+	uint64_t bytes = 0;
+
+	for (unsigned i = 0; i < b->n; i++)
+		bytes += rte_pktmbuf_pkt_len(b->m[i]);
+	w->st.port_tx[port] += b->n;
+	w->st.port_tx_bytes[port] += bytes;
+	w->st.cnt[CNT_tx_packets] += b->n;
+	w->st.cnt[CNT_tx_bytes] += bytes;
 }
 
 void tx_flush(struct worker *w)
@@ -67,6 +76,7 @@ void tx_flush(struct worker *w)
 		struct tx_buf *b = &w->tx[p];
 		if (b->n == 0)
 			continue;
+		tx_count(w, p, b);
 		if (w->capture) {
 			for (unsigned i = 0; i < b->n; i++) {
 				b->m[i]->port = (uint16_t)p;

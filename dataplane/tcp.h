@@ -123,8 +123,11 @@ static inline bool held_ackable(const struct flow *f)
 /* ---- tcp_input.c: the entry points ------------------------------------ */
 
 /* Client side: a segment to listener LISTENER, or (LISTENER < 0) to an
- * address and port no listener has now. Returns false, S untouched, when
- * there is no listener and no flow of S's tuple; otherwise S is consumed. */
+ * address and port no listener has now, or (LISTENER_LOOKUP) not looked
+ * up yet: then only a segment that needs it looks (no flow, a new SYN on a
+ * lingering tuple). Returns false, S untouched, when there is no listener
+ * and no flow of S's tuple; otherwise S is consumed. */
+#define LISTENER_LOOKUP (-2)
 bool tcp_client_input(struct worker *w, struct seg *s, int listener);
 /* Backend side: a segment to one of our source ports. */
 void tcp_backend_input(struct worker *w, struct seg *s);

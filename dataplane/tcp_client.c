@@ -270,40 +270,61 @@ struct flow *flow_accept(struct worker *w, struct seg *s, unsigned listener)
 
 /* ---- our own responses ---------------------------------------------- */
 
-static const char *status_text(int status)
-{
-	switch (status) {
-	case 400: return "Bad Request";
-	case 405: return "Method Not Allowed";
-	case 408: return "Request Timeout";
-	case 431: return "Request Header Fields Too Large";
-	case 502: return "Bad Gateway";
-	case 503: return "Service Unavailable";
-	default: return "Error";
-	}
-}
+/* Our responses, whole, built by the compiler: no formatting on the error
+ * paths. Each row: status, reason, its body's length (checked below),
+ * extra header lines. RFC 9110 section 15.5.6: only CONNECT gets 405. */
+#define RESP_ALLOW "Allow: GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS\r\n"
+#define OUR_RESPONSES(X)                                                     \
+	X(400, "Bad Request", 23, "")                                        \
+	X(405, "Method Not Allowed", 30, RESP_ALLOW)                         \
+	X(408, "Request Timeout", 27, "")                                    \
+	X(431, "Request Header Fields Too Large", 43, "")                    \
+	X(502, "Bad Gateway", 23, "")                                        \
+	X(503, "Service Unavailable", 31, "")
+#define RESP_BODY(code, reason) "steer: " #code " " reason "\n"
+#define RESP_TEXT(code, reason, blen, extra)                                 \
+	"HTTP/1.1 " #code " " reason "\r\nContent-Type: text/plain\r\n" extra  \
+	"Content-Length: " #blen "\r\nConnection: close\r\n\r\n"              \
+	RESP_BODY(code, reason)
+#define RESP_CHECK(code, reason, blen, extra)                                \
+	_Static_assert(sizeof(RESP_BODY(code, reason)) - 1 == blen,          \
+		       "Content-Length of our " #code);
+OUR_RESPONSES(RESP_CHECK)
 
-static unsigned response_text(const struct flow *f, char *buf, size_t len)
+static const struct our_response {
+	int status;
+	unsigned len;
+	const char *text;
+} our_responses[] = {
+#define RESP_ROW(code, reason, blen, extra)                                  \
+	{ code, sizeof(RESP_TEXT(code, reason, blen, extra)) - 1,            \
+	  RESP_TEXT(code, reason, blen, extra) },
+	OUR_RESPONSES(RESP_ROW)
+#undef RESP_ROW
+	/* any other status (none is sent today) */
+	{ 0, sizeof(RESP_TEXT(500, "Error", 17, "")) - 1,
+	  RESP_TEXT(500, "Error", 17, "") },
+};
+RESP_CHECK(500, "Error", 17, "")
+
+/* F's response: its text and length (0: a bare FIN). */
+static unsigned response_text(const struct flow *f, const char **text)
 {
+	unsigned i = 0;
+
+	*text = "";
 	if (f->status == 0)
-		return 0;         /* a bare FIN */
-	char body[96];
-	int bl = snprintf(body, sizeof(body), "steer: %d %s\n", f->status,
-			  status_text(f->status));
-	int n = snprintf(buf, len,
-			 "HTTP/1.1 %d %s\r\nContent-Type: text/plain\r\n%s"
-			 "Content-Length: %d\r\nConnection: close\r\n\r\n%s",
-			 f->status, status_text(f->status),
-			 /* RFC 9110 section 15.5.6; only CONNECT gets 405 */
-			 f->status == 405 ? "Allow: GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS\r\n" : "",
-			 bl, body);
-	return n > 0 && (size_t)n < len ? (unsigned)n : 0;
+		return 0;
+	while (our_responses[i].status != 0 && our_responses[i].status != f->status)
+		i++;
+	*text = our_responses[i].text;
+	return our_responses[i].len;
 }
 
 static void send_response(struct worker *w, struct flow *f)
 {
-	char buf[256];
-	unsigned n = response_text(f, buf, sizeof(buf));
+	const char *buf;
+	unsigned n = response_text(f, &buf);
 	/* Their FIN, if they sent one, takes a sequence number too; and it
 	 * must fit our window (RFC 9293 3.8.6: Linux will not send a FIN
 	 * into a zero window, it probes), so never advertise 0 here. */

@@ -162,6 +162,11 @@ bool tcp_client_input(struct worker *w, struct seg *s, int listener)
 			      .c_port = s->th->src_port, .l_port = s->th->dst_port };
 	struct flow *f = flow_lookup_client(w, &k);
 
+	if (listener == LISTENER_LOOKUP &&
+	    (f == NULL || ((s->flags & TCP_SYN) && f->state == FS_LINGER)))
+		listener = rs_listener_find(w->pub->rs,
+					    rte_be_to_cpu_32(k.l_ip),
+					    rte_be_to_cpu_16(k.l_port));
 	if (f == NULL && listener < 0)
 		return false;
 	if ((f == NULL || !f->spliced) && unlikely(!seg_csum_ok(s))) {

@@ -195,6 +195,32 @@ static void tcp_input(struct worker *w, struct rte_mbuf *m, unsigned port,
 	uint16_t dport = rte_be_to_cpu_16(th->dst_port);
 	const struct dp_shared *sh = w->sh;
 
+	if (zone == 0 && is_sport(sh, dport)) {
+		/* A backend's reply to one of our flows: no listener lookup.
+		 * Anything else to a source port (another worker's, no flow,
+		 * a listener a reload put on one) takes the full path. */
+		const struct flow *f = flow_by_sport(w, dport);
+		if (f != NULL && f->b.peer_ip == ip->src_addr &&
+		    f->b.peer_port == th->src_port) {
+			tcp_backend_input(w, &s);
+			return;
+		}
+	} else if (zone == 0 && dport < HC_PORT_FIRST) {
+		/* A client's segment: its flow first, the listener only for
+		 * a segment without one (tcp_client_input()). */
+		unsigned owner;
+		if (unlikely(client_misdirected(w, m, ip, th, &owner))) {
+			handoff(w, m, port, zone, owner);
+			return;
+		}
+		if (tcp_client_input(w, &s, LISTENER_LOOKUP))
+			return;
+		if (!is_port_ip(sh, ip->dst_addr)) {
+			count_drop(w, DROP_ip_not_local, m);
+			return;
+		}
+		goto no_listener;
+	}
 	if (zone == 0) {
 		const struct ruleset *rs = w->pub->rs;
 		int l = rs_listener_find(rs, rte_be_to_cpu_32(ip->dst_addr), dport);
@@ -242,6 +268,7 @@ static void tcp_input(struct worker *w, struct rte_mbuf *m, unsigned port,
 		tcp_backend_input(w, &s);
 		return;
 	}
+no_listener:
 	/* An RST built here would leave unencapsulated: only the
 	 * underlay gets one, and only for a segment that is intact. */
 	if (zone == 0 && seg_csum_ok(&s))
@@ -351,14 +378,20 @@ static void frame_input(struct worker *w, struct rte_mbuf *m, unsigned port,
 void worker_input(struct worker *w, struct rte_mbuf **pkts, unsigned n,
 		  unsigned port)
 {
+	uint64_t bytes = 0;
+
 	w->pub = dp_pub_load(w->sh);
+	/* The RX counters once per burst (frame_input() may free a frame:
+	 * its length is read first). */
+	for (unsigned i = 0; i < n; i++)
+		bytes += rte_pktmbuf_pkt_len(pkts[i]);
+	w->st.cnt[CNT_rx_packets] += n;
+	w->st.cnt[CNT_rx_bytes] += bytes;
+	w->st.port_rx[port] += n;
+	w->st.port_rx_bytes[port] += bytes;
 	for (unsigned i = 0; i < n; i++) {
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
-		w->st.cnt[CNT_rx_packets]++;
-		w->st.cnt[CNT_rx_bytes] += rte_pktmbuf_pkt_len(pkts[i]);
-		w->st.port_rx[port]++;
-		w->st.port_rx_bytes[port] += rte_pktmbuf_pkt_len(pkts[i]);
 		frame_input(w, pkts[i], port, 0);
 	}
 }

@@ -399,10 +399,67 @@ static void flow_table_survives_churn_against_a_reference(void **state)
 	ftab_fini(&t);
 }
 
+/* Every frame in and out counted with its bytes, in the totals and per
+ * port (the worker adds them once per burst). */
+static uint64_t port_sum(const struct h_env *e, bool tx, bool bytes)
+{
+	const struct steer_stats *st = &e->sh->workers[0]->st;
+	uint64_t n = 0;
+
+	for (unsigned p = 0; p < e->sh->n_ports; p++)
+		n += tx ? (bytes ? st->port_tx_bytes[p] : st->port_tx[p]) :
+			  (bytes ? st->port_rx_bytes[p] : st->port_rx[p]);
+	return n;
+}
+
+static void rx_and_tx_counters_count_every_frame_and_its_bytes(void **state)
+{
+	struct h_env *e = *state;
+	struct h_conn c;
+	uint64_t rx0 = h_cnt(e, CNT_rx_packets), rxb0 = h_cnt(e, CNT_rx_bytes);
+	uint64_t tx0 = h_cnt(e, CNT_tx_packets), txb0 = h_cnt(e, CNT_tx_bytes);
+	uint64_t prx0 = port_sum(e, false, false), ptx0 = port_sum(e, true, false);
+	uint64_t prxb0 = port_sum(e, false, true), ptxb0 = port_sum(e, true, true);
+
+	h_conn_init(&c, 40007, 42, 0);
+	const struct h_step syn[] = {
+		{ "SYN", 0, F_CLIENT, { .flags = SYN, .seq = C_(0), .o = linux_opts },
+		  { { X_CLIENT, .s = { .flags = SYN | ACK, .seq = R_(0), .ack = C_(1) } } } },
+	};
+	h_play(e, &c, syn);
+	uint64_t rxb = h_cnt(e, CNT_rx_bytes) - rxb0, txb = h_cnt(e, CNT_tx_bytes) - txb0;
+	assert_int_equal(h_cnt(e, CNT_rx_packets) - rx0, 1);
+	assert_int_equal(h_cnt(e, CNT_tx_packets) - tx0, 1);
+	/* Ethernet, IPv4, TCP and options at least */
+	assert_true(rxb >= 14 + 20 + 20 + 4 && txb >= 14 + 20 + 20 + 4);
+	const struct h_step st[] = {
+		{ "SYN again: the same SYN-ACK", 1000, F_CLIENT,
+		  { .flags = SYN, .seq = C_(0), .o = linux_opts },
+		  { { X_CLIENT, .s = { .flags = SYN | ACK, .seq = R_(0), .ack = C_(1) } } } },
+		{ "ACK with 100 bytes: our ACK", 1000, F_CLIENT,
+		  { .flags = ACK, .seq = C_(1), .ack = R_(1),
+		    .data = "GET /aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+			    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa " },
+		  { { X_CLIENT, .s = { .flags = ACK, .seq = R_(1), .ack = C_(101) } } } },
+	};
+	h_play(e, &c, st);
+	assert_int_equal(h_cnt(e, CNT_rx_packets) - rx0, 3);
+	assert_int_equal(h_cnt(e, CNT_tx_packets) - tx0, 3);
+	/* the two SYNs alike; the ACK is the SYN without options plus 100 */
+	unsigned synopt = (unsigned)rxb - (14 + 20 + 20);
+	assert_int_equal(h_cnt(e, CNT_rx_bytes) - rxb0, 2 * rxb + rxb - synopt + 100);
+	assert_int_equal(h_cnt(e, CNT_tx_bytes) - txb0, 2 * txb + 14 + 20 + 20);
+	assert_int_equal(port_sum(e, false, false) - prx0, 3);
+	assert_int_equal(port_sum(e, true, false) - ptx0, 3);
+	assert_int_equal(port_sum(e, false, true) - prxb0, h_cnt(e, CNT_rx_bytes) - rxb0);
+	assert_int_equal(port_sum(e, true, true) - ptxb0, h_cnt(e, CNT_tx_bytes) - txb0);
+}
+
 static const struct CMUnitTest tests[] = {
 	TN(flow_table_holds_exactly_max_flows),
 	T(handshake_synack_mirrors_client_options),
 	T(retransmitted_syn_gets_the_same_synack),
+	T(rx_and_tx_counters_count_every_frame_and_its_bytes),
 	T(segment_of_no_flow_gets_rst),
 	T(port_without_listener_gets_rst),
 	T(half_open_flow_expires_after_syn_ms),

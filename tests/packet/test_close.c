@@ -396,9 +396,43 @@ static void source_port_is_reused_right_after_a_fin_close(void **state)
 	h_env_free(e);
 }
 
+/* RFC 9293 3.10.7.4: a SYN with a higher sequence number on a tuple that
+ * only lingers starts a new connection at once (the listener is looked up
+ * for it: established segments do not look). */
+static void syn_on_a_lingering_tuple_starts_a_new_connection(void **state)
+{
+	struct h_env *e = *state;
+	struct h_conn c, d;
+
+	h_conn_init(&c, 40502, 0x100, 0x200);
+	up_and_answered(e, &c);
+	const struct h_step st[] = {
+		{ "client FIN: forwarded", 20, F_CLIENT,
+		  { .flags = FIN | ACK, .seq = C_(1 + N), .ack = R_(1 + RN) },
+		  { { X_BACKEND, .s = { .flags = FIN | ACK, .seq = S_(1 + FN), .ack = B_(1 + RN) } } } },
+		{ "backend FIN|ACK: forwarded; linger", 21, F_BACKEND,
+		  { .flags = FIN | ACK, .seq = B_(1 + RN), .ack = S_(2 + FN) },
+		  { { X_CLIENT, .s = { .flags = FIN | ACK, .seq = R_(1 + RN), .ack = C_(2 + N) } } } },
+		{ "client's last ACK", 22, F_CLIENT,
+		  { .flags = ACK, .seq = C_(2 + N), .ack = R_(2 + RN) },
+		  { { X_BACKEND, .s = { .flags = ACK, .seq = S_(2 + FN), .ack = B_(2 + RN) } } } },
+	};
+	h_play(e, &c, st);
+	h_conn_init(&d, 40502, 0x100 + 0x10000, 0x300);
+	const struct h_step st2[] = {
+		{ "a SYN above the old sequence space: SYN-ACK of a new flow", 30, F_CLIENT,
+		  { .flags = SYN, .seq = C_(0), .o = linux_opts },
+		  { { X_CLIENT, .s = { .flags = SYN | ACK, .ack = C_(1) } } } },
+	};
+	h_play(e, &d, st2);
+	NO_DROPS(e);
+	h_expect_cnts(e, { CNT_flows_created, 2 }, { CNT_flows_active, 1 });
+}
+
 static const struct CMUnitTest tests[] = {
 	T(client_fin_first_closes_through_linger),
 	T(backend_fin_first_closes_through_linger),
+	T(syn_on_a_lingering_tuple_starts_a_new_connection),
 	T(client_rst_is_forwarded_and_the_flow_lingers),
 	T(backend_rst_is_forwarded_and_the_flow_lingers),
 	T(blind_rst_from_the_client_side_does_not_end_the_flow),

@@ -232,6 +232,35 @@ static void malformed_header_gets_400_and_closes(void **state)
 		      { CNT_flows_active, 0 }, { CNT_backend_connects, 0 });
 }
 
+/* RFC 9110 9.3.6 and 15.5.6: CONNECT is not proxied; the 405 names the
+ * methods that are (written out here: our responses are prebuilt). */
+static void connect_gets_405_with_allow(void **state)
+{
+	struct h_env *e = *state;
+	struct h_conn c;
+	static const char req[] = "CONNECT web.example.test:443 HTTP/1.1\r\n"
+				  "Host: web.example.test:443\r\n\r\n";
+	static const char resp[] = "HTTP/1.1 405 Method Not Allowed\r\n"
+		"Content-Type: text/plain\r\n"
+		"Allow: GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS\r\n"
+		"Content-Length: 30\r\nConnection: close\r\n\r\n"
+		"steer: 405 Method Not Allowed\n";
+	const int n = sizeof(req) - 1;
+
+	h_conn_init(&c, 40120, 9999, 0);
+	h_handshake(e, &c, &linux_opts);
+	const struct h_step st[] = {
+		{ "CONNECT: 405 with Allow, FIN", 0, F_CLIENT,
+		  { .flags = ACK | PSH, .seq = C_(1), .ack = R_(1), .data = req },
+		  { { X_CLIENT, .s = { .flags = ACK | PSH | FIN, .seq = R_(1), .ack = C_(1 + n),
+				       .data = resp } } } },
+	};
+	h_play(e, &c, st);
+	h_expect_cnts(e, { CNT_http_405, 1 }, { CNT_backend_connects, 0 });
+	response_close(e, &c, (int)sizeof(resp) - 1, n, 10);
+	h_expect_cnts(e, { CNT_closed_http_error, 1 }, { CNT_flows_active, 0 });
+}
+
 static void client_fin_before_a_complete_header_gets_400(void **state)
 {
 	struct h_env *e = *state;
@@ -465,6 +494,7 @@ static const struct CMUnitTest tests[] = {
 	T(segment_half_the_sequence_space_away_is_a_duplicate),
 	T(out_of_order_ranges_are_bounded),
 	T(malformed_header_gets_400_and_closes),
+	T(connect_gets_405_with_allow),
 	T(client_fin_before_a_complete_header_gets_400),
 	TN(oversized_header_gets_431_and_closes),
 	T(slow_header_gets_408_when_header_ms_passes),

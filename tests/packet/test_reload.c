@@ -196,9 +196,41 @@ static void request_held_across_a_reload_connects_by_the_new_rules(void **state)
 	h_env_free(e);
 }
 
+/* A lingering tuple's new SYN is a new connection only while a listener
+ * takes it (tcp_client_input() looks it up for that SYN): after a reload
+ * moved the listener it is a SYN in a flow. */
+static void syn_on_a_lingering_tuple_after_the_listener_moved_is_dropped(void **state)
+{
+	struct h_env *e = *state;
+	struct h_conn c, d;
+
+	h_conn_init(&c, 40830, 1, 2);
+	h_establish(e, &c, req, T_ANY, &linux_opts, &be_opts);
+	struct h_params p = { .listen_port = 81 };
+	h_reload(e, &p);
+	const struct h_step st[] = {
+		{ "client FIN: forwarded", 10, F_CLIENT,
+		  { .flags = FIN | ACK, .seq = C_(1 + N), .ack = R_(1) },
+		  { { X_BACKEND, .s = { .flags = FIN | ACK, .seq = S_(1 + FN), .ack = B_(1) } } } },
+		{ "backend FIN|ACK: forwarded; linger", 11, F_BACKEND,
+		  { .flags = FIN | ACK, .seq = B_(1), .ack = S_(2 + FN) },
+		  { { X_CLIENT, .s = { .flags = FIN | ACK, .seq = R_(1), .ack = C_(2 + N) } } } },
+	};
+	h_play(e, &c, st);
+	h_conn_init(&d, 40830, 1 + 0x10000, 3);
+	const struct h_step st2[] = {
+		{ "a SYN above the old sequence space: no listener now, dropped", 20,
+		  F_CLIENT, { .flags = SYN, .seq = C_(0), .o = linux_opts }, { { X_END } } },
+	};
+	h_play(e, &d, st2);
+	h_expect_drops(e, { DROP_syn_in_flow, 1 });
+	h_expect_cnts(e, { CNT_flows_created, 1 });
+}
+
 static const struct CMUnitTest tests[] = {
 	T(spliced_flow_keeps_its_backend_across_a_reload_that_removes_it),
 	T(reload_moving_a_listener_keeps_its_open_connections),
+	T(syn_on_a_lingering_tuple_after_the_listener_moved_is_dropped),
 	T(new_flows_are_decided_by_the_new_rules),
 	T(connect_failure_after_a_reload_moves_to_a_backend_of_the_new_rules),
 	T(connect_failure_after_a_reload_that_kept_only_it_gets_503),
