@@ -63,6 +63,18 @@ static inline uint8_t our_wscale(const struct flow *f)
 	return f->c_ws_ok ? 7 : 0;
 }
 
+/* The window we advertise to the client: what is left of CAP bytes of
+ * header buffer, in our shift. */
+static inline uint16_t client_window(const struct flow *f, uint32_t cap)
+{
+	uint32_t free = cap > f->hlen ? cap - f->hlen : 0;
+	/* Round up: a window that scales down to 0 while room is left would
+	 * stall the client in zero-window probes; bytes past the cap are cut
+	 * off by collect() anyway. */
+	free = (free + (1u << our_wscale(f)) - 1) >> our_wscale(f);
+	return (uint16_t)(free > 65535 ? 65535 : free);
+}
+
 /* Where client byte OFF (from h_seq) lives in the buffer: bytes past the
  * header moved by the injected lines (inj_len, which may also hold the
  * change of a rewritten Host) once the header was decided. */
@@ -319,6 +331,9 @@ void hbuf_drop_front(struct flow *f, uint32_t n);
  * f->hdr_end is set and w->req holds the result), HTTP_INCOMPLETE, or
  * HTTP_ERROR with w->req.error (a full buffer is HTTP_ERR_TOO_LARGE). */
 int flow_parse(struct worker *w, struct flow *f);
+
+/* ---- tcp_respond.c: our own responses, close helpers ------------------ */
+
 /* Answer the client with STATUS and close (400, 405, 408, 431, 502, 503;
  * 0: a bare FIN). */
 void flow_respond(struct worker *w, struct flow *f, int status);
