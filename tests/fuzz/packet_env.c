@@ -36,6 +36,9 @@ const struct h_params pe_boot = {
 	/* the fewest slots the loader takes for two backends: building
 	 * 65537-slot tables at every reload would be most of the run */
 	.maglev_size = 211,
+	/* the idle pool on (steerd's default), as small as the table: a
+	 * quarter of max_flows, idle legs closed soon */
+	.pool_max = 3, .pool_idle_ms = 300,
 };
 
 static struct h_env *env;
@@ -71,6 +74,8 @@ void pe_begin(struct pe *pe, const struct h_params *pp)
 	p.syn_cookies = pe_boot.syn_cookies;
 	p.header_max = pe_boot.header_max;
 	p.maglev_size = pe_boot.maglev_size;
+	p.pool_max = pe_boot.pool_max;
+	p.pool_idle_ms = pe_boot.pool_idle_ms;
 	p.syn_ms = pe_boot.syn_ms;
 	p.header_ms = pe_boot.header_ms;
 	p.connect_ms = pe_boot.connect_ms;
