@@ -33,6 +33,8 @@ const char *const ka_step_name[KS__COUNT] = {
 	[KS_SW_OLDFIN] = "old FIN+ACK -> ACK",
 	[KS_SW_RESP] = "response -> client",
 	[KS_SW_EXPIRE] = "last legs' linger expiry",
+	[KS_SWP_REQ] = "request -> on a pooled leg",
+	[KS_SWP_RESP] = "response -> client",
 };
 
 enum { PEER_WEB_A, PEER_WEB_B, PEER_BOB, N_PEERS };
