@@ -285,9 +285,10 @@ unsigned ka_run(struct bench *b, bool sw, unsigned conns, unsigned requests,
 unsigned ka_pool_run(struct bench *b, unsigned conns, unsigned requests, uint32_t id,
 		     struct ka_result *r);
 
-/* The header parse alone for the same requests: http_req_init() and
- * http_parse_request() over the REQ_GET header (REQ_BOB with BOB) N times
- * (bench_loop_parse_get, bench_loop_parse_bob), timed into S. */
+/* bench_dp_parse.c: the header parse alone for the same requests:
+ * http_req_init() and http_parse_request() over the REQ_GET header
+ * (REQ_BOB with BOB) N times (bench_loop_parse_get, bench_loop_parse_bob),
+ * timed into S. */
 void ka_parse(bool bob, unsigned n, struct sample *s);
 
 /* ---- bench_dp_series.c -------------------------------------------------- */
