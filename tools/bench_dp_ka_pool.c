@@ -59,7 +59,8 @@ struct pl_run {
 
 static unsigned shown;
 
-static unsigned pl_problem(const struct pl_run *r, const struct pconn *c, const char *what)
+static unsigned pl_problem(const struct pl_run *r, const struct pconn *c,
+			   const char *what)
 {
 	if (shown++ < 10)
 		fprintf(stderr, "bench_dp: pooled step \"%s\", connection %u: %s\n",
