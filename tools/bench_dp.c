@@ -14,8 +14,11 @@
  *                       same target (the next header on the same backend
  *                       connection), or alternating between the web
  *                       service and a tunnel (every request closes a leg
- *                       and connects a new one); and the header parse
- *                       alone, for comparison
+ *                       and connects a new one; with --pool N the
+ *                       old leg is parked instead and each request after
+ *                       the first switch goes on an idle pooled leg:
+ *                       bench_dp_ka_pool.c); and the header parse alone,
+ *                       for comparison
  *
  * The listener's routing is "request" (the default, as in steerd) or
  * "connection" (--routing). The spliced flows carry a POST whose body never
@@ -30,7 +33,11 @@
  * usage: bench_dp [--quick] [--routing request|connection]
  *                 [--only splice64|splice1460|conn|ka] [--flows N]
  *                 [--rounds N] [--conns N] [--batch N] [--ka-conns N]
- *                 [--ka-requests N]
+ *                 [--ka-requests N] [--pool N]
+ *
+ * --pool N: dataplane.pool_max = N (default 0: off) and the switching
+ * series runs on pooled legs instead of closing and connecting; N must
+ * exceed --ka-conns (each connection parks one leg before it takes one).
  *        bench_dp --workers 2 [--only splice64|conn|handoff] [...]:
  *                 bench_dp_workers.c
  */
@@ -60,6 +67,7 @@ struct opts {
 	unsigned workers;
 	enum routing routing;
 	unsigned flows, rounds, conns, batch, ka_conns, ka_requests;
+	unsigned pool;            /* --pool: dataplane.pool_max */
 };
 
 static void usage(const char *prog)
@@ -67,6 +75,7 @@ static void usage(const char *prog)
 	fprintf(stderr, "usage: %s [--quick] [--routing request|connection]\n"
 		"       [--only splice64|splice1460|conn|ka] [--flows N] [--rounds N]\n"
 		"       [--conns N] [--batch N] [--ka-conns N] [--ka-requests N]\n"
+		"       [--pool N (> --ka-conns; the switching series on pooled legs)]\n"
 		"       [--http-path scalar|sse4.2|avx2]\n"
 		"       [--workers 2 [--only splice64|conn|handoff]]\n", prog);
 	exit(2);
@@ -124,6 +133,9 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		} else if (strcmp(a, "--ka-requests") == 0) {
 			o->ka_requests = num(v, 1, 1000000, argv[0]);
 			ka_requests = true;
+		} else if (strcmp(a, "--pool") == 0) {
+			/* the worker caps it at max_flows / 4 */
+			o->pool = num(v, 1, MAX_FLOWS / 4, argv[0]);
 		} else if (strcmp(a, "--http-path") == 0) {
 			/* the header parser's scan path (http-int.h), for
 			 * every parse of the run */
@@ -165,6 +177,11 @@ static void parse_args(int argc, char **argv, struct opts *o)
 	 * a switch (one per 4 ms of worker clock, linger_ms 40). */
 	if (o->run[M_KA] && o->flows + 12 * o->ka_conns > MAX_FLOWS - 1)
 		usage(argv[0]);
+	/* Pooled: room in the pool for every connection's parked leg and
+	 * one more; one worker, per-request routing. */
+	if (o->pool && (o->pool <= o->ka_conns || o->workers > 1 ||
+			o->routing != ROUTING_REQUEST))
+		usage(argv[0]);
 }
 
 /* ---- keep-alive requests ------------------------------------------------ */
@@ -181,10 +198,16 @@ static void ka_print_series(const struct ka_result *r, const struct lives *l)
 	static const unsigned same_steps[] = { KS_REQ, KS_RESP };
 	static const unsigned sw_steps[] = { KS_SW_REQ, KS_SW_SYNACK, KS_SW_OLDFIN,
 					     KS_SW_RESP, KS_SW_EXPIRE };
-	const unsigned *steps = r->sw ? sw_steps : same_steps;
-	unsigned n_steps = r->sw ? 5 : 2;
+	static const unsigned pool_steps[] = { KS_SWP_REQ, KS_SWP_RESP };
+	const unsigned *steps = r->pooled ? pool_steps : r->sw ? sw_steps : same_steps;
+	unsigned n_steps = r->pooled || !r->sw ? 2 : 5;
 	double reqs = (double)r->conns * r->requests;
 
+	if (r->pooled)
+		printf("switching target, pooled legs: requests alternate tunnel bob "
+		       "and the web service; each parks its leg and takes an idle one "
+		       "(the first switch, which connects, not timed)\n");
+	else
 	printf("%s: %s\n", r->sw ? "switching target" : "same target",
 	       r->sw ? "requests alternate tunnel bob (X-Dev: bob) and the web "
 		       "service; each closes a leg and connects a new one" :
@@ -224,6 +247,10 @@ static void ka_print_series(const struct ka_result *r, const struct lives *l)
 	       (unsigned long long)r->served[2], r->frames_in / reqs, r->frames_out / reqs,
 	       (unsigned long long)r->same_leg, (unsigned long long)r->rebinds,
 	       (unsigned long long)r->legs_closed);
+	if (r->pooled)
+		printf("pool_reuses %llu, backend_connects %llu\n",
+		       (unsigned long long)r->pool_reuses,
+		       (unsigned long long)r->backend_connects);
 }
 
 static void ka_print(const struct ka *k, const struct lives *l, enum routing routing)
@@ -270,6 +297,7 @@ int main(int argc, char **argv)
 		return workers_main(argv[0], &w);
 	}
 	b.routing = o.routing;
+	b.pool_max = o.pool;
 	loadavg(load0, sizeof(load0));
 	env_eal_init(argv[0], 512, 1);
 	env_create(&b, MAX_FLOWS);
@@ -317,8 +345,11 @@ int main(int argc, char **argv)
 		uint32_t id = o.flows + o.conns + o.batch;
 		problems += ka_run(&b, false, o.ka_conns, o.ka_requests, id, &ka.same);
 		if (o.routing == ROUTING_REQUEST) {
-			problems += ka_run(&b, true, o.ka_conns, o.ka_requests,
-					   id + o.ka_conns, &ka.sw);
+			problems += o.pool ?
+				ka_pool_run(&b, o.ka_conns, o.ka_requests,
+					    id + o.ka_conns, &ka.sw) :
+				ka_run(&b, true, o.ka_conns, o.ka_requests,
+				       id + o.ka_conns, &ka.sw);
 			ka.ran_sw = true;
 		}
 		ka.parses = o.quick ? 20000 : 1000000;
@@ -347,8 +378,8 @@ int main(int argc, char **argv)
 	       (unsigned long long)b.ran[LOOP_MACSWAP], l.conns);
 	if (o.run[M_KA])
 		printf("requests through bench_loop_ka_req/_resp: %u; through "
-		       "bench_loop_ka_sw_*: %u; parses in each bench_loop_parse_get/_bob: %u\n",
-		       ka.same.conns * ka.same.requests,
+		       "bench_loop_ka_%s: %u; parses in each bench_loop_parse_get/_bob: %u\n",
+		       ka.same.conns * ka.same.requests, o.pool ? "swp_*" : "sw_*",
 		       ka.ran_sw ? ka.sw.conns * ka.sw.requests : 0, ka.parses);
 	loadavg(load1, sizeof(load1));
 	printf("TSC against CLOCK_MONOTONIC over the run: %.5f\n",

@@ -214,6 +214,8 @@ uint32_t conn_next(const struct bench *b, struct peer_conn *c, uint32_t id);
 /* The request of kind KIND for connection number ID, HDR_LEN bytes, into
  * BUF (the path carries the number). */
 void conn_request(unsigned kind, uint32_t id, char *buf);
+/* Where in that request the 8-digit connection number is. */
+unsigned conn_request_id_at(unsigned kind);
 
 /* The response the backends send (RESP_LEN bytes, Content-Length). */
 const char *conn_response(void);
@@ -249,6 +251,8 @@ enum ka_step {
 	KS_SW_RESP,               /* new leg's response -> client */
 	KS_SW_EXPIRE,             /* after the last request: linger of the
 				   * last legs closed */
+	KS_SWP_REQ,               /* pooled (--pool): header -> on an idle leg */
+	KS_SWP_RESP,              /* pooled: response -> client */
 	KS__COUNT
 };
 
@@ -259,7 +263,7 @@ extern const char *const ka_step_name[KS__COUNT];
  * service (SWITCH false) or alternating tunnel bob and the web service
  * (SWITCH true: every request changes target). */
 struct ka_result {
-	bool sw;
+	bool sw, pooled;                /* pooled: ka_pool_run()'s */
 	unsigned conns, requests;
 	struct sample step[KS__COUNT];  /* sums over the series */
 	double *req_tsc, *req_cpu;      /* per request number: ns per request */
@@ -267,6 +271,7 @@ struct ka_result {
 	uint64_t served[3];             /* requests web-a, web-b, bob answered */
 	uint64_t frames_in, frames_out;
 	uint64_t rebinds, legs_closed, same_leg;  /* the worker's counters */
+	uint64_t pool_reuses, backend_connects;
 };
 
 /* Run one series on connection numbers from ID. Returns the problems
@@ -274,9 +279,16 @@ struct ka_result {
 unsigned ka_run(struct bench *b, bool sw, unsigned conns, unsigned requests,
 		uint32_t id, struct ka_result *r);
 
-/* The header parse alone for the same requests: http_req_init() and
- * http_parse_request() over the REQ_GET header (REQ_BOB with BOB) N times
- * (bench_loop_parse_get, bench_loop_parse_bob), timed into S. */
+/* bench_dp_ka_pool.c: the switching series with the idle pool on (the
+ * worker created with pool_max > 0, --pool): from the second request on,
+ * each request on a pooled leg (bench_loop_ka_swp_req, _swp_resp). */
+unsigned ka_pool_run(struct bench *b, unsigned conns, unsigned requests, uint32_t id,
+		     struct ka_result *r);
+
+/* bench_dp_parse.c: the header parse alone for the same requests:
+ * http_req_init() and http_parse_request() over the REQ_GET header
+ * (REQ_BOB with BOB) N times (bench_loop_parse_get, bench_loop_parse_bob),
+ * timed into S. */
 void ka_parse(bool bob, unsigned n, struct sample *s);
 
 /* ---- bench_dp_series.c -------------------------------------------------- */

@@ -112,6 +112,13 @@ void conn_request(unsigned kind, uint32_t id, char *buf)
 	memcpy(buf + req_id_at[kind], num, 8);
 }
 
+unsigned conn_request_id_at(unsigned kind)
+{
+	if (resp[0] == 0)
+		templates();
+	return req_id_at[kind];
+}
+
 const char *conn_response(void)
 {
 	if (resp[0] == 0)

@@ -414,11 +414,13 @@ STEER_LOOP(ka_sw_synack)
 STEER_LOOP(ka_sw_oldfin)
 STEER_LOOP(ka_sw_resp)
 STEER_LOOP(ka_sw_expire)
+STEER_LOOP(ka_swp_req)
+STEER_LOOP(ka_swp_resp)
 
 static unsigned (*const ka_loop[KS__COUNT])(struct bench *, unsigned) = {
 	bench_loop_ka_req, bench_loop_ka_resp, bench_loop_ka_sw_req,
 	bench_loop_ka_sw_synack, bench_loop_ka_sw_oldfin, bench_loop_ka_sw_resp,
-	bench_loop_ka_sw_expire,
+	bench_loop_ka_sw_expire, bench_loop_ka_swp_req, bench_loop_ka_swp_resp,
 };
 
 /* Hand-off (bench_dp_workers.c): the wrong worker taking frames in and
