@@ -38,6 +38,9 @@
  * --pool N: dataplane.pool_max = N (default 0: off) and the switching
  * series runs on pooled legs instead of closing and connecting; N must
  * exceed --ka-conns (each connection parks one leg before it takes one).
+ * --nic-rx-cksum: every frame the peers send carries the RX checksum
+ * verdicts a NIC with checksum offload gives (IPv4 and L4 GOOD), which
+ * steerd believes on the underlay: what a run costs on such a NIC.
  *        bench_dp --workers 2 [--only splice64|conn|handoff] [...]:
  *                 bench_dp_workers.c
  */
@@ -63,6 +66,7 @@ static const char *const mode_name[M__COUNT] = { "splice64", "splice1460", "conn
 
 struct opts {
 	bool quick;
+	bool nic_rx_cksum;        /* frames in say "checksums good", as a NIC's */
 	bool run[M__COUNT];
 	unsigned workers;
 	enum routing routing;
@@ -76,7 +80,7 @@ static void usage(const char *prog)
 		"       [--only splice64|splice1460|conn|ka] [--flows N] [--rounds N]\n"
 		"       [--conns N] [--batch N] [--ka-conns N] [--ka-requests N]\n"
 		"       [--pool N (> --ka-conns; the switching series on pooled legs)]\n"
-		"       [--http-path scalar|sse4.2|avx2]\n"
+		"       [--http-path scalar|sse4.2|avx2] [--nic-rx-cksum]\n"
 		"       [--workers 2 [--only splice64|conn|handoff]]\n", prog);
 	exit(2);
 }
@@ -102,6 +106,10 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (strcmp(a, "--quick") == 0) {
 			o->quick = true;
+			continue;
+		}
+		if (strcmp(a, "--nic-rx-cksum") == 0) {
+			o->nic_rx_cksum = true;
 			continue;
 		}
 		if (v == NULL)
@@ -298,6 +306,7 @@ int main(int argc, char **argv)
 	}
 	b.routing = o.routing;
 	b.pool_max = o.pool;
+	b.nic_rx_cksum = o.nic_rx_cksum;
 	loadavg(load0, sizeof(load0));
 	env_eal_init(argv[0], 512, 1);
 	env_create(&b, MAX_FLOWS);

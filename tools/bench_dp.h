@@ -68,6 +68,7 @@ struct bench {
 	uint16_t port_id[N_PORTS];
 	uint64_t now;                   /* worker clock, ms */
 	uint32_t linger_ms;
+	bool nic_rx_cksum;              /* --nic-rx-cksum (env_feed) */
 	uint32_t pool_max;        /* dataplane.pool_max: 0 (the switching
 				   * series close every old leg) unless
 				   * --pool */

@@ -515,6 +515,10 @@ unsigned env_collect(struct bench *b, unsigned p, struct rte_mbuf **out, unsigne
 
 void env_feed(struct bench *b, unsigned p, struct rte_mbuf **m, unsigned n)
 {
+	if (b->nic_rx_cksum)
+		for (unsigned i = 0; i < n; i++)
+			m[i]->ol_flags |= RTE_MBUF_F_RX_IP_CKSUM_GOOD |
+					  RTE_MBUF_F_RX_L4_CKSUM_GOOD;
 	if (n && rte_ring_enqueue_bulk(b->rx[p], (void **)m, n, NULL) != n)
 		env_die("input ring", "full");
 }
