@@ -68,25 +68,28 @@ struct pe {
  * backlog (SYN cookies). */
 extern const struct h_params pe_boot;
 
+#define PE_ROUTINGS 256          /* routing choices: one input byte */
+
 /* Start an input: the process's environment (built with pe_boot the first
  * time: pools, rings and tables cost ~10 ms, many times a run of the ops,
  * and the dataplane names them by worker id so only one can exist), its
  * neighbour table back to the harness's pre-resolved one, the routing
- * knobs of P (the dataplane ones are pe_boot's) published unless they are
- * the ones running, and an empty model. What carries over from earlier
- * inputs: the clock (always moving forward), counters, the source-port
- * FIFO's position; the router's ISNs and SYN cookie keys come from the TSC
- * in any case. */
-void pe_begin(struct pe *pe, const struct h_params *p);
+ * choice KEY (the routing knobs of P; the dataplane ones are pe_boot's)
+ * published unless it is the one running, and an empty model. What
+ * carries over from earlier inputs: the clock (always moving forward),
+ * counters, the source-port FIFO's position, the compiled rulesets; the
+ * router's ISNs and SYN cookie keys come from the TSC in any case. */
+void pe_begin(struct pe *pe, uint8_t key, const struct h_params *p);
+
+/* Publish routing choice KEY (the knobs of P), as a reload does: compiled
+ * the first time, the same ruleset again later (the same P for a KEY). */
+void pe_publish(struct pe *pe, uint8_t key, const struct h_params *p);
 
 /* End an input: let every timer fire (the clock far ahead, step by step,
  * dropping what the router sends), then check that every flow, header
  * buffer, source port, connection slot and mbuf is back. Aborts on a
  * leak; the environment is kept for the next input. */
 void pe_end(struct pe *pe);
-
-/* The input published another ruleset (h_reload). */
-void pe_reloaded(struct pe *pe);
 
 /* Take every frame the router emitted since the last call, check each
  * parses with right checksums (unless PE->tainted), comes from our own

@@ -468,10 +468,10 @@ static void routing_pick(struct h_params *p, uint8_t b)
 static void op_reload(struct pe *pe, struct rd *r)
 {
 	struct h_params p = pe_boot;
+	uint8_t key = u8(r);
 
-	routing_pick(&p, u8(r));
-	h_reload(pe->e, &p);
-	pe_reloaded(pe);
+	routing_pick(&p, key);
+	pe_publish(pe, key, &p);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -480,8 +480,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct rd r = { data, size };
 	struct h_params p = { 0 };
 
-	routing_pick(&p, u8(&r));
-	pe_begin(&pe, &p);
+	uint8_t key = u8(&r);
+
+	routing_pick(&p, key);
+	pe_begin(&pe, key, &p);
 	for (unsigned n = 0; n < MAX_OPS && r.n > 0; n++) {
 		uint8_t op = u8(&r);
 		switch (op % 16) {
