@@ -431,7 +431,11 @@ void req_client_data(struct worker *w, struct flow *f, struct seg *s)
 			}
 			splice_client_bytes(w, f, s, a, f->c_prev_hi, f->c2b_prev);
 		}
-		if (SEQ_LEQ(e, hold_end)) {
+		/* HOLD_END must lie in the segment to cut it there: one
+		 * 2^31 or more behind the buffer also reads as reaching past
+		 * it (found by the packet fuzzer: the bytes up to the body's
+		 * end were copied from 2 GB past the segment) */
+		if (SEQ_LEQ(e, hold_end) || hold_end - s->seq > s->len) {
 			dup_ack(w, f, s);
 			return;
 		}
