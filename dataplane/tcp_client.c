@@ -146,7 +146,7 @@ static void cookie_synack(struct worker *w, struct seg *s)
 	synack_send(w, &c, isn, s->seq + 1, co.mss, co.sack_ok, co.wscale >= 0);
 	w->cookie_sent_ms = w->now ? w->now : 1;
 	w->st.cnt[CNT_syn_cookies_sent]++;
-	rte_pktmbuf_free(s->m);
+	count_consumed(w, s->m);
 }
 
 /* Were cookies sent recently enough for an ACK to carry one (two
@@ -254,7 +254,7 @@ struct flow *flow_accept(struct worker *w, struct seg *s, unsigned listener)
 			 o.mss ? o.mss : TCP_DEFAULT_MSS, o.wscale, o.sack_ok);
 	flow_synack(w, f);
 	flow_timer(w, f, w->sh->conf->dataplane.timeouts.syn_ms);
-	rte_pktmbuf_free(s->m);
+	count_consumed(w, s->m);
 	return NULL;
 }
 
@@ -355,14 +355,14 @@ void flow_respond_input(struct worker *w, struct flow *f, struct seg *s)
 		}
 		w->st.cnt[respond_outcome(f)]++;
 		flow_free(w, f);
-		rte_pktmbuf_free(s->m);
+		count_consumed(w, s->m);
 		return;
 	}
 	if ((s->flags & TCP_ACK) && s->ack == our_end) {
 		f->resp_acked = true;
 		if (f->c_fin && !(s->flags & TCP_FIN)) {
 			flow_linger(w, f, respond_outcome(f));
-			rte_pktmbuf_free(s->m);
+			count_consumed(w, s->m);
 			return;
 		}
 	}
@@ -378,13 +378,13 @@ void flow_respond_input(struct worker *w, struct flow *f, struct seg *s)
 			tx_send(w, f->c.port, m);
 		if (f->resp_acked)
 			flow_linger(w, f, respond_outcome(f));
-		rte_pktmbuf_free(s->m);
+		count_consumed(w, s->m);
 		return;
 	}
 	if (s->len)
 		count_drop(w, DROP_data_after_close, s->m);
 	else
-		rte_pktmbuf_free(s->m);
+		count_consumed(w, s->m);
 }
 
 /* ---- header collection ---------------------------------------------- */

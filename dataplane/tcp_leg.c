@@ -71,7 +71,7 @@ void leg_input(struct worker *w, struct flow *g, struct seg *s)
 		return;
 	}
 	if (s->flags & TCP_RST) {
-		rte_pktmbuf_free(s->m);
+		count_consumed(w, s->m);
 		flow_free(w, g);
 		return;
 	}
@@ -106,7 +106,7 @@ void leg_input(struct worker *w, struct flow *g, struct seg *s)
 		g->b_snd = s->seq + 1;
 		leg_send(w, g, TCP_ACK);
 	}
-	rte_pktmbuf_free(s->m);
+	count_consumed(w, s->m);
 	if (g->b_fin && g->resp_acked) {
 		/* Both FINs are through. We closed first, so TCP would wait
 		 * in TIME-WAIT here; the leg does not: the port goes back at

@@ -238,7 +238,7 @@ void splice_established(struct worker *w, struct flow *f, struct seg *s)
 	f->state = FS_SPLICE;
 	f->spliced = true;
 	f->retries = 0;
-	rte_pktmbuf_free(s->m);
+	count_consumed(w, s->m);
 }
 
 static void maybe_closed(struct worker *w, struct flow *f)
@@ -327,7 +327,7 @@ static void split_to_backend(struct worker *w, struct flow *f, struct seg *s,
 		f->b_ack = ack;
 	if (SEQ_LT(f->s_nxt, s->seq + c2b + s->len))
 		f->s_nxt = s->seq + c2b + s->len;
-	rte_pktmbuf_free(s->m);
+	count_consumed(w, s->m);
 }
 
 void splice_client_seg(struct worker *w, struct flow *f, struct seg *s,

@@ -215,11 +215,78 @@ void pe_trace(const struct pe *pe, const struct rte_mbuf *m, bool in)
 		in ? "in " : "out", d);
 }
 
+void pe_rx(struct pe *pe, unsigned wi, unsigned port, struct rte_mbuf *m)
+{
+	pe->frames_in++;
+	h_rx(pe->e, wi % pe->e->sh->n_workers, port, m);
+}
+
+/* Drops that need not be of a frame the router received: of a frame it
+ * built (a SYN, an ACK, its ARP) or of none (an event: no mbuf, no source
+ * port, a request body found malformed in bytes already consumed). */
+static bool pe_either_drop(unsigned d)
+{
+	switch (d) {
+	case DROP_mbuf_alloc: case DROP_tx_full: case DROP_neigh_unresolved:
+	case DROP_neigh_hold_stale: case DROP_arp_vtep_unresolved:
+	case DROP_no_route: case DROP_src_ports_full: case DROP_req_framing:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static void acct_snap(const struct pe *pe, struct pe_acct *a)
+{
+	const struct h_env *e = pe->e;
+
+	memset(a, 0, sizeof(*a));
+	a->sent = pe->frames_in;
+	a->fwd = pe->fwd_in;
+	a->in_use = rte_mempool_in_use_count(e->pool);
+	a->consumed = h_cnt(e, CNT_rx_consumed);
+	for (unsigned d = 0; d < DROP__COUNT; d++) {
+		if (pe_either_drop(d))
+			a->either += h_drop(e, (enum steer_drop)d);
+		else
+			a->drops += h_drop(e, (enum steer_drop)d);
+	}
+}
+
+void pe_account_begin(struct pe *pe)
+{
+	acct_snap(pe, &pe->acct);
+}
+
+void pe_account_check(struct pe *pe, const char *what)
+{
+	struct pe_acct b, *a = &pe->acct;
+
+	acct_snap(pe, &b);
+	/* what left the test pool for good: given, minus emitted, minus
+	 * still inside (e->q is drained: in use means inside the router) */
+	int64_t freed = (int64_t)(b.sent - a->sent) + (int64_t)a->in_use -
+			(int64_t)b.in_use - (int64_t)(b.fwd - a->fwd);
+	int64_t lo = (int64_t)(b.consumed - a->consumed) + (int64_t)(b.drops - a->drops);
+	int64_t hi = lo + (int64_t)(b.either - a->either);
+
+	if (freed < lo || freed > hi)
+		pe_die("%s: %lld frames freed, %lld counted consumed or dropped (+%lld that "
+		       "may be the router's own): in %llu, emitted %llu, inside %llu -> %llu",
+		       what, (long long)freed, (long long)lo, (long long)(hi - lo),
+		       (unsigned long long)(b.sent - a->sent),
+		       (unsigned long long)(b.fwd - a->fwd),
+		       (unsigned long long)a->in_use, (unsigned long long)b.in_use);
+	*a = b;
+}
+
 static void learn_one(struct pe *pe, const struct rte_mbuf *m)
 {
 	struct h_pkt p;
 
 	pe->frames_out++;
+	if (m->pool == pe->e->pool)
+		pe->fwd_in++;
 	pe_trace(pe, m, false);
 	if (!h_parse(m, &p)) {
 		bool opts = strstr(p.err, "option") || strstr(p.err, "SACK-permitted");
@@ -383,6 +450,7 @@ void pe_end(struct pe *pe)
 				w->wheel_now = e->t0 + to - 1;
 		}
 		pe_advance(pe, to - e->now);
+		pe_account_check(pe, "teardown");
 	}
 	check_idle(pe);
 	pe->e = NULL;

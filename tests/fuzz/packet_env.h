@@ -59,6 +59,13 @@ struct pe {
 	uint32_t rst_ip;
 	uint16_t rst_port;
 	uint64_t frames_out;      /* frames the router emitted */
+	/* the frame accounting (pe_account_*) */
+	uint64_t frames_in;       /* frames given to the router (pe_rx) */
+	uint64_t fwd_in;          /* ... of them emitted: forwarded or
+				   * answered in place */
+	struct pe_acct {
+		uint64_t sent, fwd, in_use, consumed, drops, either;
+	} acct;
 	bool trace;               /* PACKET_FUZZ_TRACE set: print every frame */
 };
 
@@ -96,6 +103,20 @@ void pe_end(struct pe *pe);
  * addresses and answers no RST with an RST, learn sequence
  * numbers, legs and ARP requests from them, and free them. */
 void pe_learn(struct pe *pe);
+
+/* Give frame M to worker WI on PORT, counted for the accounting. */
+void pe_rx(struct pe *pe, unsigned wi, unsigned port, struct rte_mbuf *m);
+
+/* The frame accounting, around each op and each teardown step: every
+ * frame given to the router since pe_account_begin() is, at
+ * pe_account_check(), emitted (the same mbuf, forwarded or answered in
+ * place), still inside (held for ARP, in a ring, kept out of order), or
+ * freed; and the frames freed are exactly those counted consumed
+ * (CNT_rx_consumed) or dropped under a reason, up to the drops that may
+ * be of the router's own frames or of no frame (pe_either_drop). A
+ * violation aborts with WHAT. */
+void pe_account_begin(struct pe *pe);
+void pe_account_check(struct pe *pe, const char *what);
 
 /* Advance the clock by MS and run one loop iteration. */
 void pe_advance(struct pe *pe, uint64_t ms);

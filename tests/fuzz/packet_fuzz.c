@@ -172,7 +172,7 @@ static void send_frame(struct pe *pe, unsigned wi, unsigned port,
 	m->port = (uint16_t)port;
 	pe_sent(pe, m, port);
 	pe_trace(pe, m, true);
-	h_rx(pe->e, wi % pe->e->sh->n_workers, port, m);
+	pe_rx(pe, wi, port, m);
 }
 
 static void op_client(struct pe *pe, struct rd *r)
@@ -316,7 +316,7 @@ static void arp_send(struct pe *pe, unsigned wi, unsigned port, bool vxlan,
 	if (vxlan)
 		m = h_vxlan_frame(pe->e, m, H_VTEP_IP, H_VNI);
 	pe->tainted = false;
-	h_rx(pe->e, wi % pe->e->sh->n_workers, port, m);
+	pe_rx(pe, wi, port, m);
 }
 
 static void op_arp(struct pe *pe, struct rd *r)
@@ -378,7 +378,7 @@ static void op_other(struct pe *pe, struct rd *r)
 		struct rte_mbuf *mb = h_icmp_echo(pe->e, m & 8 ? H_INNER_IP : H_EDGE_IP,
 						  u16(r), u16(r), u8(r));
 		pe->tainted = false;
-		h_rx(pe->e, wi % pe->e->sh->n_workers, m & 8 ? H_PORT_INNER : H_PORT_EDGE, mb);
+		pe_rx(pe, wi, m & 8 ? H_PORT_INNER : H_PORT_EDGE, mb);
 		break;
 	}
 	case 1: {                 /* UDP, VXLAN's port or another */
@@ -474,6 +474,13 @@ static void op_reload(struct pe *pe, struct rd *r)
 	pe_publish(pe, key, &p);
 }
 
+static const char *const op_names[16] = {
+	"client segment", "client segment", "client segment", "client segment",
+	"client segment", "backend segment", "backend segment", "backend segment",
+	"backend segment", "clock", "clock", "ARP", "other frame", "reload",
+	"nothing", "nothing",
+};
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct pe pe;
@@ -484,6 +491,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	routing_pick(&p, key);
 	pe_begin(&pe, key, &p);
+	pe_account_begin(&pe);
 	for (unsigned n = 0; n < MAX_OPS && r.n > 0; n++) {
 		uint8_t op = u8(&r);
 		switch (op % 16) {
@@ -510,6 +518,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		h_tick(pe.e);
 		pe_learn(&pe);
+		pe_account_check(&pe, op_names[op % 16]);
 		pe.tainted = pe.odd_opts = pe.rst_in = false;
 	}
 	pe_end(&pe);
