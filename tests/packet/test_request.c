@@ -747,46 +747,6 @@ static void closing_leg_acknowledges_a_retransmission_and_frees_its_port(void **
 	h_env_free(e);
 }
 
-/* Found by the packet fuzzer (ASan): a client segment 2^31 + 13 bytes
- * before the buffer, its end past the buffer's in modular order, was cut
- * at the buffer's end and spliced from there: bytes from 2 GB past the
- * segment. It is a duplicate like any segment behind what we have. */
-static void body_segment_half_the_sequence_space_behind_is_a_duplicate(void **state)
-{
-	(void)state;
-	struct h_env *e = env_req();
-	struct h_conn c;
-	static const char post[] = "POST /p HTTP/1.1\r\nHost: web.example.test\r\n"
-				   "Content-Length: 5\r\n\r\n";
-	static const char far[] = "hello, world!";
-	static char fwd[256];
-
-	h_conn_init(&c, 41410, 0x74000, 0x85000);
-	h_handshake(e, &c, &copts);
-	h_with_xff(post, c.c_ip, fwd, sizeof(fwd));
-	const int np = L(post);
-	/* the header stays in its buffer: the backend has not ACKed it */
-	const struct h_step st[] = {
-		{ "the POST header: ACKed, decided, SYN to the target", 0, F_CLIENT,
-		  { .flags = ACK | PSH, .seq = C_(1), .ack = R_(1), .data = post },
-		  { { X_CLIENT, .s = { .flags = ACK, .seq = R_(1), .ack = C_(1 + np) } },
-		    { X_BACKEND, .target = T_ANY, .relearn = true,
-		      .s = { .flags = SYN, .seq = S_(0) } } } },
-		{ "SYN-ACK: the header goes out", 0, F_BACKEND,
-		  { .flags = SYN | ACK, .seq = B_(0), .ack = S_(1), .o = bopts },
-		  { { X_BACKEND, .s = { .flags = ACK | PSH, .seq = S_(1), .ack = B_(1),
-					.data = fwd } } } },
-		{ "13 bytes 2^31 + 13 behind the header: a duplicate ACK, nothing to the backend",
-		  1, F_CLIENT,
-		  { .flags = ACK | PSH, .seq = C_(1 + 0x80000000ll + 13), .ack = R_(1),
-		    .data = far },
-		  { { X_CLIENT, .s = { .flags = ACK, .seq = R_(1), .ack = C_(1 + np) } } } },
-	};
-	h_play(e, &c, st);
-	h_expect_drops(e, { DROP_tcp_dup, 1 });
-	h_env_free(e);
-}
-
 static const struct CMUnitTest tests[] = {
 	TN(second_request_for_the_same_target_goes_on_the_same_leg),
 	TN(request_for_another_target_gets_a_new_leg_and_the_old_one_a_fin),
@@ -806,7 +766,6 @@ static const struct CMUnitTest tests[] = {
 	TN(idle_keepalive_is_closed_quietly_and_a_partial_header_gets_408),
 	TN(stalled_response_with_a_408_pending_is_reset_after_idle_s),
 	TN(closing_leg_acknowledges_a_retransmission_and_frees_its_port),
-	TN(body_segment_half_the_sequence_space_behind_is_a_duplicate),
 };
 
 H_MAIN("request", tests)
