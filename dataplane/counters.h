@@ -65,6 +65,7 @@
 
 #define STEER_COUNTERS(X)                                                     \
 	X(rx_packets) X(rx_bytes) X(tx_packets) X(tx_bytes)                   \
+	X(rx_consumed)                                                        \
 	X(flows_created) X(flows_active)                                      \
 	X(closed_fin) X(closed_rst_client) X(closed_rst_backend)              \
 	X(closed_idle) X(closed_syn_timeout) X(closed_http_error)             \

@@ -402,4 +402,15 @@ static inline void count_drop(struct worker *w, enum steer_drop d,
 	rte_pktmbuf_free(m);
 }
 
+/* A received frame that did its work (a handshake or close step, bytes
+ * acknowledged or taken into a buffer, an ARP or health-check answer
+ * learnt) and is freed: counted so that every frame in is forwarded,
+ * answered in place, consumed or dropped under a reason (the packet
+ * fuzzer checks the sum, docs/reliability.md). */
+static inline void count_consumed(struct worker *w, struct rte_mbuf *m)
+{
+	w->st.cnt[CNT_rx_consumed]++;
+	rte_pktmbuf_free(m);
+}
+
 #endif

@@ -243,6 +243,7 @@ void health_input(struct dp_shared *sh, struct rte_mbuf *m, uint64_t now)
 	struct hc_tx tx;
 	struct hc_result res = hc_probe_input(&e->chk.probe, &seg, &tx);
 	/* consumed: the probe copied the bytes it keeps */
+	sh->ctrl_st.cnt[CNT_rx_consumed]++;
 	rte_pktmbuf_free(m);
 	check_tx(sh, e, &tx);
 	if (res.done)

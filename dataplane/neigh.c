@@ -182,6 +182,7 @@ void neigh_input(struct dp_shared *sh, struct rte_mbuf *m, uint32_t zone)
 			arp_send(sh, r, zone, port);
 		}
 	}
+	sh->ctrl_st.cnt[CNT_rx_consumed]++;
 	rte_pktmbuf_free(m);
 }
 

@@ -138,7 +138,7 @@ static void cookie_synack(struct worker *w, struct seg *s)
 	synack_send(w, &c, isn, s->seq + 1, co.mss, co.sack_ok, co.wscale >= 0);
 	w->cookie_sent_ms = w->now ? w->now : 1;
 	w->st.cnt[CNT_syn_cookies_sent]++;
-	rte_pktmbuf_free(s->m);
+	count_consumed(w, s->m);
 }
 
 /* Were cookies sent recently enough for an ACK to carry one (two
@@ -253,7 +253,7 @@ struct flow *flow_accept(struct worker *w, struct seg *s, unsigned listener)
 			 o.mss ? o.mss : TCP_DEFAULT_MSS, o.wscale, o.sack_ok);
 	flow_synack(w, f);
 	flow_timer(w, f, w->sh->conf->dataplane.timeouts.syn_ms);
-	rte_pktmbuf_free(s->m);
+	count_consumed(w, s->m);
 	return NULL;
 }
 

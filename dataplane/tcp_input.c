@@ -39,7 +39,7 @@ static bool client_rst(struct worker *w, struct flow *f, struct seg *s)
 		nxt = f->c_snd;
 	if (s->seq == nxt) {
 		w->st.cnt[CNT_closed_rst_client]++;
-		rte_pktmbuf_free(s->m);
+		count_consumed(w, s->m);
 		flow_free(w, f);
 		return true;
 	}
@@ -127,9 +127,10 @@ static void header_input(struct worker *w, struct flow *f, struct seg *s)
 			 * check), not a bad request. Just close. */
 			flow_respond(w, f, f->hlen ? 400 : 0);
 		} else if (s->flags & TCP_FIN) {
-			w->st.drop[DROP_fin_early]++;
+			count_drop(w, DROP_fin_early, s->m);
+			return;
 		}
-		rte_pktmbuf_free(s->m);
+		count_consumed(w, s->m);
 		return;
 	}
 	int r = flow_collect(w, f, s->seq, s->data, s->len);
@@ -139,7 +140,7 @@ static void header_input(struct worker *w, struct flow *f, struct seg *s)
 		 * out of order is not a drop; anything else is, once. */
 		client_ack(w, f);
 		if (r == COL_KEPT)
-			rte_pktmbuf_free(s->m);
+			count_consumed(w, s->m);
 		else
 			count_drop(w, (enum steer_drop)r, s->m);
 		return;
@@ -153,7 +154,7 @@ static void header_input(struct worker *w, struct flow *f, struct seg *s)
 			req_buffer_grew(w, f);
 		client_ack(w, f);
 	}
-	rte_pktmbuf_free(s->m);
+	count_consumed(w, s->m);
 }
 
 bool tcp_client_input(struct worker *w, struct seg *s, int listener)
@@ -211,7 +212,7 @@ bool tcp_client_input(struct worker *w, struct seg *s, int listener)
 		if (s->flags & TCP_SYN) {
 			/* Our SYN-ACK was lost: the client asks again. */
 			flow_synack(w, f);
-			rte_pktmbuf_free(s->m);
+			count_consumed(w, s->m);
 			return true;
 		}
 		if (!(s->flags & TCP_ACK) || s->ack != f->r_isn + 1) {
@@ -282,7 +283,7 @@ void tcp_backend_input(struct worker *w, struct seg *s)
 		if ((s->flags & TCP_RST) && (s->flags & TCP_ACK) &&
 		    s->ack == f->s_isn + 1) {
 			/* RFC 9293 3.10.7.3: an acceptable RST in SYN-SENT. */
-			rte_pktmbuf_free(s->m);
+			count_consumed(w, s->m);
 			flow_connect_failed(w, f);
 			return;
 		}

@@ -241,7 +241,7 @@ static void idle_input(struct worker *w, struct flow *g, struct seg *s)
 		}
 		pool_unlink(w, g);
 		w->st.cnt[CNT_pool_closed_backend]++;
-		rte_pktmbuf_free(s->m);
+		count_consumed(w, s->m);
 		flow_free(w, g);
 		return;
 	}
@@ -270,7 +270,7 @@ static void idle_input(struct worker *w, struct flow *g, struct seg *s)
 		g->b_snd = s->seq + 1;
 		leg_close(w, g);
 	}
-	rte_pktmbuf_free(s->m);
+	count_consumed(w, s->m);
 }
 
 void leg_input(struct worker *w, struct flow *g, struct seg *s)
@@ -284,7 +284,7 @@ void leg_input(struct worker *w, struct flow *g, struct seg *s)
 		return;
 	}
 	if (s->flags & TCP_RST) {
-		rte_pktmbuf_free(s->m);
+		count_consumed(w, s->m);
 		flow_free(w, g);
 		return;
 	}
@@ -316,7 +316,7 @@ void leg_input(struct worker *w, struct flow *g, struct seg *s)
 		g->b_snd = s->seq + 1;
 		leg_send(w, g, TCP_ACK);
 	}
-	rte_pktmbuf_free(s->m);
+	count_consumed(w, s->m);
 	if (g->b_fin && g->resp_acked) {
 		/* Both FINs are through. We closed first (or answered the
 		 * backend's FIN of an idle leg), and the port goes back at

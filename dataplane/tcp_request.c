@@ -415,14 +415,14 @@ static void body_splice(struct worker *w, struct flow *f, struct seg *s,
 	if (r != -2)
 		ack_to_backend(w, f, news, before);
 	if (r == -2) {
-		rte_pktmbuf_free(s->m);
+		count_consumed(w, s->m);
 		return;
 	}
 	client_ack(w, f);
 	if (r >= 0)
 		count_drop(w, (enum steer_drop)r, s->m);
 	else
-		rte_pktmbuf_free(s->m);
+		count_consumed(w, s->m);
 }
 
 void req_client_data(struct worker *w, struct flow *f, struct seg *s)
@@ -444,7 +444,11 @@ void req_client_data(struct worker *w, struct flow *f, struct seg *s)
 			}
 			splice_client_bytes(w, f, s, a, f->c_prev_hi, f->c2b_prev);
 		}
-		if (SEQ_LEQ(e, hold_end)) {
+		/* HOLD_END must lie in the segment to cut it there: one
+		 * 2^31 or more behind the buffer also reads as reaching past
+		 * it (found by the packet fuzzer: the bytes up to the body's
+		 * end were copied from 2 GB past the segment) */
+		if (SEQ_LEQ(e, hold_end) || hold_end - s->seq > s->len) {
 			dup_ack(w, f, s);
 			return;
 		}
@@ -470,7 +474,7 @@ void req_client_data(struct worker *w, struct flow *f, struct seg *s)
 	bool news = ack_take(f, s);
 	int r = take_bytes(w, f, s, a);
 	if (r == -2) {
-		rte_pktmbuf_free(s->m);
+		count_consumed(w, s->m);
 		return;
 	}
 	/* Sent on: more bytes on the same leg, or any on a leg taken from
@@ -493,7 +497,7 @@ void req_client_data(struct worker *w, struct flow *f, struct seg *s)
 	if (r >= 0)
 		count_drop(w, (enum steer_drop)r, s->m);
 	else
-		rte_pktmbuf_free(s->m);
+		count_consumed(w, s->m);
 }
 
 bool req_expire(struct worker *w, struct flow *f)
@@ -543,7 +547,7 @@ bool req_client_ctl(struct worker *w, struct flow *f, struct seg *s)
 		/* No leg: the client's control segments are ours. */
 		if (s->flags & TCP_RST) {
 			w->st.cnt[CNT_closed_rst_client]++;
-			rte_pktmbuf_free(s->m);
+			count_consumed(w, s->m);
 			flow_free(w, f);
 			return false;
 		}
@@ -553,7 +557,7 @@ bool req_client_ctl(struct worker *w, struct flow *f, struct seg *s)
 			f->r_base = f->r_nxt;
 			flow_respond(w, f, f->hlen ? 400 : 0);
 		}
-		rte_pktmbuf_free(s->m);
+		count_consumed(w, s->m);
 		return false;
 	}
 	if ((s->flags & TCP_FIN) &&
@@ -580,7 +584,7 @@ bool req_backend_fin(struct worker *w, struct flow *f, struct seg *s)
 	f->r_nxt = s->seq + f->b2c;
 	f->b_snd = s->seq + 1;
 	f->b_fin = true;
-	rte_pktmbuf_free(s->m);
+	count_consumed(w, s->m);
 	leg_detach(w, f);
 	f->r_base = f->r_nxt;
 	req_progress(w, f);

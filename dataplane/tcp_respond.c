@@ -126,14 +126,14 @@ void flow_respond_input(struct worker *w, struct flow *f, struct seg *s)
 		}
 		w->st.cnt[respond_outcome(f)]++;
 		flow_free(w, f);
-		rte_pktmbuf_free(s->m);
+		count_consumed(w, s->m);
 		return;
 	}
 	if ((s->flags & TCP_ACK) && s->ack == our_end) {
 		f->resp_acked = true;
 		if (f->c_fin && !(s->flags & TCP_FIN)) {
 			flow_linger(w, f, respond_outcome(f));
-			rte_pktmbuf_free(s->m);
+			count_consumed(w, s->m);
 			return;
 		}
 	}
@@ -149,13 +149,13 @@ void flow_respond_input(struct worker *w, struct flow *f, struct seg *s)
 			tx_send(w, f->c.port, m);
 		if (f->resp_acked)
 			flow_linger(w, f, respond_outcome(f));
-		rte_pktmbuf_free(s->m);
+		count_consumed(w, s->m);
 		return;
 	}
 	if (s->len)
 		count_drop(w, DROP_data_after_close, s->m);
 	else
-		rte_pktmbuf_free(s->m);
+		count_consumed(w, s->m);
 }
 
 void flow_linger(struct worker *w, struct flow *f, enum steer_counter why)

@@ -243,7 +243,7 @@ void splice_established(struct worker *w, struct flow *f, struct seg *s)
 	f->b_wnd = rte_be_to_cpu_16(s->th->rx_win);
 	f->b_ack = f->b_isn + 1;
 	splice_leg_begin(f, f->s_isn + 1, f->b_isn + 1);
-	rte_pktmbuf_free(s->m);
+	count_consumed(w, s->m);
 }
 
 static void maybe_closed(struct worker *w, struct flow *f)
@@ -332,7 +332,7 @@ static void split_to_backend(struct worker *w, struct flow *f, struct seg *s,
 		f->b_ack = ack;
 	if (SEQ_LT(f->s_nxt, s->seq + c2b + s->len))
 		f->s_nxt = s->seq + c2b + s->len;
-	rte_pktmbuf_free(s->m);
+	count_consumed(w, s->m);
 }
 
 void splice_client_seg(struct worker *w, struct flow *f, struct seg *s,

@@ -144,6 +144,9 @@ struct ruleset {
 	uint32_t edit_removed;    /* intercept index of the base, or RS_NONE */
 	bool edit_added;          /* the last intercept is new */
 
+	/* references beyond the first (rs_ref()); rs_free() drops one */
+	unsigned extra_refs;
+
 	const char *preview_domain;
 	uint16_t preview_domain_len;
 	const char *preview_header;

@@ -485,10 +485,20 @@ struct ruleset *rs_compile(struct steer_conf *c, char *err, size_t errlen)
 	return rs;
 }
 
+struct ruleset *rs_ref(struct ruleset *rs)
+{
+	rs->extra_refs++;
+	return rs;
+}
+
 void rs_free(struct ruleset *rs)
 {
 	if (rs == NULL)
 		return;
+	if (rs->extra_refs) {
+		rs->extra_refs--;
+		return;
+	}
 	if (rs->svc)
 		for (unsigned s = 0; s < rs->n_svc; s++)
 			free(rs->svc[s].icpts);

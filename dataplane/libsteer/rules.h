@@ -43,8 +43,15 @@ void rs_adopt(struct ruleset *rs, struct ruleset *old);
 bool rs_edit_of(const struct ruleset *rs, const struct ruleset *old,
 		int *removed, bool *added);
 
-/* Free RS and the configuration it owns. NULL is fine. */
+/* Drop a reference to RS: the last one frees RS and the configuration it
+ * owns. NULL is fine. */
 void rs_free(struct ruleset *rs);
+
+/* Take another reference to RS (control thread only), dropped by one more
+ * rs_free(): a ruleset is immutable, so one may be published again after
+ * a publication that replaced it is gone (the packet fuzzer keeps one per
+ * configuration it switches between). Returns RS. */
+struct ruleset *rs_ref(struct ruleset *rs);
 
 /* The configuration RS was compiled from. */
 const struct steer_conf *rs_conf(const struct ruleset *rs);

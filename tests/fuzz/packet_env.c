@@ -10,6 +10,7 @@
 #include <rte_mempool.h>
 
 #include "flow.h"
+#include "rules.h"
 
 void pe_die(const char *fmt, ...)
 {
@@ -42,9 +43,37 @@ const struct h_params pe_boot = {
 };
 
 static struct h_env *env;
-/* the parameters published in env; unknown after a reload */
-static struct h_params running;
-static bool running_known;
+/* the routing choice published in env; -1 after h_env_new's boot one is
+ * replaced by something else (never: every publication goes through
+ * pe_publish) */
+static int running = -1;
+/* Compiled rulesets by routing choice, kept (rs_ref) for the process: a
+ * reload is then a publication only (parsing, compiling and the Maglev
+ * tables were a third of the run, most of it ASan's malloc bookkeeping). */
+static struct ruleset *cache[PE_ROUTINGS];
+
+/* The input's parameters P with pe_boot's dataplane knobs. */
+static struct h_params with_boot(const struct h_params *pp)
+{
+	struct h_params p = *pp;
+
+	p.workers = pe_boot.workers;
+	p.max_flows = pe_boot.max_flows;
+	p.header_buffers = pe_boot.header_buffers;
+	p.syn_backlog = pe_boot.syn_backlog;
+	p.syn_cookies = pe_boot.syn_cookies;
+	p.header_max = pe_boot.header_max;
+	p.maglev_size = pe_boot.maglev_size;
+	p.pool_max = pe_boot.pool_max;
+	p.pool_idle_ms = pe_boot.pool_idle_ms;
+	p.syn_ms = pe_boot.syn_ms;
+	p.header_ms = pe_boot.header_ms;
+	p.connect_ms = pe_boot.connect_ms;
+	p.idle_s = pe_boot.idle_s;
+	p.linger_ms = pe_boot.linger_ms;
+	p.ports_per_worker = pe_boot.ports_per_worker;
+	return p;
+}
 
 /* The harness's pre-resolved neighbours (h_env_new), again. */
 static void neigh_reset(struct h_env *e)
@@ -62,49 +91,36 @@ static void neigh_reset(struct h_env *e)
 	h_drain(e);
 }
 
-void pe_begin(struct pe *pe, const struct h_params *pp)
+void pe_publish(struct pe *pe, uint8_t key, const struct h_params *pp)
 {
-	struct h_params p = *pp;
+	if (cache[key] == NULL) {
+		struct h_params p = with_boot(pp);
+		cache[key] = h_compile(pe->e, &p);
+	}
+	h_publish(pe->e, rs_ref(cache[key]));
+	running = key;
+}
 
-	/* only the routing knobs are the input's */
-	p.workers = pe_boot.workers;
-	p.max_flows = pe_boot.max_flows;
-	p.header_buffers = pe_boot.header_buffers;
-	p.syn_backlog = pe_boot.syn_backlog;
-	p.syn_cookies = pe_boot.syn_cookies;
-	p.header_max = pe_boot.header_max;
-	p.maglev_size = pe_boot.maglev_size;
-	p.pool_max = pe_boot.pool_max;
-	p.pool_idle_ms = pe_boot.pool_idle_ms;
-	p.syn_ms = pe_boot.syn_ms;
-	p.header_ms = pe_boot.header_ms;
-	p.connect_ms = pe_boot.connect_ms;
-	p.idle_s = pe_boot.idle_s;
-	p.linger_ms = pe_boot.linger_ms;
-	p.ports_per_worker = pe_boot.ports_per_worker;
+void pe_begin(struct pe *pe, uint8_t key, const struct h_params *pp)
+{
 	memset(pe, 0, sizeof(*pe));
 	if (env == NULL) {
+		struct h_params p = with_boot(pp);
 		/* The harness reports through cmocka; outside a cmocka test
 		 * a failed assertion must abort (libFuzzer reports it). */
 		setenv("CMOCKA_TEST_ABORT", "1", 1);
 		env = h_env_new(&p);
+		running = key;
+		pe->e = env;
 	} else {
+		pe->e = env;
 		neigh_reset(env);
-		if (!running_known || memcmp(&running, &p, sizeof(p)) != 0)
-			h_reload(env, &p);
+		if (running != key)
+			pe_publish(pe, key, pp);
 	}
-	running = p;
-	running_known = true;
-	pe->e = env;
 	pe->trace = getenv("PACKET_FUZZ_TRACE") != NULL;
 	for (unsigned i = 0; i < PE_FLOWS; i++)
 		pe->flow[i].cport = (uint16_t)(40000 + i);
-}
-
-void pe_reloaded(struct pe *pe)
-{
-	(void)pe;
-	running_known = false;
 }
 
 unsigned pe_sport_worker(const struct pe *pe, uint16_t sport)
@@ -204,11 +220,78 @@ void pe_trace(const struct pe *pe, const struct rte_mbuf *m, bool in)
 		in ? "in " : "out", d);
 }
 
+void pe_rx(struct pe *pe, unsigned wi, unsigned port, struct rte_mbuf *m)
+{
+	pe->frames_in++;
+	h_rx(pe->e, wi % pe->e->sh->n_workers, port, m);
+}
+
+/* Drops that need not be of a frame the router received: of a frame it
+ * built (a SYN, an ACK, its ARP) or of none (an event: no mbuf, no source
+ * port, a request body found malformed in bytes already consumed). */
+static bool pe_either_drop(unsigned d)
+{
+	switch (d) {
+	case DROP_mbuf_alloc: case DROP_tx_full: case DROP_neigh_unresolved:
+	case DROP_neigh_hold_stale: case DROP_arp_vtep_unresolved:
+	case DROP_no_route: case DROP_src_ports_full: case DROP_req_framing:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static void acct_snap(const struct pe *pe, struct pe_acct *a)
+{
+	const struct h_env *e = pe->e;
+
+	memset(a, 0, sizeof(*a));
+	a->sent = pe->frames_in;
+	a->fwd = pe->fwd_in;
+	a->in_use = rte_mempool_in_use_count(e->pool);
+	a->consumed = h_cnt(e, CNT_rx_consumed);
+	for (unsigned d = 0; d < DROP__COUNT; d++) {
+		if (pe_either_drop(d))
+			a->either += h_drop(e, (enum steer_drop)d);
+		else
+			a->drops += h_drop(e, (enum steer_drop)d);
+	}
+}
+
+void pe_account_begin(struct pe *pe)
+{
+	acct_snap(pe, &pe->acct);
+}
+
+void pe_account_check(struct pe *pe, const char *what)
+{
+	struct pe_acct b, *a = &pe->acct;
+
+	acct_snap(pe, &b);
+	/* what left the test pool for good: given, minus emitted, minus
+	 * still inside (e->q is drained: in use means inside the router) */
+	int64_t freed = (int64_t)(b.sent - a->sent) + (int64_t)a->in_use -
+			(int64_t)b.in_use - (int64_t)(b.fwd - a->fwd);
+	int64_t lo = (int64_t)(b.consumed - a->consumed) + (int64_t)(b.drops - a->drops);
+	int64_t hi = lo + (int64_t)(b.either - a->either);
+
+	if (freed < lo || freed > hi)
+		pe_die("%s: %lld frames freed, %lld counted consumed or dropped (+%lld that "
+		       "may be the router's own): in %llu, emitted %llu, inside %llu -> %llu",
+		       what, (long long)freed, (long long)lo, (long long)(hi - lo),
+		       (unsigned long long)(b.sent - a->sent),
+		       (unsigned long long)(b.fwd - a->fwd),
+		       (unsigned long long)a->in_use, (unsigned long long)b.in_use);
+	*a = b;
+}
+
 static void learn_one(struct pe *pe, const struct rte_mbuf *m)
 {
 	struct h_pkt p;
 
 	pe->frames_out++;
+	if (m->pool == pe->e->pool)
+		pe->fwd_in++;
 	pe_trace(pe, m, false);
 	if (!h_parse(m, &p)) {
 		bool opts = strstr(p.err, "option") || strstr(p.err, "SACK-permitted");
@@ -321,14 +404,59 @@ static void check_idle(struct pe *pe)
 		       rte_mempool_in_use_count(e->pool));
 }
 
+/* The earliest time (ms on the workers' clock) anything is due: a flow's
+ * timer or a frame held for ARP; UINT64_MAX if nothing is. */
+static uint64_t next_due(const struct pe *pe)
+{
+	uint64_t d = UINT64_MAX;
+
+	for (unsigned i = 0; i < pe->e->sh->n_workers; i++) {
+		const struct worker *w = pe->e->sh->workers[i];
+		bool free_[64] = { false };
+		if (w->max_flows > 64)
+			pe_die("next_due: more flows than it looks at");
+		/* a flow never created has its fields zeroed, tslot too */
+		for (uint32_t k = 0; k < w->n_free; k++)
+			free_[w->free_flows[k]] = true;
+		for (uint32_t k = 0; k < w->max_flows; k++)
+			if (!free_[k] && w->flows[k].tslot != FLOW_NONE &&
+			    w->flows[k].deadline < d)
+				d = w->flows[k].deadline;
+		for (uint32_t k = 0; k < w->n_hold; k++) {
+			uint64_t u = w->hold[(w->hold_head + k) % HOLD_MAX].until;
+			if (u < d)
+				d = u;
+		}
+	}
+	return d;
+}
+
 void pe_end(struct pe *pe)
 {
+	struct h_env *e = pe->e;
+	uint64_t start = e->now;
+
 	/* Longer than any timeout of the configuration (pe_boot's, and the
-	 * request retransmissions: 15, ~70 s), in steps the timer wheel (4 s
-	 * horizon) takes one at a time; it stops as soon as all is closed. */
+	 * request retransmissions: 15, ~70 s): the clock goes from one
+	 * deadline to the next, and the wheel is moved on to just before it
+	 * (nothing is due in the slots skipped, the earliest deadline being
+	 * that one), instead of being walked a millisecond slot at a time.
+	 * It stops as soon as all is closed. */
 	pe->tainted = false;
-	for (unsigned i = 0; i < 30 && !all_closed(pe); i++)
-		pe_advance(pe, 4000);
+	for (unsigned i = 0; i < 2000 && !all_closed(pe) && e->now - start < 120000; i++) {
+		uint64_t d = next_due(pe), to = e->now + 4000;
+		if (d <= e->t0 + e->now)
+			to = e->now + 1;          /* overdue: one tick, no skip */
+		else if (d - e->t0 < to)
+			to = d - e->t0;
+		for (unsigned k = 0; k < e->sh->n_workers && to > e->now + 1; k++) {
+			struct worker *w = e->sh->workers[k];
+			if (w->wheel_now + 1 < e->t0 + to)
+				w->wheel_now = e->t0 + to - 1;
+		}
+		pe_advance(pe, to - e->now);
+		pe_account_check(pe, "teardown");
+	}
 	check_idle(pe);
 	pe->e = NULL;
 }

@@ -59,6 +59,13 @@ struct pe {
 	uint32_t rst_ip;
 	uint16_t rst_port;
 	uint64_t frames_out;      /* frames the router emitted */
+	/* the frame accounting (pe_account_*) */
+	uint64_t frames_in;       /* frames given to the router (pe_rx) */
+	uint64_t fwd_in;          /* ... of them emitted: forwarded or
+				   * answered in place */
+	struct pe_acct {
+		uint64_t sent, fwd, in_use, consumed, drops, either;
+	} acct;
 	bool trace;               /* PACKET_FUZZ_TRACE set: print every frame */
 };
 
@@ -68,16 +75,22 @@ struct pe {
  * backlog (SYN cookies). */
 extern const struct h_params pe_boot;
 
+#define PE_ROUTINGS 256          /* routing choices: one input byte */
+
 /* Start an input: the process's environment (built with pe_boot the first
  * time: pools, rings and tables cost ~10 ms, many times a run of the ops,
  * and the dataplane names them by worker id so only one can exist), its
  * neighbour table back to the harness's pre-resolved one, the routing
- * knobs of P (the dataplane ones are pe_boot's) published unless they are
- * the ones running, and an empty model. What carries over from earlier
- * inputs: the clock (always moving forward), counters, the source-port
- * FIFO's position; the router's ISNs and SYN cookie keys come from the TSC
- * in any case. */
-void pe_begin(struct pe *pe, const struct h_params *p);
+ * choice KEY (the routing knobs of P; the dataplane ones are pe_boot's)
+ * published unless it is the one running, and an empty model. What
+ * carries over from earlier inputs: the clock (always moving forward),
+ * counters, the source-port FIFO's position, the compiled rulesets; the
+ * router's ISNs and SYN cookie keys come from the TSC in any case. */
+void pe_begin(struct pe *pe, uint8_t key, const struct h_params *p);
+
+/* Publish routing choice KEY (the knobs of P), as a reload does: compiled
+ * the first time, the same ruleset again later (the same P for a KEY). */
+void pe_publish(struct pe *pe, uint8_t key, const struct h_params *p);
 
 /* End an input: let every timer fire (the clock far ahead, step by step,
  * dropping what the router sends), then check that every flow, header
@@ -85,14 +98,25 @@ void pe_begin(struct pe *pe, const struct h_params *p);
  * leak; the environment is kept for the next input. */
 void pe_end(struct pe *pe);
 
-/* The input published another ruleset (h_reload). */
-void pe_reloaded(struct pe *pe);
-
 /* Take every frame the router emitted since the last call, check each
  * parses with right checksums (unless PE->tainted), comes from our own
  * addresses and answers no RST with an RST, learn sequence
  * numbers, legs and ARP requests from them, and free them. */
 void pe_learn(struct pe *pe);
+
+/* Give frame M to worker WI on PORT, counted for the accounting. */
+void pe_rx(struct pe *pe, unsigned wi, unsigned port, struct rte_mbuf *m);
+
+/* The frame accounting, around each op and each teardown step: every
+ * frame given to the router since pe_account_begin() is, at
+ * pe_account_check(), emitted (the same mbuf, forwarded or answered in
+ * place), still inside (held for ARP, in a ring, kept out of order), or
+ * freed; and the frames freed are exactly those counted consumed
+ * (CNT_rx_consumed) or dropped under a reason, up to the drops that may
+ * be of the router's own frames or of no frame (pe_either_drop). A
+ * violation aborts with WHAT. */
+void pe_account_begin(struct pe *pe);
+void pe_account_check(struct pe *pe, const char *what);
 
 /* Advance the clock by MS and run one loop iteration. */
 void pe_advance(struct pe *pe, uint64_t ms);

@@ -172,7 +172,7 @@ static void send_frame(struct pe *pe, unsigned wi, unsigned port,
 	m->port = (uint16_t)port;
 	pe_sent(pe, m, port);
 	pe_trace(pe, m, true);
-	h_rx(pe->e, wi % pe->e->sh->n_workers, port, m);
+	pe_rx(pe, wi, port, m);
 }
 
 static void op_client(struct pe *pe, struct rd *r)
@@ -316,7 +316,7 @@ static void arp_send(struct pe *pe, unsigned wi, unsigned port, bool vxlan,
 	if (vxlan)
 		m = h_vxlan_frame(pe->e, m, H_VTEP_IP, H_VNI);
 	pe->tainted = false;
-	h_rx(pe->e, wi % pe->e->sh->n_workers, port, m);
+	pe_rx(pe, wi, port, m);
 }
 
 static void op_arp(struct pe *pe, struct rd *r)
@@ -378,7 +378,7 @@ static void op_other(struct pe *pe, struct rd *r)
 		struct rte_mbuf *mb = h_icmp_echo(pe->e, m & 8 ? H_INNER_IP : H_EDGE_IP,
 						  u16(r), u16(r), u8(r));
 		pe->tainted = false;
-		h_rx(pe->e, wi % pe->e->sh->n_workers, m & 8 ? H_PORT_INNER : H_PORT_EDGE, mb);
+		pe_rx(pe, wi, m & 8 ? H_PORT_INNER : H_PORT_EDGE, mb);
 		break;
 	}
 	case 1: {                 /* UDP, VXLAN's port or another */
@@ -468,11 +468,18 @@ static void routing_pick(struct h_params *p, uint8_t b)
 static void op_reload(struct pe *pe, struct rd *r)
 {
 	struct h_params p = pe_boot;
+	uint8_t key = u8(r);
 
-	routing_pick(&p, u8(r));
-	h_reload(pe->e, &p);
-	pe_reloaded(pe);
+	routing_pick(&p, key);
+	pe_publish(pe, key, &p);
 }
+
+static const char *const op_names[16] = {
+	"client segment", "client segment", "client segment", "client segment",
+	"client segment", "backend segment", "backend segment", "backend segment",
+	"backend segment", "clock", "clock", "ARP", "other frame", "reload",
+	"nothing", "nothing",
+};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -480,8 +487,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct rd r = { data, size };
 	struct h_params p = { 0 };
 
-	routing_pick(&p, u8(&r));
-	pe_begin(&pe, &p);
+	uint8_t key = u8(&r);
+
+	routing_pick(&p, key);
+	pe_begin(&pe, key, &p);
+	pe_account_begin(&pe);
 	for (unsigned n = 0; n < MAX_OPS && r.n > 0; n++) {
 		uint8_t op = u8(&r);
 		switch (op % 16) {
@@ -508,6 +518,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		h_tick(pe.e);
 		pe_learn(&pe);
+		pe_account_check(&pe, op_names[op % 16]);
 		pe.tainted = pe.odd_opts = pe.rst_in = false;
 	}
 	pe_end(&pe);

@@ -414,12 +414,13 @@ struct h_env *h_env_new(const struct h_params *pp)
 	return e;
 }
 
-void h_reload(struct h_env *e, const struct h_params *pp)
+struct ruleset *h_compile(struct h_env *e, const struct h_params *pp)
 {
 	static char text[8192];
 	char err[1024];
 	struct h_params p = pp ? *pp : (struct h_params){ 0 };
 
+	(void)e;
 	fill_defaults(&p);
 	conf_text(&p, text, sizeof(text));
 	struct steer_conf *c = conf_load_string(text, "reload.conf", err, sizeof(err));
@@ -433,12 +434,24 @@ void h_reload(struct h_env *e, const struct h_params *pp)
 		print_error("harness: reload rules rejected: %s\n", err);
 		fail();
 	}
+	return rs;
+}
+
+void h_publish(struct h_env *e, struct ruleset *rs)
+{
+	char err[1024];
+
 	/* the workers are not registered with QSBR here (worker_loop does
 	 * that): the grace period is immediate, as between bursts */
 	if (dp_publish(e->sh, rs, err, sizeof(err)) != 0) {
 		print_error("harness: dp_publish: %s\n", err);
 		fail();
 	}
+}
+
+void h_reload(struct h_env *e, const struct h_params *p)
+{
+	h_publish(e, h_compile(e, p));
 }
 
 static void free_ring_mbufs(struct rte_ring *r)

@@ -139,6 +139,10 @@ struct h_env *h_env_new(const struct h_params *p);
  * section must match the boot one) and publish it as steerd does on a
  * reload. */
 void h_reload(struct h_env *e, const struct h_params *p);
+/* The two halves of h_reload: compile P's config into a ruleset, and
+ * publish one (the publication takes a reference: rs_ref() to keep it). */
+struct ruleset *h_compile(struct h_env *e, const struct h_params *p);
+void h_publish(struct h_env *e, struct ruleset *rs);
 
 /* Free everything; fails the test if an mbuf leaked (test pool or a
  * worker's pool). Flows still active are freed with their worker, not

@@ -125,6 +125,48 @@ static void segment_half_the_sequence_space_away_is_a_duplicate(void **state)
 	h_expect_drops(e, { DROP_tcp_dup, 1 });
 }
 
+/* Found by the packet fuzzer (ASan): a client segment 2^31 + 13 bytes
+ * before the buffer, its end past the buffer's in modular order, was cut
+ * at the buffer's end and spliced from there: bytes from 2 GB past the
+ * segment. It is a duplicate like any segment behind what we have.
+ * (Per-request routing: the body is spliced while the header is held.) */
+static void body_segment_half_the_sequence_space_behind_is_a_duplicate(void **state)
+{
+	(void)state;
+	struct h_params p = { .per_request = true };
+	struct h_env *e = h_env_new(&p);
+	struct h_conn c;
+	static const char post[] = "POST /p HTTP/1.1\r\nHost: web.example.test\r\n"
+				   "Content-Length: 5\r\n\r\n";
+	static const char far[] = "hello, world!";
+	static char fwd[256];
+
+	h_conn_init(&c, 41410, 0x74000, 0x85000);
+	h_handshake(e, &c, &linux_opts);
+	h_with_xff(post, c.c_ip, fwd, sizeof(fwd));
+	const int np = (int)sizeof(post) - 1;
+	/* the header stays in its buffer: the backend has not ACKed it */
+	const struct h_step st[] = {
+		{ "the POST header: ACKed, decided, SYN to the target", 0, F_CLIENT,
+		  { .flags = ACK | PSH, .seq = C_(1), .ack = R_(1), .data = post },
+		  { { X_CLIENT, .s = { .flags = ACK, .seq = R_(1), .ack = C_(1 + np) } },
+		    { X_BACKEND, .target = T_ANY, .relearn = true,
+		      .s = { .flags = SYN, .seq = S_(0) } } } },
+		{ "SYN-ACK: the header goes out", 0, F_BACKEND,
+		  { .flags = SYN | ACK, .seq = B_(0), .ack = S_(1), .o = be_opts },
+		  { { X_BACKEND, .s = { .flags = ACK | PSH, .seq = S_(1), .ack = B_(1),
+					.data = fwd } } } },
+		{ "13 bytes 2^31 + 13 behind the header: a duplicate ACK, nothing to the backend",
+		  1, F_CLIENT,
+		  { .flags = ACK | PSH, .seq = C_(1 + 0x80000000ll + 13), .ack = R_(1),
+		    .data = far },
+		  { { X_CLIENT, .s = { .flags = ACK, .seq = R_(1), .ack = C_(1 + np) } } } },
+	};
+	h_play(e, &c, st);
+	h_expect_drops(e, { DROP_tcp_dup, 1 });
+	h_env_free(e);
+}
+
 static void overlapping_segment_contributes_only_its_new_bytes(void **state)
 {
 	struct h_env *e = *state;
@@ -492,6 +534,7 @@ static const struct CMUnitTest tests[] = {
 	T(out_of_order_header_bytes_are_kept_until_the_gap_fills),
 	T(overlapping_segment_contributes_only_its_new_bytes),
 	T(segment_half_the_sequence_space_away_is_a_duplicate),
+	TN(body_segment_half_the_sequence_space_behind_is_a_duplicate),
 	T(out_of_order_ranges_are_bounded),
 	T(malformed_header_gets_400_and_closes),
 	T(connect_gets_405_with_allow),
