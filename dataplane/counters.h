@@ -69,7 +69,7 @@
 	X(flows_created) X(flows_active)                                      \
 	X(closed_fin) X(closed_rst_client) X(closed_rst_backend)              \
 	X(closed_idle) X(closed_syn_timeout) X(closed_http_error)             \
-	X(closed_connect_failed) X(closed_error)                              \
+	X(closed_connect_failed) X(closed_error) X(closed_shutdown)                              \
 	X(decisions_default) X(decisions_intercept) X(decisions_preview)      \
 	X(backend_connects) X(backend_retries) X(syn_retransmits) X(fail_opens) \
 	X(queued) X(queue_timeouts) X(queue_full)                             \

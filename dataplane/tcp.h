@@ -334,6 +334,13 @@ int flow_parse(struct worker *w, struct flow *f);
 
 /* ---- tcp_respond.c: our own responses, close helpers ------------------ */
 
+/* steerd is stopping (the worker left its loop): every connection it holds
+ * gets an RST on each side that is open, so that a client of a node that
+ * leaves learns it at once — even one that only receives and would never
+ * send a segment another node could answer (docs/scale-out.md). Frames go
+ * out before it returns. */
+void tcp_shutdown(struct worker *w);
+
 /* Answer the client with STATUS and close (400, 405, 408, 431, 502, 503;
  * 0: a bare FIN). */
 void flow_respond(struct worker *w, struct flow *f, int status);

@@ -199,3 +199,47 @@ void flow_respond_expire(struct worker *w, struct flow *f)
 	w->st.cnt[respond_outcome(f)]++;
 	flow_free(w, f);
 }
+
+void tcp_shutdown(struct worker *w)
+{
+	for (uint32_t i = 0; i < w->max_flows; i++) {
+		struct flow *f = &w->flows[i];
+		struct rte_mbuf *m;
+
+		switch (f->state) {
+		case FS_SPLICE:
+			/* Both ends, at the bytes each expects next. */
+			flow_reset_both(w, f, f->per_req ? f->s_nxt : f->c_snd + f->c2b);
+			break;
+		case FS_HEADER:
+		case FS_QUEUED:
+		case FS_CONNECT:
+			/* The client has had nothing from us past the
+			 * handshake (or the last response): r_base. */
+			m = tcp_build(w, &f->c, f->r_base, 0, TCP_RST, 0, NULL, 0, NULL, 0);
+			if (m) {
+				tx_send(w, f->c.port, m);
+				w->st.cnt[CNT_rst_sent]++;
+			}
+			if (f->state == FS_CONNECT && f->b.local_port) {
+				m = tcp_build(w, &f->b, f->s_isn + 1, 0, TCP_RST, 0,
+					      NULL, 0, NULL, 0);
+				if (m && flow_send_backend(w, f, m))
+					w->st.cnt[CNT_rst_sent]++;
+			}
+			break;
+		case FS_LEG_IDLE:
+		case FS_LEG_CLOSE:
+			m = tcp_build(w, &f->b, f->s_nxt, 0, TCP_RST, 0, NULL, 0, NULL, 0);
+			if (m && flow_send_backend(w, f, m))
+				w->st.cnt[CNT_rst_sent]++;
+			break;
+		default:
+			/* Half-open (the client asks another node again), our
+			 * own response on its way, or closed already. */
+			continue;
+		}
+		w->st.cnt[CNT_closed_shutdown]++;
+	}
+	tx_flush(w);
+}

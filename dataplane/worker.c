@@ -481,6 +481,11 @@ int worker_loop(void *arg)
 			w->st.cnt[CNT_idle_cycles] += rte_rdtsc() - t1;
 		}
 	}
+	/* Leaving: tell every peer of ours (still online for the RCU, so
+	 * the ruleset loaded here stays ours while we do). */
+	w->pub = dp_pub_load(sh);
+	w->now = worker_ms();
+	tcp_shutdown(w);
 	pkt_hold_flush(w);
 	rte_rcu_qsbr_thread_offline(sh->qsbr, w->id);
 	rte_rcu_qsbr_thread_unregister(sh->qsbr, w->id);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "tcp.h"
 
 static const struct h_sopts copts = { .mss = 1460, .ws = WS(7), .sackok = true };
 static const struct h_sopts bopts = { .mss = 1460, .ws = WS(7), .sackok = true };
@@ -289,12 +290,55 @@ static void unsolicited_bytes_on_an_idle_leg_reset_it(void **state)
 	h_env_free(e);
 }
 
+/* steerd stopping (tcp_shutdown(), run by each worker as it leaves its
+ * loop): the spliced connection gets an RST on both sides, each at the
+ * byte its peer expects next, and the idle leg one towards its backend. */
+static void shutdown_resets_every_connection_and_idle_leg(void **state)
+{
+	(void)state;
+	struct h_env *e = env_pool(0);
+	struct h_conn c;
+	struct leg web;
+	static char fwdb[256];
+
+	h_conn_init(&c, 42007, 0xa000, 0xe000);
+	web_then_bob(e, &c, &web, 0x5500);
+	h_with_xff(bob2, c.c_ip, fwdb, sizeof(fwdb));
+	const int n1 = L(req1), f1 = n1 + XFF, rl = L(resp), fb = (int)strlen(fwdb);
+	tcp_shutdown(e->sh->workers[0]);
+	h_collect(e);
+	unsigned seen = 0;
+	struct rte_mbuf *m;
+	while ((m = h_take(e)) != NULL) {
+		struct h_pkt p;
+		assert_true(h_parse(m, &p));
+		assert_int_equal(p.flags, RST);
+		if (p.dip == c.c_ip) {
+			assert_int_equal(p.seq, h_sym_val(&c, R_(1 + 2 * rl)));
+			seen |= 1;
+		} else if (p.dip == h_target_ip(T_BOB)) {
+			assert_int_equal(p.seq, h_sym_val(&c, S_(1 + fb)));
+			seen |= 2;
+		} else {
+			assert_int_equal(p.dip, h_target_ip(web.target));
+			assert_int_equal(p.sport, web.sport);
+			assert_int_equal(p.seq, web.s_isn + 1 + (uint32_t)f1);
+			seen |= 4;
+		}
+		rte_pktmbuf_free(m);
+	}
+	assert_int_equal(seen, 7);
+	h_expect_cnts(e, { CNT_closed_shutdown, 2 }, { CNT_rst_sent, 3 });
+	h_env_free(e);
+}
+
 static const struct CMUnitTest tests[] = {
 	TN(request_back_to_a_target_takes_its_idle_leg_without_a_handshake),
 	TN(idle_leg_is_closed_with_a_fin_after_pool_idle_ms),
 	TN(backend_closing_an_idle_leg_is_answered_and_the_next_request_connects),
 	TN(another_connection_takes_the_idle_leg_only_with_the_same_syn_options),
 	TN(unsolicited_bytes_on_an_idle_leg_reset_it),
+	TN(shutdown_resets_every_connection_and_idle_leg),
 };
 
 H_MAIN("pool", tests)
