@@ -318,14 +318,13 @@ requests() {
 	echo "$ok $bad"
 }
 # dl TAG I BASE: one long download from client port BASE+I (background);
-# TAG.I.rc gets curl's exit code, TAG.I.sum the SHA-256. TCP keepalive
-# after 2 s idle: a download whose owner died receives nothing and, unless
-# it sends something, never meets the node that answers with the RST
+# TAG.I.rc gets curl's exit code, TAG.I.sum the SHA-256. No TCP keepalive:
+# a download whose node stops receives nothing more and sends nothing, so
+# only the stopping steerd's own RST (tcp_shutdown) can end it in time
 # (docs/scale-out.md, "A node leaving").
 dl() {
 	set +e +o pipefail
 	ip netns exec s3c curl -s -S --max-time 90 --speed-limit 1 --speed-time 30 \
-		--keepalive-time 2 \
 		--limit-rate $RATE --interface "198.18.53.$((2 + $2 % 8))" \
 		--local-port $(($3 + $2)) "http://$VIP/bytes/$SIZE" \
 		2>"$TMP/$1.$2.err" | sha256sum | cut -d' ' -f1 >"$TMP/$1.$2.sum"
