@@ -205,8 +205,9 @@ static char *ttl_text(const struct doc *d, const struct json_node *ic)
 
 	if (out == NULL)
 		return NULL;
-	if (t != NULL && t->type == JSON_NUMBER && t->number >= 0)
-		snprintf(out, 24, "%llds", (long long)t->number);
+	long long v;
+	if (json_int(t, &v) && v >= 0)
+		snprintf(out, 24, "%llds", v);
 	else
 		snprintf(out, 24, "-");
 	return out;

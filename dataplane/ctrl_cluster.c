@@ -380,7 +380,10 @@ void ctrl_cmd_cluster_apply(struct dp_shared *sh, const struct json_node *req,
 		jw_obj_end(w);
 		return;
 	}
-	apply_stage(sh, rv && rv->type == JSON_NUMBER ? (long long)rv->number : 0, w);
+	long long rev = 0;
+	if (rv != NULL && !json_int(rv, &rev))
+		rev = 0;
+	apply_stage(sh, rev, w);
 }
 
 void ctrl_cluster_reloaded(void)

@@ -36,15 +36,16 @@ static void get(const struct json_node *req, const char *key, char *buf, size_t 
 void ctrl_cmd_cluster_report(const struct json_node *req, struct jw *w)
 {
 	const struct json_node *n;
+	long long v;
 
 	get(req, "cluster", cl.cluster, sizeof(cl.cluster));
 	get(req, "node", cl.node, sizeof(cl.node));
 	get(req, "endpoints", cl.endpoints, sizeof(cl.endpoints));
 	get(req, "last_error", cl.last_error, sizeof(cl.last_error));
-	if ((n = json_get(ctrl_nodes, req, "revision")) && n->type == JSON_NUMBER)
-		cl.revision = (long long)n->number;
-	if ((n = json_get(ctrl_nodes, req, "refused")) && n->type == JSON_NUMBER)
-		cl.refused = (unsigned long long)n->number;
+	if ((n = json_get(ctrl_nodes, req, "revision")) && json_int(n, &v))
+		cl.revision = v;
+	if ((n = json_get(ctrl_nodes, req, "refused")) && json_int(n, &v) && v >= 0)
+		cl.refused = (unsigned long long)v;
 	/* steer-etcd says how long ago etcd answered; the time is kept here
 	 * so that it keeps growing if steer-etcd itself goes away */
 	if ((n = json_get(ctrl_nodes, req, "etcd_ago_s")) && n->type == JSON_NUMBER &&

@@ -141,12 +141,12 @@ bool conf_json_tunnel(const struct json_node *nodes,
 	const struct json_node *n = json_get(nodes, req, "vni");
 	if (n != NULL) {
 		char num[64];
-		if (n->type != JSON_NUMBER || n->number < 0 || n->number > 16777215 ||
-		    n->number != (double)(long long)n->number) {
+		long long vni;
+		if (!json_int(n, &vni) || vni < 0 || vni > 16777215) {
 			snprintf(err, errlen, "field 'vni' must be an integer 0..16777215");
 			return false;
 		}
-		snprintf(num, sizeof(num), "vni = %lld; ", (long long)n->number);
+		snprintf(num, sizeof(num), "vni = %lld; ", vni);
 		if (!put_raw(text, len, num, err, errlen))
 			return false;
 	}
@@ -183,6 +183,7 @@ static bool put_value(char *text, size_t len, const struct json_node *nodes,
 		      char *err, size_t errlen)
 {
 	char s[4096], q[sizeof(s) * 2 + 8], num[64];
+	long long iv;
 
 	if (depth > 8) {
 		snprintf(err, errlen, "%s: nested too deep", where);
@@ -196,13 +197,12 @@ static bool put_value(char *text, size_t len, const struct json_node *nodes,
 		return put_raw(text, len, n->boolean ? "true" : "false", err, errlen);
 	case JSON_NUMBER:
 		/* the schema's numbers are integers; the loader checks ranges */
-		if (n->number != (double)(long long)n->number ||
-		    n->number > 9.2e18 || n->number < -9.2e18) {
+		if (!json_int(n, &iv)) {
 			snprintf(err, errlen, "%s: an integer", where);
 			return false;
 		}
-		snprintf(num, sizeof(num), "%lld%s", (long long)n->number,
-			 n->number > 2147483647.0 || n->number < -2147483648.0 ? "L" : "");
+		snprintf(num, sizeof(num), "%lld%s", iv,
+			 iv > 2147483647LL || iv < -2147483648LL ? "L" : "");
 		return put_raw(text, len, num, err, errlen);
 	case JSON_STRING:
 		if (json_str_copy(n, s, sizeof(s)) < 0 ||

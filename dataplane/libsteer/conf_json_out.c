@@ -125,13 +125,14 @@ void conf_json_copy(struct jw *w, const struct json_node *nodes,
 		    const struct json_node *n, const char *const *skip)
 {
 	char s[4096];
+	long long iv;
 
 	switch (n->type) {
 	case JSON_NULL: jw_null(w); return;
 	case JSON_BOOL: jw_bool(w, n->boolean); return;
 	case JSON_NUMBER:
-		if (n->number == (double)(long long)n->number) {
-			jw_int(w, (long long)n->number);
+		if (json_int(n, &iv)) {
+			jw_int(w, iv);
 		} else {
 			snprintf(s, sizeof(s), "%.17g", n->number);
 			jw_raw(w, s, strlen(s));

@@ -245,11 +245,12 @@ static int64_t get_i64(const struct json_node *nodes,
 {
 	const struct json_node *n = o ? json_get(nodes, o, key) : NULL;
 	char s[32];
+	long long v;
 
 	if (n == NULL)
 		return 0;
 	if (n->type == JSON_NUMBER)
-		return (int64_t)n->number;
+		return json_int(n, &v) ? v : 0;
 	if (n->type != JSON_STRING || json_str_copy(n, s, sizeof(s)) < 0)
 		return 0;
 	return strtoll(s, NULL, 10);

@@ -480,6 +480,16 @@ const struct json_node *json_get(const struct json_node *nodes,
 	return NULL;
 }
 
+bool json_int(const struct json_node *n, long long *v)
+{
+	if (n == NULL || n->type != JSON_NUMBER ||
+	    !(n->number <= 9.2e18 && n->number >= -9.2e18) ||
+	    n->number != (double)(long long)n->number)
+		return false;
+	*v = (long long)n->number;
+	return true;
+}
+
 int json_str_copy(const struct json_node *n, char *buf, size_t len)
 {
 	const char *s, *end;

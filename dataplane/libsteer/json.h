@@ -51,6 +51,11 @@ const struct json_node *json_child(const struct json_node *nodes,
  * -1 if it does not fit or contains a NUL (\u0000). */
 int json_str_copy(const struct json_node *n, char *buf, size_t len);
 
+/* Number node N as an integer: true and *V set when N is a number with no
+ * fraction inside +-9.2e18 (checked before any cast: casting a double out
+ * of long long's range is undefined). */
+bool json_int(const struct json_node *n, long long *v);
+
 /* Writer: appends to a malloc'd, NUL-terminated buffer. Errors (out of
  * memory) are sticky: check jw.failed at the end. */
 struct jw {

@@ -165,6 +165,11 @@ static void services_listeners_and_previews_replace_the_files(void **state)
 		{ "/steer/c1/listeners/x", "{\"name\":\"y\"}", "the key's last part" },
 		{ "/steer/c1/services/web", "{\"name\":\"web\",\"retries\":1.5}",
 		  "an integer" },
+		/* past long long's range: refused, not cast (UBSan, etcd_object) */
+		{ "/steer/c1/services/web", "{\"name\":\"web\",\"retries\":3e23}",
+		  "an integer" },
+		{ "/steer/c1/services/web", "{\"name\":\"web\",\"retries\":-3e23}",
+		  "an integer" },
 		{ "/steer/c1/services/web", "{\"name\":\"web\",\"a b\":1}", "bad key" },
 		{ "/steer/c1/previews", "{\"domain\":\"-bad-\"}", "etcd:/steer/c1/previews:1:" },
 		{ "/steer/c1/intercepts/r", "{\"name\":\"r\",\"service\":\"web\","

@@ -505,6 +505,33 @@ static void str_copy_unescapes_and_checks_room(void **state)
 	assert_int_equal(json_str_copy(NULL, buf, sizeof(buf)), -1);
 }
 
+/* json_int: integers inside +-9.2e18 only, checked before any cast (a
+ * cast out of range is undefined: UBSan reports it) */
+static void int_accepts_integers_in_range_only(void **state)
+{
+	static const char doc[] = "[0,-7,9000000000000000000,1.5,3e23,-3e23,"
+				  "1e308,\"1\",null,-9000000000000000000]";
+	struct json_node nodes[16];
+	const char *err;
+	long long v = 42;
+
+	(void)state;
+	assert_int_equal(json_parse(doc, sizeof(doc) - 1, nodes, 16, &err), 11);
+	assert_true(json_int(&nodes[1], &v));
+	assert_int_equal(v, 0);
+	assert_true(json_int(&nodes[2], &v));
+	assert_int_equal(v, -7);
+	assert_true(json_int(&nodes[3], &v));
+	assert_true(v == 9000000000000000000LL);
+	v = 42;
+	for (int i = 4; i <= 9; i++)
+		assert_false(json_int(&nodes[i], &v));
+	assert_int_equal(v, 42);
+	assert_true(json_int(&nodes[10], &v));
+	assert_true(v == -9000000000000000000LL);
+	assert_false(json_int(NULL, &v));
+}
+
 static void writer_builds_compact_nested_json(void **state)
 {
 	struct jw w;
@@ -686,6 +713,7 @@ int main(void)
 		cmocka_unit_test(nodes_link_children_in_order),
 		cmocka_unit_test(json_get_compares_unescaped_names),
 		cmocka_unit_test(str_copy_unescapes_and_checks_room),
+		cmocka_unit_test(int_accepts_integers_in_range_only),
 		cmocka_unit_test(writer_builds_compact_nested_json),
 		cmocka_unit_test(writer_handles_top_level_scalars),
 		cmocka_unit_test(writer_escapes_and_parser_unescapes_back),
