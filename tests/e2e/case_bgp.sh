@@ -36,11 +36,7 @@ FAILS=0
 TMP=
 declare -A STEERD_PID=() HOOK_PID=()
 
-say() { printf '%s\n' "$*"; }
-pass() { CHECKS=$((CHECKS + 1)); say "ok    $*"; }
-fail() { CHECKS=$((CHECKS + 1)); FAILS=$((FAILS + 1)); say "FAIL  $*"; }
-skip() { say "SKIP  $*"; exit 77; }
-die() { fail "$*"; exit 1; }
+. "$E2E_DIR/nodes.sh"
 
 say "== e2e bgp"
 # The harness self-test's kernel stand-in router cannot stand in for two
@@ -52,25 +48,6 @@ for t in ip bird birdc curl python3 setsid timeout ethtool; do
 done
 [ -x "${STEERD:-}" ] || skip "needs STEERD (meson passes it)"
 [ -x "${STEERCTL:-}" ] || skip "needs STEERCTL"
-
-_alive() {
-	local st
-	st=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 1
-	[ -n "$st" ] && [ "$st" != Z ]
-}
-
-# _kill PID: TERM, then KILL after 5 s.
-_kill() {
-	local p=$1 i
-	[ -n "$p" ] || return 0
-	kill -TERM "$p" 2>/dev/null || return 0
-	for i in $(seq 50); do
-		_alive "$p" || break
-		sleep 0.1
-	done
-	_alive "$p" && kill -KILL "$p" 2>/dev/null
-	wait "$p" 2>/dev/null || true
-}
 
 cleanup() {
 	local rc=$? n ns
@@ -107,33 +84,6 @@ for ns in "${NS[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
 TMP=$(mktemp -d /tmp/steer-e2e-bgp.XXXXXX)
 
 # --- topology -------------------------------------------------------------
-
-ns_up() {
-	ip netns add "$1"
-	ip netns exec "$1" sh -c '
-		sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-		sysctl -qw net.ipv6.conf.default.disable_ipv6=1
-		sysctl -qw net.ipv4.conf.all.rp_filter=0
-		sysctl -qw net.ipv4.conf.default.rp_filter=0'
-	ip -n "$1" link set lo up
-}
-
-# veth NS_A A NS_B B: a pair, up, offloads off (steerd reads raw frames).
-veth() {
-	ip -n "$1" link add "$2" mtu 1500 type veth peer name "$4" mtu 1500 netns "$3"
-	ip -n "$1" link set "$2" up
-	ip -n "$3" link set "$4" up
-	ip netns exec "$1" ethtool -K "$2" tx off tso off gso off gro off rx off >/dev/null 2>&1 || true
-	ip netns exec "$3" ethtool -K "$4" tx off tso off gso off gro off rx off >/dev/null 2>&1 || true
-}
-
-# fence NS IF: steerd's side of a veth; that namespace's kernel must not
-# answer ARP on it or forward what arrives there.
-fence() {
-	ip netns exec "$1" sh -c "
-		sysctl -qw net.ipv4.conf.$2.arp_ignore=8
-		sysctl -qw net.ipv4.conf.$2.forwarding=0"
-}
 
 for ns in "${NS[@]}"; do ns_up "$ns"; done
 ip netns exec sbr sysctl -qw net.ipv4.ip_forward=1

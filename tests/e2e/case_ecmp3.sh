@@ -52,11 +52,7 @@ TMP=
 ETCD_PID=
 declare -A PID=()
 
-say() { printf '%s\n' "$*"; }
-pass() { CHECKS=$((CHECKS + 1)); say "ok    $*"; }
-fail() { CHECKS=$((CHECKS + 1)); FAILS=$((FAILS + 1)); say "FAIL  $*"; }
-skip() { say "SKIP  $*"; exit 77; }
-die() { fail "$*"; exit 1; }
+. "$E2E_DIR/nodes.sh"
 
 say "== e2e ecmp3"
 [ "${STEER_STANDIN:-0}" = 1 ] && skip "stand-in mode: needs three steerd nodes"
@@ -73,20 +69,6 @@ fi
 for ns in "${NS[@]}"; do
 	[ -e "/run/netns/$ns" ] && die "namespace $ns exists (another run?)"
 done
-
-_alive() {
-	local st
-	st=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 1
-	[ -n "$st" ] && [ "$st" != Z ]
-}
-_kill() {
-	local p=$1
-	[ -n "$p" ] || return 0
-	kill -TERM "$p" 2>/dev/null || return 0
-	for _ in $(seq 50); do _alive "$p" || break; sleep 0.1; done
-	_alive "$p" && kill -KILL "$p" 2>/dev/null
-	wait "$p" 2>/dev/null || true
-}
 
 cleanup() {
 	local rc=$? k ns bp
@@ -120,28 +102,6 @@ trap 'exit 130' INT TERM
 TMP=$(mktemp -d /tmp/s3-ecmp3.XXXXXX)
 
 # --- topology (case_bgp's, three nodes) ------------------------------------
-
-ns_up() {
-	ip netns add "$1"
-	ip netns exec "$1" sh -c '
-		sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-		sysctl -qw net.ipv6.conf.default.disable_ipv6=1
-		sysctl -qw net.ipv4.conf.all.rp_filter=0
-		sysctl -qw net.ipv4.conf.default.rp_filter=0'
-	ip -n "$1" link set lo up
-}
-veth() {
-	ip -n "$1" link add "$2" mtu 1500 type veth peer name "$4" mtu 1500 netns "$3"
-	ip -n "$1" link set "$2" up
-	ip -n "$3" link set "$4" up
-	ip netns exec "$1" ethtool -K "$2" tx off tso off gso off gro off rx off >/dev/null 2>&1 || true
-	ip netns exec "$3" ethtool -K "$4" tx off tso off gso off gro off rx off >/dev/null 2>&1 || true
-}
-fence() {
-	ip netns exec "$1" sh -c "
-		sysctl -qw net.ipv4.conf.$2.arp_ignore=8
-		sysctl -qw net.ipv4.conf.$2.forwarding=0"
-}
 
 for ns in "${NS[@]}"; do ns_up "$ns"; done
 ip netns exec s3r sysctl -qw net.ipv4.ip_forward=1

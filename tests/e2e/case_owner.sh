@@ -33,11 +33,7 @@ FAILS=0
 TMP=
 declare -A PID=()
 
-say() { printf '%s\n' "$*"; }
-pass() { CHECKS=$((CHECKS + 1)); say "ok    $*"; }
-fail() { CHECKS=$((CHECKS + 1)); FAILS=$((FAILS + 1)); say "FAIL  $*"; }
-skip() { say "SKIP  $*"; exit 77; }
-die() { fail "$*"; exit 1; }
+. "$E2E_DIR/nodes.sh"
 
 say "== e2e owner"
 [ "${STEER_STANDIN:-0}" = 1 ] && skip "stand-in mode: needs two steerd nodes"
@@ -46,20 +42,6 @@ for t in ip curl python3 setsid ethtool; do
 	command -v "$t" >/dev/null || skip "needs $t"
 done
 [ -x "$STEERD" ] || skip "needs STEERD (meson passes it)"
-
-_alive() {
-	local st
-	st=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 1
-	[ -n "$st" ] && [ "$st" != Z ]
-}
-_kill() {
-	local p=$1 sig=${2:-TERM}
-	[ -n "$p" ] || return 0
-	kill "-$sig" "$p" 2>/dev/null || return 0
-	for _ in $(seq 50); do _alive "$p" || break; sleep 0.1; done
-	_alive "$p" && kill -KILL "$p" 2>/dev/null
-	wait "$p" 2>/dev/null || true
-}
 
 cleanup() {
 	local rc=$? k ns
@@ -88,29 +70,6 @@ done
 TMP=$(mktemp -d /tmp/so-owner.XXXXXX)
 
 # --- topology -------------------------------------------------------------
-
-ns_up() {
-	ip netns add "$1"
-	ip netns exec "$1" sh -c '
-		sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-		sysctl -qw net.ipv6.conf.default.disable_ipv6=1
-		sysctl -qw net.ipv4.conf.all.rp_filter=0
-		sysctl -qw net.ipv4.conf.default.rp_filter=0'
-	ip -n "$1" link set lo up
-}
-veth() {
-	ip -n "$1" link add "$2" mtu 1500 type veth peer name "$4" mtu 1500 netns "$3"
-	ip -n "$1" link set "$2" up
-	ip -n "$3" link set "$4" up
-	ip netns exec "$1" ethtool -K "$2" tx off tso off gso off gro off rx off >/dev/null 2>&1 || true
-	ip netns exec "$3" ethtool -K "$4" tx off tso off gso off gro off rx off >/dev/null 2>&1 || true
-}
-# steerd's side: the namespace's kernel must not answer ARP or forward
-fence() {
-	ip netns exec "$1" sh -c "
-		sysctl -qw net.ipv4.conf.$2.arp_ignore=8
-		sysctl -qw net.ipv4.conf.$2.forwarding=0"
-}
 
 for ns in "${NS[@]}"; do ns_up "$ns"; done
 ip -n so-c addr add 198.18.40.10/32 dev lo
