@@ -67,6 +67,9 @@ struct http_req {
 	uint16_t host_len;
 	uint8_t minor;            /* HTTP/1.<minor>, 0 or 1 */
 	bool chunked;             /* Transfer-Encoding ends in chunked */
+	bool upgrade_field;       /* an Upgrade field is present */
+	uint8_t n_conn;           /* Connection fields (up to 255) */
+	uint16_t conn_field;      /* index + 1 of the first Connection field */
 	int64_t content_length;   /* -1 when absent */
 	uint16_t n_fields;
 	struct http_field fields[HTTP_MAX_FIELDS];

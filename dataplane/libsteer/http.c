@@ -107,6 +107,9 @@ void http_req_init(struct http_req *r)
 	r->host_len = 0;
 	r->minor = 0;
 	r->chunked = false;
+	r->upgrade_field = false;
+	r->n_conn = 0;
+	r->conn_field = 0;
 	r->content_length = -1;
 	r->n_fields = 0;
 }

@@ -38,6 +38,9 @@ HS_ATTR static int HS(fast_parse)(struct http_req *r,
 
 	r->n_fields = 0;
 	r->chunked = false;
+	r->upgrade_field = false;
+	r->n_conn = 0;
+	r->conn_field = 0;
 	r->content_length = -1;
 	r->host = NULL;
 	r->host_len = 0;
@@ -110,10 +113,12 @@ HS_ATTR static int HS(fast_parse)(struct http_req *r,
 		f->value = (const char *)v;
 		f->value_len = (uint16_t)vn;
 
-		/* Only Host, Content-Length and Transfer-Encoding have
-		 * rules of their own: one test for the other names. */
+		/* Host, Content-Length and Transfer-Encoding have rules of
+		 * their own, Connection and Upgrade are noted for the
+		 * framer: one test for the other names. */
 		if (likely(name_len > 17 ||
-			   !((1u << name_len) & (1u << 4 | 1u << 14 | 1u << 17))))
+			   !((1u << name_len) & (1u << 4 | 1u << 7 | 1u << 10 |
+						 1u << 14 | 1u << 17))))
 			continue;
 		enum http_error e = HTTP_ERR_NONE;
 		if (name_len == 4 && HS(eq_lower)(name, "host", 4)) {
@@ -132,6 +137,8 @@ HS_ATTR static int HS(fast_parse)(struct http_req *r,
 			   HS(eq_lower)(name, "transfer-encoding", 17)) {
 			te = true;
 			e = http_transfer_encoding_parse(r, v, vn);
+		} else {
+			HS(note_conn)(r, name, name_len, n);
 		}
 		if (e != HTTP_ERR_NONE)
 			return 0;

@@ -130,16 +130,21 @@ static void list_options(const struct http_field *f, struct conn_options *o)
 	}
 }
 
+/* The parser noted the Connection and Upgrade fields: most requests have
+ * one Connection field or none, and no walk over the fields. */
 static void conn_options(const struct http_req *q, struct conn_options *o)
 {
 	memset(o, 0, sizeof(*o));
-	for (int k = 0; k < q->n_fields; k++) {
+	o->upgrade_field = q->upgrade_field;
+	if (q->n_conn == 1) {
+		list_options(&q->fields[q->conn_field - 1], o);
+		return;
+	}
+	for (int k = q->conn_field - 1; q->n_conn > 1 && k < q->n_fields; k++) {
 		const struct http_field *f = &q->fields[k];
 		/* the length first: most names are ruled out by it */
 		if (f->name_len == 10 && http_name_eq(f, "connection", 10))
 			list_options(f, o);
-		else if (f->name_len == 7 && http_name_eq(f, "upgrade", 7))
-			o->upgrade_field = true;
 	}
 }
 

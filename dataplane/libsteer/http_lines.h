@@ -90,7 +90,7 @@ static inline uint64_t HS(load8)(const void *p)
 }
 
 /* Whether the field name S[0..N) is NAME[0..N) (lowercase letters and
- * '-'), ignoring case, for N = 4 or N >= 8. A word at a time: S holds
+ * '-'), ignoring case, for N >= 4. A word at a time: S holds
  * tchars, and for a tchar c, c | 0x20 is a given lowercase letter only
  * when c is that letter in either case, and '-' only when c is '-' (the
  * other byte, CR, is no tchar). */
@@ -105,10 +105,35 @@ HS_ATTR static inline int HS(eq_lower)(const unsigned char *s,
 		memcpy(&b, name, 4);
 		return (a | 0x20202020u) == b;
 	}
+	if (n < 8) {
+		/* two words of 4 that overlap */
+		uint32_t a, b, c, d;
+		memcpy(&a, s, 4);
+		memcpy(&b, name, 4);
+		memcpy(&c, s + n - 4, 4);
+		memcpy(&d, name + n - 4, 4);
+		return (a | 0x20202020u) == b && (c | 0x20202020u) == d;
+	}
 	for (size_t i = 0; i + 8 <= n; i += 8)
 		if ((HS(load8)(s + i) | lc) != HS(load8)(name + i))
 			return 0;
 	return (HS(load8)(s + n - 8) | lc) == HS(load8)(name + n - 8);
+}
+
+/* Connection and Upgrade fields, noted for the framer (http_frame.c reads
+ * their lists): the first Connection field's index + 1 is IDX1. */
+HS_ATTR static inline void HS(note_conn)(struct http_req *r,
+					 const unsigned char *name, size_t n,
+					 unsigned idx1)
+{
+	if (n == 10 && HS(eq_lower)(name, "connection", 10)) {
+		if (r->n_conn == 0)
+			r->conn_field = (uint16_t)idx1;
+		if (r->n_conn < UINT8_MAX)
+			r->n_conn++;
+	} else if (n == 7 && HS(eq_lower)(name, "upgrade", 7)) {
+		r->upgrade_field = true;
+	}
 }
 
 /* The structural parse of BUF[0..END), END just past the blank line. */
@@ -124,6 +149,9 @@ HS_ATTR static enum http_error HS(header_parse)(struct http_req *r,
 
 	r->n_fields = 0;
 	r->chunked = false;
+	r->upgrade_field = false;
+	r->n_conn = 0;
+	r->conn_field = 0;
 	r->content_length = -1;
 	r->host = NULL;
 	r->host_len = 0;
@@ -193,6 +221,8 @@ HS_ATTR static enum http_error HS(header_parse)(struct http_req *r,
 			   HS(eq_lower)(name, "transfer-encoding", 17)) {
 			te = true;
 			e = http_transfer_encoding_parse(r, v, vn);
+		} else {
+			HS(note_conn)(r, name, name_len, r->n_fields);
 		}
 		if (e != HTTP_ERR_NONE)
 			return e;

@@ -33,6 +33,8 @@ static int same(int ra, const struct http_req *a, int rb,
 	       a->host == b->host && a->host_len == b->host_len &&
 	       a->minor == b->minor && a->chunked == b->chunked &&
 	       a->content_length == b->content_length &&
+	       a->upgrade_field == b->upgrade_field && a->n_conn == b->n_conn &&
+	       a->conn_field == b->conn_field &&
 	       a->n_fields == b->n_fields &&
 	       memcmp(a->fields, b->fields,
 		      a->n_fields * sizeof(a->fields[0])) == 0;

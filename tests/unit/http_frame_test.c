@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "http.h"
+#include "http-int.h"
 #include "http_frame.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -509,6 +510,16 @@ static const struct qcase reqs[] = {
 	{ Q10 "Upgrade: websocket\r\nConnection: upgrade, keep-alive\r\n\r\n",
 	  true, false, false, HF_NONE, 0,
 	  "Upgrade is ignored in HTTP/1.0 (RFC 9110 section 7.8)" },
+	{ Q11 "Referer: x\r\nUser-Agent: close\r\nUPGRADE: a\r\nX: y\r\n"
+	  "CONNECTION: upgrade\r\n\r\n", true, true, false, HF_NONE, 0,
+	  "names of Upgrade's and Connection's lengths; any case" },
+	{ Q11 "X: 1\r\nConnection: a\r\nY: 2\r\nConnection: b\r\n"
+	  "connection: c, close\r\n\r\n", false, false, false, HF_NONE, 0,
+	  "a third Connection field after others" },
+	{ Q11 "Upgradf: websocket\r\nConnection: upgrade\r\n\r\n", true,
+	  false, false, HF_NONE, 0, "a name one letter off Upgrade" },
+	{ Q11 "Xpgrade: websocket\r\nConnection: upgrade\r\n\r\n", true,
+	  false, false, HF_NONE, 0, "a name one letter off Upgrade, first" },
 	{ "HEAD / HTTP/1.1\r\nHost: a\r\n\r\n", true, false, true, HF_NONE, 0,
 	  "HEAD" },
 	{ "head / HTTP/1.1\r\nHost: a\r\n\r\n", true, false, false, HF_NONE, 0,
@@ -982,15 +993,20 @@ static void every_truncated_response_is_consumed_and_not_done(void **state)
 	}
 }
 
+/* On every scan path this CPU runs: each notes the Connection and Upgrade
+ * fields the helpers read. */
 static void request_helpers_read_the_parsed_header(void **state)
 {
 	static struct http_req q;
+	int was = http_path_current();
 
 	(void)state;
-	for (size_t i = 0; i < ARRAY_SIZE(reqs); i++) {
-		const struct qcase *c = &reqs[i];
+	for (size_t k = 0; k < ARRAY_SIZE(reqs) * (size_t)http_path_count(); k++) {
+		const struct qcase *c = &reqs[k % ARRAY_SIZE(reqs)];
 		uint64_t length = 99;
 
+		if (http_path_use((int)(k / ARRAY_SIZE(reqs))) != 0)
+			continue;
 		http_req_init(&q);
 		check(c->why, http_parse_request(&q, c->in, strlen(c->in)) ==
 			      (int)strlen(c->in));
@@ -1002,6 +1018,7 @@ static void request_helpers_read_the_parsed_header(void **state)
 		check(c->why, length == c->length);
 		check(c->why, hf_req_body_kind(&q, NULL) == c->kind);
 	}
+	http_path_use(was);
 }
 
 /* ---- other framings ---- */
