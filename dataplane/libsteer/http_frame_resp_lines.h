@@ -272,16 +272,18 @@ HR_ATTR static int field_step(struct hf_resp *r, unsigned char c, enum hf_error 
 }
 
 /* ---- whole-token fast paths ----
- * When a status line's fixed part, or a field name with its colon, lies
- * whole in the bytes at hand, it is taken in one step, leaving exactly the
+ * When a status line or its fixed part, a field name with its colon, or
+ * the blank line lies whole in the bytes at hand, it is taken in one step, leaving exactly the
  * state the byte-at-a-time path would (tests/fuzz/frame_fuzz.c feeds every
  * head whole and byte by byte and compares the final states). Anything
  * unusual — a piece that ends inside it, a byte out of place, the size
  * limit near — goes the byte path, which names the error. */
 
-/* "HTTP/1.x NNN" then SP or CR, at B[0..N): taken up to R_SP2. Returns the
- * bytes taken (12) or 0. */
-HR_ATTR static size_t status_fast(struct hf_resp *r, const unsigned char *b, size_t n)
+/* "HTTP/1.x NNN" then SP or CR, at B[0..N), LO the start of the bytes at
+ * hand: the whole status line when its CRLF is here too, else taken up to
+ * R_SP2. Returns the bytes taken (the line's, or 12) or 0. */
+HR_ATTR static size_t status_fast(struct hf_resp *r, const unsigned char *lo,
+				  const unsigned char *b, size_t n)
 {
 	if (n < 13 || memcmp(b, "HTTP/1.", 7) != 0 || (b[7] != '0' && b[7] != '1') ||
 	    b[8] != ' ' || b[9] < '1' || b[9] > '9' || b[10] < '0' || b[10] > '9' ||
@@ -290,6 +292,13 @@ HR_ATTR static size_t status_fast(struct hf_resp *r, const unsigned char *b, siz
 	r->minor = (uint8_t)(b[7] - '0');
 	r->status = (uint16_t)((b[9] - '0') * 100 + (b[10] - '0') * 10 + (b[11] - '0'));
 	r->pos = 3;
+	/* The reason phrase is of the value class (RFC 9112 section 4),
+	 * what the byte path's R_REASON runs over. */
+	size_t j = b[12] == ' ' ? (size_t)(hr_value(lo, b + 13, b + n) - b) : 12;
+	if (j + 1 < n && b[j] == '\r' && b[j + 1] == '\n' && j + 2 <= HF_MAX_HEAD) {
+		r->st = R_FIELDS + HF_F_START;
+		return j + 2;
+	}
 	r->st = R_SP2;
 	return 12;
 }
@@ -419,6 +428,15 @@ HR_ATTR long HR(hf_resp_feed)(struct hf_resp *r, const char *p, size_t len)
 				break;
 		}
 		if (r->st == R_FIELDS + HF_F_START) {
+			/* The blank line: what field_step() does with its two
+			 * bytes. */
+			if (b[i] == '\r' && len - i >= 2 && b[i + 1] == '\n' &&
+			    r->head_len + 2 <= HF_MAX_HEAD) {
+				r->head_len += 2;
+				r->st = R_FIELDS + HF_F_DONE;
+				r->done = true;
+				return (long)(i + 2);
+			}
 			size_t k = name_fast(r, b, b + i, len - i, &e);
 			if (e != HF_ERR_NONE)
 				return fail(r, e);
@@ -427,9 +445,11 @@ HR_ATTR long HR(hf_resp_feed)(struct hf_resp *r, const char *p, size_t len)
 				continue;
 			}
 		} else if (r->st == R_VERSION && r->pos == 0 && r->head_len == 0) {
-			size_t k = status_fast(r, b + i, len - i);
+			size_t k = status_fast(r, b, b + i, len - i);
 			r->head_len += (uint32_t)k;
 			i += k;
+			if (k)
+				continue;
 		} else if (r->st == R_REASON) {
 			/* reason-phrase bytes, up to the CR (or a bad one) */
 			size_t room = HF_MAX_HEAD - r->head_len;

@@ -127,10 +127,11 @@ VATTR static inline int hr_names(const unsigned char *b, size_t l, size_t n,
 	VT x1 = VSI(or)(vload(b + 16), lc);
 #endif
 	uint8_t mask = 0;
-	size_t last = 0;
-
+	size_t last = 1;                  /* a name B[0] ruled out */
 	for (unsigned w = 0; w < N_OTHER; w++) {
 		const unsigned char *s = (const unsigned char *)hf_resp_name_pad[w];
+		if (s[0] != (b[0] | 0x20))
+			continue;
 		vmask_t eq = (vmask_t)VOP(movemask_epi8)(VOP(cmpeq_epi8)(x0, vload(s)));
 #if VW == 16
 		eq |= (vmask_t)VOP(movemask_epi8)(VOP(cmpeq_epi8)(x1, vload(s + 16)))
