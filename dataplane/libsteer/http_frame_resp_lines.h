@@ -1,10 +1,11 @@
 /* Response heads (RFC 9112 sections 4 and 5), parsed as their bytes arrive
  * without a buffer: the router forwards each backend segment as it comes
- * and sees its bytes once. So every rule is checked a byte at a time, and
- * the three fields that decide framing and persistence (Content-Length,
+ * and sees its bytes once. So every rule can be checked a byte at a time,
+ * and the three fields that decide framing and persistence (Content-Length,
  * Transfer-Encoding, Connection) are recognised and read with a few bytes
- * of state, whatever byte a segment ends on. Written once and compiled
- * once per scan path (http_frame_resp_*.c).
+ * of state, whatever byte a segment ends on; runs of bytes that lie whole
+ * in a segment are skipped by the path's loops instead. Written once and
+ * compiled once per scan path (http_frame_resp_*.c).
  *
  * The including file defines, before including this:
  *   HR(name)   the name of this path's copy of hf_resp_feed (name##_avx2)

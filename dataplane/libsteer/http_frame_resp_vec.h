@@ -127,7 +127,7 @@ VATTR static inline int hr_names(const unsigned char *b, size_t l, size_t n,
 	VT x1 = VSI(or)(vload(b + 16), lc);
 #endif
 	uint8_t mask = 0;
-	size_t last = 1;                  /* a name B[0] ruled out */
+	size_t last = 1;                  /* a name skipped below: out at byte 0 */
 	for (unsigned w = 0; w < N_OTHER; w++) {
 		const unsigned char *s = (const unsigned char *)hf_resp_name_pad[w];
 		if (s[0] != (b[0] | 0x20))
