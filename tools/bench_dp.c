@@ -56,6 +56,7 @@
 
 #include "bench_dp.h"
 #include "http-int.h"
+#include "http_frame_resp-int.h"
 #include "pkt.h"
 
 #define MAX_FLOWS 65536           /* the worker's flow table */
@@ -80,7 +81,8 @@ static void usage(const char *prog)
 		"       [--only splice64|splice1460|conn|ka] [--flows N] [--rounds N]\n"
 		"       [--conns N] [--batch N] [--ka-conns N] [--ka-requests N]\n"
 		"       [--pool N (> --ka-conns; the switching series on pooled legs)]\n"
-		"       [--http-path scalar|sse4.2|avx2] [--nic-rx-cksum]\n"
+		"       [--http-path scalar|sse4.2|avx2] [--resp-path scalar|sse2|avx2]\n"
+		"       [--nic-rx-cksum]\n"
 		"       [--workers 2 [--only splice64|conn|handoff]]\n", prog);
 	exit(2);
 }
@@ -153,6 +155,17 @@ static void parse_args(int argc, char **argv, struct opts *o)
 				;
 			if (http_path_use(i) != 0) {
 				fprintf(stderr, "bench_dp: no scan path %s on this CPU\n", v);
+				exit(2);
+			}
+		} else if (strcmp(a, "--resp-path") == 0) {
+			/* the response-head framer's scan path
+			 * (http_frame_resp-int.h), for every head of the run */
+			int i;
+			for (i = 0; i < hf_resp_path_count() &&
+				    strcmp(v, hf_resp_path_name(i)) != 0; i++)
+				;
+			if (hf_resp_path_use(i) != 0) {
+				fprintf(stderr, "bench_dp: no response scan path %s on this CPU\n", v);
 				exit(2);
 			}
 		} else if (strcmp(a, "--routing") == 0) {
