@@ -359,8 +359,8 @@ int json_parse(const char *text, size_t len, struct json_node *nodes,
 	       unsigned max, const char **err)
 {
 	/* the count is returned as an int */
-	struct jp j = { .p = text, .end = text + len, .nodes = nodes,
-			.max = max < INT32_MAX ? max : INT32_MAX };
+	struct jp j = { .p = text, .end = text ? text + len : NULL,
+			.nodes = nodes, .max = max < INT32_MAX ? max : INT32_MAX };
 
 	if (text == NULL || (nodes == NULL && max > 0)) {
 		fail(&j, "no input");
