@@ -80,6 +80,30 @@ static inline uint64_t csum_add64(uint64_t s, uint64_t v)
 	return s + (s < v);
 }
 
+#if defined(__x86_64__)
+/* Add the 64 bytes at B to S in one chain of add-with-carry, each load
+ * folded into its add, and the last carry added back: 9 instructions for
+ * 64 bytes where the portable loop below takes about 30 (what C cannot
+ * say is "add the carry of the last add"). The memory operand tells the
+ * compiler which bytes are read. */
+static inline uint64_t csum_add64x8(uint64_t s, const uint8_t *b)
+{
+	__asm__("addq (%[b]), %[s]\n\t"
+		"adcq 8(%[b]), %[s]\n\t"
+		"adcq 16(%[b]), %[s]\n\t"
+		"adcq 24(%[b]), %[s]\n\t"
+		"adcq 32(%[b]), %[s]\n\t"
+		"adcq 40(%[b]), %[s]\n\t"
+		"adcq 48(%[b]), %[s]\n\t"
+		"adcq 56(%[b]), %[s]\n\t"
+		"adcq $0, %[s]"
+		: [s] "+r"(s)
+		: [b] "r"(b), "m"(*(const uint8_t (*)[64])b)
+		: "cc");
+	return s;
+}
+#endif
+
 /* Add the LEN bytes at P to the accumulator S. */
 static inline uint64_t csum_partial(const void *p, size_t len, uint64_t s)
 {
@@ -88,6 +112,10 @@ static inline uint64_t csum_partial(const void *p, size_t len, uint64_t s)
 	uint32_t v4;
 	uint16_t v2;
 
+#if defined(__x86_64__)
+	for (; len >= 64; b += 64, len -= 64)
+		s = csum_add64x8(s, b);
+#endif
 	for (; len >= 32; b += 32, len -= 32) {
 		uint64_t a[4];
 		memcpy(a, b, 32);

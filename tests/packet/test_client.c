@@ -330,11 +330,13 @@ static void flow_hash_depends_on_the_client_port(void **state)
 }
 
 /* csum.h's 64-bit sum against DPDK's 16-bit one, for every length up to
- * 300 at every start offset 0..7 (odd lengths and unaligned starts). */
+ * 1 600 (a frame's payload, past the 64-byte add-with-carry blocks) at
+ * every start offset 0..7 (odd lengths and unaligned starts), from a zero
+ * and from a carried-in accumulator. */
 static void checksum_matches_rte_raw_cksum_at_every_length_and_offset(void **state)
 {
 	(void)state;
-	static uint8_t buf[320];
+	static uint8_t buf[1620];
 	uint64_t x = 0x9e3779b97f4a7c15ULL;
 
 	for (unsigned i = 0; i < sizeof(buf); i++) {
@@ -342,11 +344,18 @@ static void checksum_matches_rte_raw_cksum_at_every_length_and_offset(void **sta
 		buf[i] = (uint8_t)x;
 	}
 	for (unsigned off = 0; off < 8; off++)
-		for (unsigned len = 0; len <= 300; len++)
+		for (unsigned len = 0; len <= 1600; len++) {
 			assert_int_equal(csum_raw(buf + off, len),
 					 rte_raw_cksum(buf + off, len));
+			/* an accumulator near 2^64: the first add carries */
+			uint64_t s = csum_partial(buf + off, len, ~0ULL - 5);
+			uint32_t r = rte_raw_cksum(buf + off, len);
+			r += 0xffff - 5 + 0xffff * 3;   /* ~0 - 5 in 16-bit words */
+			assert_int_equal(csum_fold64(s), csum_fold32(r));
+		}
 	memset(buf, 0xff, sizeof(buf));   /* every carry */
-	assert_int_equal(csum_raw(buf, 301), rte_raw_cksum(buf, 301));
+	for (unsigned len = 60; len <= 1601; len++)
+		assert_int_equal(csum_raw(buf, len), rte_raw_cksum(buf, len));
 }
 
 /* The client-tuple table (ftab.c) against a plain array, through random
