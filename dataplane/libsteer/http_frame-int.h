@@ -46,7 +46,7 @@ static inline enum hf_error hf_bad(unsigned char c, enum hf_error e)
 /* ---- known words, compared as their bytes arrive ---- */
 
 struct hf_word {
-	const char *s;            /* lowercase */
+	const char *s;            /* lowercase letters and '-' */
 	uint8_t len;
 };
 
