@@ -175,9 +175,8 @@ static int backend_list(struct ectx *x)
 			char addr[64] = "?";
 			if (a)
 				json_str_copy(a, addr, sizeof(addr));
-			long long wv = 1;
-			if (wt != NULL && !json_int(wt, &wv))
-				wv = 1;
+			long long wv = 1;   /* absent: the default weight */
+			json_int(wt, &wv);
 			printf("%-20s %-22s %-6lld %s\n", name, addr, wv,
 			       d && d->type == JSON_BOOL && d->boolean ? "yes" : "no");
 		}

@@ -380,9 +380,8 @@ void ctrl_cmd_cluster_apply(struct dp_shared *sh, const struct json_node *req,
 		jw_obj_end(w);
 		return;
 	}
-	long long rev = 0;
-	if (rv != NULL && !json_int(rv, &rev))
-		rev = 0;
+	long long rev = 0;         /* absent or not an integer: 0 */
+	json_int(rv, &rev);
 	apply_stage(sh, rev, w);
 }
 

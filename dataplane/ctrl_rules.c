@@ -48,12 +48,9 @@ void ctrl_cmd_add(struct dp_shared *sh, const struct json_node *req, bool icpt,
 	}
 	if (icpt) {
 		const struct json_node *ttl = json_get(ctrl_nodes, req, "ttl");
-		if (ttl != NULL && (ttl->type != JSON_NUMBER || ttl->number < 1 ||
-				    ttl->number > 30 * 86400 ||
-				    ttl->number != (double)(long long)ttl->number)) {
-			ctrl_reply_error(w, "field 'ttl' must be whole seconds, 1 to 30 days");
+		uint64_t ttl_s;
+		if (!ctrl_ttl_arg(ttl, &ttl_s, w))
 			return;
-		}
 		uint64_t gen = dp_pub_load(sh)->generation;
 		ctrl_apply_intercept(sh, text, -1, w);
 		if (dp_pub_load(sh)->generation == gen)
@@ -63,7 +60,7 @@ void ctrl_cmd_add(struct dp_shared *sh, const struct json_node *req, bool icpt,
 		/* added: its ttl starts now (a name added again starts afresh) */
 		if (ttl == NULL)
 			ctrl_ttl_forget(name);
-		else if (ctrl_ttl_set(name, (uint64_t)ttl->number, worker_ms()) < 0)
+		else if (ctrl_ttl_set(name, ttl_s, worker_ms()) < 0)
 			fprintf(stderr, "steerd: intercept '%s': too many ttls, it "
 				"will not expire\n", name);
 		return;
@@ -128,12 +125,12 @@ void ctrl_cmd_backend(struct dp_shared *sh, const struct json_node *req,
 		return;
 	}
 	if (wt != NULL) {
-		if (wt->type != JSON_NUMBER || wt->number < 1 || wt->number > 1000 ||
-		    wt->number != (double)(long long)wt->number) {
+		long long v;
+		if (!json_int(wt, &v) || v < 1 || v > 1000) {
 			ctrl_reply_error(w, "field 'weight' must be an integer 1..1000");
 			return;
 		}
-		e.backend_weight = (uint32_t)wt->number;
+		e.backend_weight = (uint32_t)v;
 	}
 	e.backend_service = svc;
 	ctrl_apply_edit(sh, &e, w);

@@ -31,6 +31,18 @@ static int find(const char *name)
 	return -1;
 }
 
+bool ctrl_ttl_arg(const struct json_node *t, uint64_t *ttl_s, struct jw *w)
+{
+	long long v = 0;
+
+	if (t != NULL && (!json_int(t, &v) || v < 1 || v > 30 * 86400)) {
+		ctrl_reply_error(w, "field 'ttl' must be whole seconds, 1 to 30 days");
+		return false;
+	}
+	*ttl_s = (uint64_t)v;
+	return true;
+}
+
 int ctrl_ttl_set(const char *name, uint64_t ttl_s, uint64_t now)
 {
 	int i = find(name);
@@ -80,17 +92,15 @@ void ctrl_cmd_renew(struct dp_shared *sh, const struct json_node *req,
 		ctrl_reply_error(w, err);
 		return;
 	}
-	if (t != NULL && (t->type != JSON_NUMBER || t->number < 1 ||
-			  t->number > 30 * 86400 || t->number != (double)(long long)t->number)) {
-		ctrl_reply_error(w, "field 'ttl' must be whole seconds, 1 to 30 days");
+	uint64_t ttl_s;
+	if (!ctrl_ttl_arg(t, &ttl_s, w))
 		return;
-	}
 	if ((i = find(name)) < 0 && t == NULL) {
 		snprintf(err, sizeof(err), "intercept '%s' has no ttl; give one to set it", name);
 		ctrl_reply_error(w, err);
 		return;
 	}
-	if (ctrl_ttl_set(name, t ? (uint64_t)t->number : tab[i].ttl_ms / 1000, now) < 0) {
+	if (ctrl_ttl_set(name, t ? ttl_s : tab[i].ttl_ms / 1000, now) < 0) {
 		ctrl_reply_error(w, "too many intercepts with a ttl");
 		return;
 	}

@@ -2,11 +2,15 @@
 #ifndef STEER_CTRL_TTL_H
 #define STEER_CTRL_TTL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "dp.h"
 #include "json.h"
 
+/* A request's "ttl" field T: absent (*TTL_S = 0), or whole seconds, 1 to
+ * 30 days. False, with the reply's error written to W, for anything else. */
+bool ctrl_ttl_arg(const struct json_node *t, uint64_t *ttl_s, struct jw *w);
 /* NAME expires TTL_S seconds after NOW (ms); -1 when the table is full. */
 int ctrl_ttl_set(const char *name, uint64_t ttl_s, uint64_t now);
 void ctrl_ttl_forget(const char *name);

@@ -53,7 +53,8 @@ int json_str_copy(const struct json_node *n, char *buf, size_t len);
 
 /* Number node N as an integer: true and *V set when N is a number with no
  * fraction inside +-9.2e18 (checked before any cast: casting a double out
- * of long long's range is undefined). */
+ * of long long's range is undefined); false and *V untouched otherwise,
+ * N NULL included. */
 bool json_int(const struct json_node *n, long long *v);
 
 /* Writer: appends to a malloc'd, NUL-terminated buffer. Errors (out of
