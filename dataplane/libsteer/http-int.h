@@ -5,8 +5,10 @@
 #ifndef STEER_HTTP_INT_H
 #define STEER_HTTP_INT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "http-t.h"
 
@@ -31,6 +33,38 @@ enum {
 };
 
 extern const uint8_t http_ctype[256];
+
+/* Whether S[0..N) is NAME[0..N) (lowercase letters and '-'), ignoring
+ * case, for N >= 4, a word at a time with 0x20 or'ed in: for a byte c,
+ * c | 0x20 is a given lowercase letter only when c is that letter in
+ * either case, and '-' only when c is '-' or CR, so S must hold no CR (a
+ * field name's tchars, a parsed field value). For the parser's field
+ * names and the framer's Connection options. */
+static inline bool http_eq_lower(const void *s, const char *name, size_t n)
+{
+	const unsigned char *p = s;
+	uint64_t a, b;
+	uint32_t a4, b4, c4, d4;
+
+	if (n < 8) {
+		/* two words of 4 that overlap (the same one at N = 4) */
+		memcpy(&a4, p, 4);
+		memcpy(&b4, name, 4);
+		memcpy(&c4, p + n - 4, 4);
+		memcpy(&d4, name + n - 4, 4);
+		return (a4 | 0x20202020u) == b4 && (c4 | 0x20202020u) == d4;
+	}
+	/* the words before the last; up to 16 bytes, the first one only */
+	for (size_t i = 0; i + 8 < n; i += 8) {
+		memcpy(&a, p + i, 8);
+		memcpy(&b, name + i, 8);
+		if ((a | 0x2020202020202020ull) != b)
+			return false;
+	}
+	memcpy(&a, p + n - 8, 8);
+	memcpy(&b, name + n - 8, 8);
+	return (a | 0x2020202020202020ull) == b;
+}
 
 /* The checks of http.c the line loops call (see there). */
 int http_host_check(const unsigned char *s, size_t n, size_t from);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "http.h"
+#include "http-int.h"
 #include "http_frame.h"
 #include "http_frame-int.h"
 
@@ -93,32 +94,15 @@ struct conn_options {
 };
 
 /* Whether value V[0..N) is exactly the one option word W, in any case: the
- * common values ("keep-alive", "close", "Upgrade") need no tokenizer. Two
- * overlapping words of 8 or 4 bytes with 0x20 or'ed in: W holds lowercase
- * letters and '-', and for a byte c, c | 0x20 is such a letter only when c
- * is that letter in either case, and '-' only when c is '-' or CR, which a
- * parsed field value never holds. */
+ * common values ("keep-alive", "close", "Upgrade") need no tokenizer. A
+ * parsed field value holds no CR, so the parser's word-at-a-time compare
+ * applies. */
 static bool value_is_word(const char *v, size_t n, const struct hf_word *w)
 {
 	if (n != w->len)
 		return false;
-	if (n >= 8) {
-		uint64_t a, b, c, d;
-		memcpy(&a, v, 8);
-		memcpy(&b, w->s, 8);
-		memcpy(&c, v + n - 8, 8);
-		memcpy(&d, w->s + n - 8, 8);
-		return (a | 0x2020202020202020ull) == b &&
-		       (c | 0x2020202020202020ull) == d;
-	}
-	if (n >= 4) {
-		uint32_t a, b, c, d;
-		memcpy(&a, v, 4);
-		memcpy(&b, w->s, 4);
-		memcpy(&c, v + n - 4, 4);
-		memcpy(&d, w->s + n - 4, 4);
-		return (a | 0x20202020u) == b && (c | 0x20202020u) == d;
-	}
+	if (n >= 4)
+		return http_eq_lower(v, w->s, n);
 	for (size_t i = 0; i < n; i++)
 		if (hf_lower((unsigned char)v[i]) != (unsigned char)w->s[i])
 			return false;
@@ -157,11 +141,13 @@ static void conn_options(const struct http_req *q, struct conn_options *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->upgrade_field = q->upgrade_field;
+	if (q->n_conn == 0)
+		return;
 	if (q->n_conn == 1) {
 		list_options(&q->fields[q->conn_field - 1], o);
 		return;
 	}
-	for (int k = q->conn_field - 1; q->n_conn > 1 && k < q->n_fields; k++) {
+	for (int k = q->conn_field - 1; k < q->n_fields; k++) {
 		const struct http_field *f = &q->fields[k];
 		/* the length first: most names are ruled out by it */
 		if (f->name_len == 10 && http_name_eq(f, "connection", 10))

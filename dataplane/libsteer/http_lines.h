@@ -81,43 +81,12 @@ HS_ATTR static enum http_error HS(request_line_parse)(struct http_req *r,
 	return HTTP_ERR_NONE;
 }
 
-static inline uint64_t HS(load8)(const void *p)
-{
-	uint64_t w;
-
-	memcpy(&w, p, sizeof(w));
-	return w;
-}
-
-/* Whether the field name S[0..N) is NAME[0..N) (lowercase letters and
- * '-'), ignoring case, for N >= 4. A word at a time: S holds
- * tchars, and for a tchar c, c | 0x20 is a given lowercase letter only
- * when c is that letter in either case, and '-' only when c is '-' (the
- * other byte, CR, is no tchar). */
+/* Whether the field name S[0..N) is NAME[0..N), ignoring case, for
+ * N >= 4 (http_eq_lower(): S holds tchars, and CR is none). */
 HS_ATTR static inline int HS(eq_lower)(const unsigned char *s,
 				       const char *name, size_t n)
 {
-	const uint64_t lc = 0x2020202020202020ull;
-
-	if (n == 4) {
-		uint32_t a, b;
-		memcpy(&a, s, 4);
-		memcpy(&b, name, 4);
-		return (a | 0x20202020u) == b;
-	}
-	if (n < 8) {
-		/* two words of 4 that overlap */
-		uint32_t a, b, c, d;
-		memcpy(&a, s, 4);
-		memcpy(&b, name, 4);
-		memcpy(&c, s + n - 4, 4);
-		memcpy(&d, name + n - 4, 4);
-		return (a | 0x20202020u) == b && (c | 0x20202020u) == d;
-	}
-	for (size_t i = 0; i + 8 <= n; i += 8)
-		if ((HS(load8)(s + i) | lc) != HS(load8)(name + i))
-			return 0;
-	return (HS(load8)(s + n - 8) | lc) == HS(load8)(name + n - 8);
+	return http_eq_lower(s, name, n);
 }
 
 /* Connection and Upgrade fields, noted for the framer (http_frame.c reads
